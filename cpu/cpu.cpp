@@ -1,0 +1,338 @@
+// The run loop and the decoded-block cache glue: fetch through the I-TLB, find or build the
+// block for the physical address, run its handlers, retire, and check events between blocks.
+#include "cpu/cpu.h"
+
+#include "cpu/decode/decoder.h"
+
+namespace pvlab {
+
+namespace {
+constexpr unsigned kMaxBlockInsns = 64;
+}
+
+const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::None: return "running";
+    case StopReason::HaltIfOff: return "halted with interrupts disabled";
+    case StopReason::Idle: return "halted with nothing left to wake the CPU";
+    case StopReason::InsnLimit: return "instruction limit reached";
+    case StopReason::CycleLimit: return "cycle limit reached";
+    case StopReason::TripleFault: return "triple fault";
+    case StopReason::Requested: return "stopped on request";
+    case StopReason::Breakpoint: return "breakpoint";
+  }
+  return "?";
+}
+
+Cpu::Cpu(Bus& bus, const CpuConfig& cfg)
+    : bus_(bus), mmu_(bus, cfg.mmu), blocks_(cfg.max_cached_blocks), decoder_(new Decoder) {
+  mmu_.set_cycle_counter(&s.cycles);
+  bus_.set_code_listener(this);
+  reset();
+}
+
+Cpu::~Cpu() {
+  bus_.set_code_listener(nullptr);
+}
+
+void Cpu::reset() {
+  uint64_t cycles = s.cycles;
+  s = CpuState{};
+  s.cycles = cycles;
+  s.r[EDX] = 0x00000633;  // family 6, model 3, stepping 3 (as CPUID leaf 1 reports)
+  for (unsigned i = 0; i < kNumSeg; ++i) {
+    SegCache& c = s.seg[i];
+    c.sel = 0;
+    c.base = 0;
+    c.limit = 0xffff;
+    c.attr = sa::P | sa::S | sa::RW | sa::ACCESSED | (i == CS ? sa::CODE : 0);
+  }
+  s.seg[CS].sel = 0xf000;
+  s.seg[CS].base = 0xffff0000u;
+  s.eip = 0xfff0;
+  s.idtr = {0, 0x3ff};
+  s.gdtr = {0, 0xffff};
+  s.ldtr.limit = 0xffff;
+  s.ldtr.attr = sa::P | 2;
+  s.tr.limit = 0xffff;
+  s.tr.attr = sa::P | 11;
+  update_mode();
+  sync_paging();
+  mmu_.flush(true);
+  flush_blocks();
+  has_pending_ = false;
+  stop_ = StopReason::None;
+}
+
+void Cpu::enter_flat_protected(uint32_t eip) {
+  s.cr0 = (s.cr0 | cr0::PE | cr0::ET) & ~(cr0::PG | cr0::CD | cr0::NW);
+  for (unsigned i = 0; i < kNumSeg; ++i) {
+    SegCache& c = s.seg[i];
+    c.sel = i == CS ? 0x08 : 0x10;
+    c.base = 0;
+    c.limit = 0xffffffffu;
+    c.attr = sa::P | sa::S | sa::DB | sa::G | sa::ACCESSED | sa::RW | (i == CS ? sa::CODE : 0);
+  }
+  s.eip = eip;
+  s.cpl = 0;
+  s.eflags = fl::kFixed1;
+  s.lf.op = LazyOp::None;
+  update_mode();
+  sync_paging();
+  mmu_.flush(true);
+}
+
+void Cpu::update_mode() {
+  CpuMode m = !(s.cr0 & cr0::PE) ? CpuMode::Real
+              : (s.eflags & fl::VM) ? CpuMode::V86
+                                    : CpuMode::Protected;
+  s.mode = m;
+  if (m == CpuMode::Real) s.cpl = 0;
+  if (m == CpuMode::V86) s.cpl = 3;
+  for (auto& c : s.seg) refresh_cache_flags(c, m);
+}
+
+uint32_t Cpu::mode_key() const {
+  return (code32() ? 1u : 0u) | (uint32_t(s.mode) << 1);
+}
+
+void Cpu::flush_blocks() {
+  blocks_.flush();
+  PhysMem& ram = bus_.ram();
+  for (uint64_t f = 0; f < ram.frames(); ++f) ram.set_code(f, false);
+  exit_block_ = true;
+}
+
+void Cpu::code_written(paddr_t addr, unsigned size) {
+  for (uint64_t f = addr >> kPageShift; f <= (addr + size - 1) >> kPageShift; ++f) {
+    if (blocks_.invalidate_frame(f)) exit_block_ = true;
+    bus_.ram().set_code(f, false);
+  }
+}
+
+// Copy up to `n` instruction bytes at linear `lin` into buf through the I-TLB. `got` receives
+// how many bytes could be fetched; where a page is not fetchable, `fault_lin` and `fault_err`
+// say which and why (the caller decides whether those bytes were needed).
+bool Cpu::fetch_bytes(uint32_t lin, uint8_t* buf, unsigned n, unsigned& got) {
+  got = 0;
+  while (got < n) {
+    uint32_t a = lin + got;
+    uint32_t err;
+    TlbEntry* e = mmu_.translate(a, kFetch | user_access(), err);
+    if (!e) {
+      fetch_fault_lin_ = a;
+      fetch_fault_err_ = err;
+      return false;
+    }
+    unsigned chunk = std::min<unsigned>(n - got, kPageSize - (a & kPageMask));
+    for (unsigned k = 0; k < chunk; ++k) {
+      paddr_t pa = e->frame | ((a + k) & kPageMask);
+      buf[got + k] = e->host ? e->host[(a + k) & kPageMask] : uint8_t(bus_.read(pa, 1));
+    }
+    got += chunk;
+  }
+  return true;
+}
+
+bool Cpu::build_block(Block& b, uint32_t eip, paddr_t phys, uint32_t mode) {
+  const SegCache& cs = s.seg[CS];
+  const bool c32 = mode & 1;
+  b.phys = phys;
+  b.mode = mode;
+  b.lin = cs.base + eip;
+  b.span = 0;
+  uint32_t cur = eip;
+  for (unsigned n = 0; n < kMaxBlockInsns; ++n) {
+    uint32_t lin = cs.base + cur;
+    // Bytes up to the end of this page first; the next page only if the decoder needs it.
+    uint8_t buf[16];
+    unsigned in_page = std::min<unsigned>(15, kPageSize - (lin & kPageMask));
+    unsigned got = 0;
+    if (!fetch_bytes(lin, buf, in_page, got)) {
+      if (n != 0) break;
+      return page_fault(fetch_fault_lin_, fetch_fault_err_);
+    }
+    Insn insn;
+    DecodeStatus st = decoder_->decode(buf, got, c32, insn);
+    bool crosses = false;
+    if (st == DecodeStatus::NeedMore && got < 15) {
+      unsigned more = 0;
+      bool whole = fetch_bytes(lin + got, buf + got, 15 - got, more);
+      got += more;
+      st = decoder_->decode(buf, got, c32, insn);
+      crosses = true;
+      if (st == DecodeStatus::NeedMore && !whole) {
+        if (n != 0) break;
+        return page_fault(fetch_fault_lin_, fetch_fault_err_);  // needed bytes on a bad page
+      }
+    }
+    if (st == DecodeStatus::NeedMore || st == DecodeStatus::TooLong) {
+      if (n != 0) break;
+      return gp(0);  // longer than 15 bytes
+    }
+    // The whole instruction must lie inside CS.
+    uint64_t last = uint64_t(cur) + insn.len - 1;
+    if (!c32 && last > 0xffff && n != 0) break;  // IP wraps: let that start a new block
+    if (last > cs.limit) {
+      if (n != 0) break;
+      return gp(0);
+    }
+    if (crosses && insn.len > in_page) {
+      if (n != 0) break;  // a page-crossing instruction starts its own block
+      uint32_t err;
+      TlbEntry* e2 = mmu_.translate((lin + in_page), kFetch | user_access(), err);
+      if (!e2) return page_fault(lin + in_page, err);
+      b.frame2 = e2->frame;
+      b.lin2 = (lin + in_page) & ~kPageMask;
+      insn.flags |= iflag::CROSSES_PAGE | iflag::ENDS_BLOCK;
+    }
+    b.insns.push_back(insn);
+    b.span += insn.len;
+    cur += insn.len;
+    if (insn.flags & iflag::ENDS_BLOCK) break;
+    if (((cs.base + cur) & ~kPageMask) != (b.lin & ~kPageMask)) break;  // next page
+  }
+  return true;
+}
+
+Block* Cpu::fetch_block() {
+  const SegCache& cs = s.seg[CS];
+  if (s.eip > cs.limit) {
+    gp(0);
+    return nullptr;
+  }
+  uint32_t lin = cs.base + s.eip;
+  uint32_t err;
+  TlbEntry* e = mmu_.translate(lin, kFetch | user_access(), err);
+  if (!e) {
+    page_fault(lin, err);
+    return nullptr;
+  }
+  paddr_t phys = e->frame | (lin & kPageMask);
+  uint32_t mode = mode_key();
+  Block* b = blocks_.find(phys, mode);
+  if (b) {
+    bool ok = uint64_t(s.eip) + b->span - 1 <= cs.limit;
+    if (ok && b->frame2 != ~paddr_t(0)) {
+      uint32_t err2;
+      TlbEntry* e2 = mmu_.translate(lin + b->span - 1, kFetch | user_access(), err2);
+      ok = e2 && e2->frame == b->frame2;
+      if (!ok && !e2) {
+        page_fault((lin + b->span - 1) & ~kPageMask, err2);
+        return nullptr;
+      }
+    }
+    if (ok) return b;
+  }
+  auto nb = std::make_unique<Block>();
+  if (!build_block(*nb, s.eip, phys, mode)) return nullptr;
+  bus_.ram().set_code(phys >> kPageShift, true);
+  if (nb->frame2 != ~paddr_t(0)) bus_.ram().set_code(nb->frame2 >> kPageShift, true);
+  return blocks_.insert(std::move(nb));
+}
+
+void Cpu::deliver_pending() {
+  if (!has_pending_) {
+    // A handler returned false without raising: a pvlab bug; report it as #UD so the guest
+    // (and the differential tester) sees it rather than looping.
+    pending_ = {EventKind::Fault, exc::UD, false, 0, 0};
+  }
+  has_pending_ = false;
+  Event e = pending_;
+  if (e.kind == EventKind::Fault) e.return_eip = s.eip;
+  deliver(e);
+}
+
+bool Cpu::check_interrupts() {
+  if (s.int_shadow) return false;
+  if ((s.eflags & fl::IF) && platform_->irq_pending()) {
+    s.halted = 0;
+    uint8_t v = platform_->irq_ack();
+    deliver({EventKind::HwInt, v, false, 0, s.eip});
+    return true;
+  }
+  return false;
+}
+
+StopReason Cpu::run(uint64_t max_insns) {
+  uint64_t limit = max_insns ? s.insns + max_insns : ~0ull;
+  return retire_hook_ ? run_loop<true>(limit) : run_loop<false>(limit);
+}
+
+StopReason Cpu::step() { return run(1); }
+
+// Execute one instruction with the checks the fast loop leaves out: single-step traps and the
+// interrupt shadow. Used while EFLAGS.TF is set or a shadow is active.
+bool Cpu::exec_one_slow(const Insn& insn) {
+  const bool tf = s.eflags & fl::TF;
+  const uint8_t shadow = s.int_shadow;
+  next_eip = code32() ? s.eip + insn.len : ((s.eip + insn.len) & 0xffff);
+  if (!insn.fn(*this, insn)) {
+    deliver_pending();
+    return false;
+  }
+  s.eip = next_eip;
+  ++s.insns;
+  s.cycles += insn.cost;
+  if (shadow && s.int_shadow == shadow) s.int_shadow = 0;
+  if (tf) {
+    s.dr[6] |= 1u << 14;  // BS
+    deliver({EventKind::Trap, exc::DB, false, 0, s.eip});
+  }
+  return true;
+}
+
+template <bool kHooks>
+StopReason Cpu::run_loop(uint64_t limit) {
+  for (;;) {
+    blocks_.collect();
+    exit_block_ = false;
+    if (stop_ != StopReason::None) {
+      StopReason r = stop_;
+      stop_ = StopReason::None;
+      return r;
+    }
+    if (s.insns >= limit) return StopReason::InsnLimit;
+    if (s.cycles >= cycle_limit_) return StopReason::CycleLimit;
+    if (s.cycles >= deadline_) {
+      deadline_ = ~0ull;
+      platform_->deadline(*this);
+      continue;
+    }
+    if (check_interrupts()) continue;
+    if (s.halted) {
+      if (!(s.eflags & fl::IF)) return StopReason::HaltIfOff;
+      if (!platform_->idle(*this)) return StopReason::Idle;
+      continue;
+    }
+    Block* b = fetch_block();
+    if (!b) {
+      deliver_pending();
+      continue;
+    }
+    if (PVLAB_UNLIKELY((s.eflags & fl::TF) || s.int_shadow)) {
+      uint32_t eip = s.eip;
+      if (exec_one_slow(b->insns[0]) && kHooks) retire_hook_->retired(*this, b->insns[0], eip);
+      continue;
+    }
+    const bool c32 = code32();
+    for (const Insn& i : b->insns) {
+      const uint32_t eip = s.eip;
+      next_eip = c32 ? eip + i.len : ((eip + i.len) & 0xffff);
+      if (PVLAB_UNLIKELY(!i.fn(*this, i))) {
+        deliver_pending();
+        break;
+      }
+      s.eip = next_eip;
+      ++s.insns;
+      s.cycles += i.cost;
+      if constexpr (kHooks) retire_hook_->retired(*this, i, eip);
+      if (PVLAB_UNLIKELY(exit_block_) || s.insns >= limit) break;
+    }
+  }
+}
+
+template StopReason Cpu::run_loop<true>(uint64_t);
+template StopReason Cpu::run_loop<false>(uint64_t);
+
+}  // namespace pvlab

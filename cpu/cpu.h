@@ -1,0 +1,300 @@
+// One IA-32 processor: architectural state, the memory access path through segmentation and
+// the MMU, exception raising, and the block-at-a-time run loop. Instruction semantics live in
+// cpu/interp/, one group per file, all with the Handler signature of cpu/insn.h.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "cpu/block_cache.h"
+#include "cpu/flags.h"
+#include "cpu/insn.h"
+#include "cpu/platform.h"
+#include "cpu/state.h"
+#include "mmu/mmu.h"
+
+namespace pvlab {
+
+class Decoder;
+
+enum class StopReason : uint8_t {
+  None,
+  HaltIfOff,     // HLT with interrupts disabled: nothing can wake the CPU
+  Idle,          // HLT with IF=1 but the platform has no event that could wake it
+  InsnLimit,
+  CycleLimit,
+  TripleFault,
+  Requested,     // the platform or a debugger asked the CPU to stop
+  Breakpoint,    // a debugger breakpoint (frontend)
+};
+const char* stop_reason_name(StopReason r);
+
+struct CpuConfig {
+  MmuConfig mmu;
+  size_t max_cached_blocks = 1u << 16;
+};
+
+// Called for each retired instruction when a run asks for it (tracing, timing models).
+class RetireHook {
+ public:
+  virtual ~RetireHook() = default;
+  virtual void retired(Cpu& cpu, const Insn& insn, uint32_t eip) = 0;
+};
+
+class Cpu final : public CodeWriteListener {
+ public:
+  Cpu(Bus& bus, const CpuConfig& cfg = {});
+  ~Cpu() override;
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  CpuState s;
+
+  Bus& bus() { return bus_; }
+  Mmu& mmu() { return mmu_; }
+  void set_platform(Platform* p) { platform_ = p ? p : &default_platform_; }
+  Platform& platform() { return *platform_; }
+
+  // ---- power-on and mode set-up ------------------------------------------------------------
+  void reset();                              // the architectural reset state (F000:FFF0)
+  // Flat 32-bit protected mode, ring 0, paging off (the Multiboot entry state).
+  void enter_flat_protected(uint32_t eip);
+
+  // ---- running -----------------------------------------------------------------------------
+  // Run until a stop condition, at most `max_insns` instructions (0: no limit).
+  StopReason run(uint64_t max_insns = 0);
+  StopReason step();                         // exactly one instruction (or event delivery)
+  void request_stop(StopReason r = StopReason::Requested) { stop_ = r; exit_block_ = true; }
+  void set_cycle_limit(uint64_t c) { cycle_limit_ = c; }
+  void set_deadline(uint64_t cycle) { deadline_ = cycle; }
+  uint64_t deadline() const { return deadline_; }
+  void set_retire_hook(RetireHook* h) { retire_hook_ = h; }
+  // The instruction being executed now (valid inside handlers).
+  uint32_t next_eip = 0;
+  void end_block() { exit_block_ = true; }
+
+  // ---- exceptions --------------------------------------------------------------------------
+  // Record a fault to deliver once the handler returns false.
+  bool raise(uint8_t vector) { return raise_event({EventKind::Fault, vector, false, 0, 0}); }
+  bool raise(uint8_t vector, uint32_t error) {
+    return raise_event({EventKind::Fault, vector, true, error, 0});
+  }
+  bool raise_event(const Event& e) {
+    pending_ = e;
+    has_pending_ = true;
+    return false;
+  }
+  bool gp(uint32_t err = 0) { return raise(exc::GP, err); }
+  bool ud() { return raise(exc::UD); }
+  // Deliver an event now (INT n, hardware interrupts, and pending faults). Returns false if
+  // delivery itself faulted (the nested fault is then pending or escalated).
+  bool deliver(const Event& e);
+  const std::string& triple_fault_reason() const { return triple_reason_; }
+
+  // ---- flags -------------------------------------------------------------------------------
+  uint32_t flags() const { return eflags_of(s); }
+  // Write EFLAGS bits selected by `mask` (arithmetic ones included).
+  void set_flags(uint32_t value, uint32_t mask);
+  bool cond(unsigned cc) const { return eval_cond(s, cc); }
+
+  // ---- segmentation ------------------------------------------------------------------------
+  bool protected_mode() const { return s.mode != CpuMode::Real; }
+  bool v86() const { return s.mode == CpuMode::V86; }
+  bool code32() const { return s.seg[CS].big() && s.mode != CpuMode::V86 && s.mode != CpuMode::Real; }
+  // Load a data or stack segment register (MOV/POP/LDS...) with every protected-mode check.
+  bool load_seg(unsigned seg, uint16_t sel);
+  // Real-mode / V86 style load: base = sel << 4, other attributes kept or set for V86.
+  void load_seg_real(unsigned seg, uint16_t sel);
+  // Read a descriptor's 8 bytes for `sel` from the GDT or LDT. Faults with #GP(sel & ~3)
+  // (or `vec` when given) when the selector is beyond the table limit.
+  bool read_descriptor(uint16_t sel, uint64_t& desc, uint8_t vec = exc::GP);
+  bool set_descriptor_accessed(uint16_t sel, uint64_t desc);
+  static void cache_from_descriptor(SegCache& c, uint16_t sel, uint64_t desc);
+  static void refresh_cache_flags(SegCache& c, CpuMode mode);
+  void set_cpl(uint8_t cpl) { s.cpl = cpl; }
+  // Recompute s.mode from CR0.PE and EFLAGS.VM.
+  void update_mode();
+
+  // ---- control registers -------------------------------------------------------------------
+  bool write_cr0(uint32_t v);
+  bool write_cr3(uint32_t v);
+  bool write_cr4(uint32_t v);
+  void sync_paging();  // copy CR0/CR3/CR4/EFER into the MMU
+
+  // ---- memory ------------------------------------------------------------------------------
+  // Segment-relative access with limit and type checks. `rmw` on a read checks write access
+  // too (the read half of a read-modify-write).
+  PVLAB_INLINE bool read(unsigned seg, uint32_t off, unsigned size, uint32_t& v, bool rmw = false) {
+    uint32_t lin;
+    if (!seg_check(seg, off, size, rmw ? 2 : 1, lin)) return false;
+    return read_lin(lin, size, v, user_access() | (rmw ? unsigned(kWrite) : 0u));
+  }
+  PVLAB_INLINE bool write(unsigned seg, uint32_t off, unsigned size, uint32_t v) {
+    uint32_t lin;
+    if (!seg_check(seg, off, size, 2, lin)) return false;
+    return write_lin(lin, size, v, user_access());
+  }
+  bool read64(unsigned seg, uint32_t off, uint64_t& v);
+  bool write64(unsigned seg, uint32_t off, uint64_t v);
+  // Check an access and return its linear address; raises #GP/#SS on failure.
+  // kind: 1 read, 2 write, 4 execute-only allowed (for fetch checks).
+  PVLAB_INLINE bool seg_check(unsigned seg, uint32_t off, unsigned size, unsigned kind, uint32_t& lin) {
+    const SegCache& c = s.seg[seg];
+    if (PVLAB_LIKELY(c.limit == 0xffffffffu && !c.expand_down &&
+                     (kind == 2 ? c.writable : c.readable))) {
+      lin = c.base + off;
+      return true;
+    }
+    return seg_check_slow(seg, off, size, kind, lin);
+  }
+  bool seg_check_slow(unsigned seg, uint32_t off, unsigned size, unsigned kind, uint32_t& lin);
+
+  unsigned user_access() const { return s.cpl == 3 ? unsigned(kUser) : 0u; }
+
+  // Linear access through the D-TLB. `access` carries kUser for CPL 3 data accesses; system
+  // accesses (descriptor tables, TSS) pass kRead/kWrite alone.
+  PVLAB_INLINE bool read_lin(uint32_t lin, unsigned size, uint32_t& v, unsigned access) {
+    if (PVLAB_LIKELY((lin & kPageMask) <= kPageSize - size && !watch_active_)) {
+      uint32_t err;
+      TlbEntry* e = mmu_.translate(lin, access, err);
+      if (PVLAB_UNLIKELY(!e)) return page_fault(lin, err);
+      if (PVLAB_LIKELY(e->host != nullptr)) {
+        v = 0;
+        std::memcpy(&v, e->host + (lin & kPageMask), size);
+        return true;
+      }
+      v = bus_.read(e->frame | (lin & kPageMask), size);
+      return true;
+    }
+    return read_lin_slow(lin, size, v, access);
+  }
+  PVLAB_INLINE bool write_lin(uint32_t lin, unsigned size, uint32_t v, unsigned access) {
+    access |= kWrite;
+    if (PVLAB_LIKELY((lin & kPageMask) <= kPageSize - size && !watch_active_)) {
+      uint32_t err;
+      TlbEntry* e = mmu_.translate(lin, access, err);
+      if (PVLAB_UNLIKELY(!e)) return page_fault(lin, err);
+      paddr_t pa = e->frame | (lin & kPageMask);
+      if (PVLAB_LIKELY(e->host_write != nullptr)) {
+        std::memcpy(e->host_write + (lin & kPageMask), &v, size);
+        bus_.note_write(pa, size);
+        return true;
+      }
+      bus_.write(pa, size, v);
+      return true;
+    }
+    return write_lin_slow(lin, size, v, access);
+  }
+  bool read_lin_slow(uint32_t lin, unsigned size, uint32_t& v, unsigned access);
+  bool write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned access);
+  bool page_fault(uint32_t lin, uint32_t err) {
+    s.cr2 = lin;
+    return raise(exc::PF, err);
+  }
+  // Translate for a debugger: no faults, no A/D bits, no TLB fill.
+  bool debug_translate(uint32_t lin, paddr_t& pa) const;
+  bool debug_read(uint32_t lin, void* dst, size_t n) const;
+
+  // ---- operands ----------------------------------------------------------------------------
+  PVLAB_INLINE uint32_t ea(const Insn& i) const {
+    uint32_t a = i.mem.disp;
+    if (i.mem.base != 0xff) a += s.r[i.mem.base];
+    if (i.mem.index != 0xff) a += s.r[i.mem.index] << i.mem.scale;
+    return i.asize == 2 ? (a & 0xffff) : a;
+  }
+  PVLAB_INLINE uint32_t reg(unsigned r, unsigned size) const {
+    if (size == 4) return s.r[r];
+    if (size == 2) return s.r[r] & 0xffff;
+    return r < 4 ? (s.r[r] & 0xff) : ((s.r[r - 4] >> 8) & 0xff);
+  }
+  PVLAB_INLINE void set_reg(unsigned r, unsigned size, uint32_t v) {
+    if (size == 4) s.r[r] = v;
+    else if (size == 2) s.r[r] = (s.r[r] & 0xffff0000u) | (v & 0xffff);
+    else if (r < 4) s.r[r] = (s.r[r] & 0xffffff00u) | (v & 0xff);
+    else s.r[r - 4] = (s.r[r - 4] & 0xffff00ffu) | ((v & 0xff) << 8);
+  }
+  // Read / write operand `n` of `i`; `rmw` marks the read of a read-modify-write.
+  PVLAB_INLINE bool load(const Insn& i, unsigned n, uint32_t& v, bool rmw = false) {
+    const Operand& o = i.op[n];
+    switch (o.kind) {
+      case OpKind::Reg: v = reg(o.reg, o.size); return true;
+      case OpKind::Mem: return read(i.mem.seg, ea(i), o.size, v, rmw);
+      case OpKind::Imm: v = o.imm_index ? i.imm2 : i.imm; return true;
+      default: return load_other(i, o, v);
+    }
+  }
+  PVLAB_INLINE bool store(const Insn& i, unsigned n, uint32_t v) {
+    const Operand& o = i.op[n];
+    if (o.kind == OpKind::Reg) {
+      set_reg(o.reg, o.size, v);
+      return true;
+    }
+    if (o.kind == OpKind::Mem) return write(i.mem.seg, ea(i), o.size, v);
+    return store_other(i, o, v);
+  }
+  bool load_other(const Insn& i, const Operand& o, uint32_t& v);
+  bool store_other(const Insn& i, const Operand& o, uint32_t v);
+
+  // ---- stack -------------------------------------------------------------------------------
+  uint32_t sp_mask() const { return s.seg[SS].big() ? 0xffffffffu : 0xffffu; }
+  uint32_t sp() const { return s.r[ESP] & sp_mask(); }
+  void set_sp(uint32_t v) {
+    if (s.seg[SS].big()) s.r[ESP] = v;
+    else s.r[ESP] = (s.r[ESP] & 0xffff0000u) | (v & 0xffff);
+  }
+  bool push(uint32_t v, unsigned size);
+  bool pop(uint32_t& v, unsigned size);
+  // Read the stack at SP + offset without moving SP (for instructions that pop several values
+  // and must not change state before every read succeeded).
+  bool stack_read(uint32_t offset, unsigned size, uint32_t& v);
+  bool stack_write(uint32_t offset, unsigned size, uint32_t v);
+
+  // ---- ports -------------------------------------------------------------------------------
+  // IOPL / TSS bitmap check for IN/OUT/INS/OUTS in protected and V86 mode.
+  bool io_allowed(uint16_t port, unsigned size);
+
+  // ---- decoded-block cache -----------------------------------------------------------------
+  BlockCache& blocks() { return blocks_; }
+  void code_written(paddr_t addr, unsigned size) override;
+  void flush_blocks();
+
+  // Unknown mnemonics reach this handler (#UD); the name is kept for the report.
+  std::string last_unimplemented;
+
+ private:
+  struct DefaultPlatform final : Platform {};
+
+  template <bool kHooks>
+  StopReason run_loop(uint64_t limit);
+  Block* fetch_block();
+  bool build_block(Block& b, uint32_t eip, paddr_t phys, uint32_t mode_key);
+  uint32_t mode_key() const;
+  bool fetch_bytes(uint32_t lin, uint8_t* buf, unsigned n, unsigned& got);
+  void deliver_pending();
+  bool check_interrupts();
+  bool exec_one_slow(const Insn& insn);
+  bool deliver_real(const Event& e);
+  bool deliver_protected(const Event& e);
+
+  Bus& bus_;
+  Mmu mmu_;
+  BlockCache blocks_;
+  std::unique_ptr<Decoder> decoder_;
+  DefaultPlatform default_platform_;
+  Platform* platform_ = &default_platform_;
+  RetireHook* retire_hook_ = nullptr;
+
+  Event pending_;
+  bool has_pending_ = false;
+  bool exit_block_ = false;
+  bool watch_active_ = false;
+  bool delivering_ = false;     // inside exception delivery (for #DF / triple fault)
+  uint8_t delivering_vector_ = 0;
+  StopReason stop_ = StopReason::None;
+  uint64_t cycle_limit_ = ~0ull;
+  uint64_t deadline_ = ~0ull;
+  std::string triple_reason_;
+  uint32_t fetch_fault_lin_ = 0, fetch_fault_err_ = 0;
+  Insn scratch_insn_;
+};
+
+}  // namespace pvlab

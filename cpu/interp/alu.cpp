@@ -1,0 +1,90 @@
+// Two-operand arithmetic and logic (ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST) and the
+// one-operand INC, DEC, NEG, NOT. Flags are lazy (cpu/flags.h).
+#include "cpu/interp/groups.h"
+
+namespace pvlab::interp {
+
+namespace {
+
+enum class Alu { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test };
+
+template <Alu A>
+bool binop(Cpu& c, const Insn& i) {
+  constexpr bool kWrites = A != Alu::Cmp && A != Alu::Test;
+  uint32_t a, b;
+  if (!c.load(i, 0, a, kWrites) || !c.load(i, 1, b)) return false;
+  const unsigned sz = i.op[0].size;
+  const uint32_t m = size_mask(sz);
+  a &= m;
+  b &= m;
+  uint32_t r;
+  bool carry = false;
+  LazyOp op;
+  switch (A) {
+    case Alu::Add: r = a + b; op = LazyOp::Add; break;
+    case Alu::Adc: carry = get_cf(c.s); r = a + b + carry; op = LazyOp::Adc; break;
+    case Alu::Sub:
+    case Alu::Cmp: r = a - b; op = LazyOp::Sub; break;
+    case Alu::Sbb: carry = get_cf(c.s); r = a - b - carry; op = LazyOp::Sbb; break;
+    case Alu::Or: r = a | b; op = LazyOp::Logic; break;
+    case Alu::And:
+    case Alu::Test: r = a & b; op = LazyOp::Logic; break;
+    case Alu::Xor: r = a ^ b; op = LazyOp::Logic; break;
+  }
+  r &= m;
+  if (kWrites && !c.store(i, 0, r)) return false;
+  set_lazy(c.s, op, sz, a, b, r, carry);
+  return true;
+}
+
+template <bool kInc>
+bool incdec(Cpu& c, const Insn& i) {
+  uint32_t a;
+  if (!c.load(i, 0, a, true)) return false;
+  const unsigned sz = i.op[0].size;
+  const uint32_t m = size_mask(sz);
+  a &= m;
+  uint32_t r = (kInc ? a + 1 : a - 1) & m;
+  bool cf = get_cf(c.s);
+  if (!c.store(i, 0, r)) return false;
+  set_lazy(c.s, kInc ? LazyOp::Inc : LazyOp::Dec, sz, a, 1, r, cf);
+  return true;
+}
+
+bool neg(Cpu& c, const Insn& i) {
+  uint32_t a;
+  if (!c.load(i, 0, a, true)) return false;
+  const unsigned sz = i.op[0].size;
+  const uint32_t m = size_mask(sz);
+  a &= m;
+  uint32_t r = (0u - a) & m;
+  if (!c.store(i, 0, r)) return false;
+  set_lazy(c.s, LazyOp::Neg, sz, a, 0, r);
+  return true;
+}
+
+bool not_(Cpu& c, const Insn& i) {
+  uint32_t a;
+  if (!c.load(i, 0, a, true)) return false;
+  return c.store(i, 0, ~a & size_mask(i.op[0].size));
+}
+
+}  // namespace
+
+void register_alu(OpTable& t) {
+  t.set(ZYDIS_MNEMONIC_ADD, binop<Alu::Add>);
+  t.set(ZYDIS_MNEMONIC_OR, binop<Alu::Or>);
+  t.set(ZYDIS_MNEMONIC_ADC, binop<Alu::Adc>);
+  t.set(ZYDIS_MNEMONIC_SBB, binop<Alu::Sbb>);
+  t.set(ZYDIS_MNEMONIC_AND, binop<Alu::And>);
+  t.set(ZYDIS_MNEMONIC_SUB, binop<Alu::Sub>);
+  t.set(ZYDIS_MNEMONIC_XOR, binop<Alu::Xor>);
+  t.set(ZYDIS_MNEMONIC_CMP, binop<Alu::Cmp>);
+  t.set(ZYDIS_MNEMONIC_TEST, binop<Alu::Test>);
+  t.set(ZYDIS_MNEMONIC_INC, incdec<true>);
+  t.set(ZYDIS_MNEMONIC_DEC, incdec<false>);
+  t.set(ZYDIS_MNEMONIC_NEG, neg);
+  t.set(ZYDIS_MNEMONIC_NOT, not_);
+}
+
+}  // namespace pvlab::interp

@@ -1,0 +1,131 @@
+#include "frontend/elf_image.h"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace pvlab {
+
+bool looks_like_elf(const std::vector<uint8_t>& b) {
+  return b.size() >= 4 && std::memcmp(b.data(), ELFMAG, SELFMAG) == 0;
+}
+
+namespace {
+
+template <typename T>
+bool read_at(const std::vector<uint8_t>& b, uint64_t off, T& out) {
+  if (off > b.size() || sizeof(T) > b.size() - off) return false;
+  std::memcpy(&out, b.data() + off, sizeof(T));
+  return true;
+}
+
+void parse_notes(ElfImage& img, uint64_t off, uint64_t size) {
+  uint64_t end = off + size;
+  while (off + 12 <= end) {
+    Elf32_Nhdr nh;
+    if (!read_at(img.bytes, off, nh)) return;
+    uint64_t name_off = off + 12;
+    uint64_t desc_off = name_off + ((nh.n_namesz + 3u) & ~3u);
+    uint64_t next = desc_off + ((uint64_t(nh.n_descsz) + 3u) & ~3ull);
+    if (next > end || desc_off + nh.n_descsz > img.bytes.size()) return;
+    ElfNote n;
+    n.type = nh.n_type;
+    if (nh.n_namesz) {
+      const char* p = reinterpret_cast<const char*>(img.bytes.data() + name_off);
+      n.owner.assign(p, strnlen(p, nh.n_namesz));
+    }
+    n.desc.assign(img.bytes.begin() + long(desc_off), img.bytes.begin() + long(desc_off + nh.n_descsz));
+    img.notes.push_back(std::move(n));
+    off = next;
+  }
+}
+
+}  // namespace
+
+std::optional<ElfImage> parse_elf(std::string path, std::vector<uint8_t> bytes, std::string& error) {
+  auto fail = [&](const std::string& what) {
+    error = path + ": " + what;
+    return std::nullopt;
+  };
+  ElfImage img;
+  img.path = path;
+  img.bytes = std::move(bytes);
+  const auto& b = img.bytes;
+  if (!looks_like_elf(b)) return fail("not an ELF file (bad magic)");
+  Elf32_Ehdr eh;
+  if (!read_at(b, 0, eh)) return fail("truncated ELF header");
+  if (eh.e_ident[EI_CLASS] != ELFCLASS32)
+    return fail("wrong ELF class: pvlab runs 32-bit (ELFCLASS32) kernels");
+  if (eh.e_ident[EI_DATA] != ELFDATA2LSB) return fail("not little-endian");
+  if (eh.e_machine != EM_386) return fail("wrong machine " + std::to_string(eh.e_machine) + " (expected i386)");
+  if (eh.e_type != ET_EXEC) return fail("not an executable (ET_EXEC) image");
+  if (eh.e_phentsize != sizeof(Elf32_Phdr) || eh.e_phnum == 0)
+    return fail("no program headers");
+  img.entry = eh.e_entry;
+  for (unsigned k = 0; k < eh.e_phnum; ++k) {
+    Elf32_Phdr ph;
+    if (!read_at(b, uint64_t(eh.e_phoff) + uint64_t(k) * sizeof ph, ph))
+      return fail("truncated: program header " + std::to_string(k) + " lies past the end of the file");
+    if (ph.p_type == PT_NOTE) {
+      if (uint64_t(ph.p_offset) + ph.p_filesz > b.size())
+        return fail("truncated: note segment " + std::to_string(k) + " lies past the end of the file");
+      parse_notes(img, ph.p_offset, ph.p_filesz);
+    }
+    if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+    if (ph.p_filesz > ph.p_memsz)
+      return fail("segment " + std::to_string(k) + " has a file size larger than its memory size");
+    if (uint64_t(ph.p_offset) + ph.p_filesz > b.size())
+      return fail("truncated: segment " + std::to_string(k) + " lies past the end of the file");
+    ElfSegment s{ph.p_paddr, ph.p_vaddr, ph.p_offset, ph.p_filesz, ph.p_memsz, ph.p_flags};
+    for (const ElfSegment& o : img.segments) {
+      if (s.paddr < o.paddr + o.mem_size && o.paddr < s.paddr + s.mem_size)
+        return fail("segment " + std::to_string(k) + " overlaps another loadable segment");
+    }
+    img.segments.push_back(s);
+  }
+  if (img.segments.empty()) return fail("no loadable segments");
+  // Section headers are optional; read notes and symbols where they are sane.
+  if (eh.e_shoff && eh.e_shentsize == sizeof(Elf32_Shdr)) {
+    std::vector<Elf32_Shdr> sh(eh.e_shnum);
+    bool ok = true;
+    for (unsigned k = 0; k < eh.e_shnum && ok; ++k)
+      ok = read_at(b, uint64_t(eh.e_shoff) + uint64_t(k) * sizeof(Elf32_Shdr), sh[k]);
+    if (ok) {
+      for (const auto& s : sh) {
+        if (s.sh_type != SHT_SYMTAB || s.sh_link >= sh.size()) continue;
+        const auto& str = sh[s.sh_link];
+        for (uint64_t off = s.sh_offset; off + sizeof(Elf32_Sym) <= uint64_t(s.sh_offset) + s.sh_size;
+             off += sizeof(Elf32_Sym)) {
+          Elf32_Sym sym;
+          if (!read_at(b, off, sym)) break;
+          if (sym.st_name == 0 || sym.st_name >= str.sh_size) continue;
+          uint64_t name_at = uint64_t(str.sh_offset) + sym.st_name;
+          if (name_at >= b.size()) continue;
+          const char* p = reinterpret_cast<const char*>(b.data() + name_at);
+          size_t maxlen = std::min<uint64_t>(b.size() - name_at, str.sh_size - sym.st_name);
+          unsigned type = ELF32_ST_TYPE(sym.st_info);
+          if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) continue;
+          img.symbols.push_back({sym.st_value, sym.st_size, std::string(p, strnlen(p, maxlen))});
+        }
+      }
+      std::sort(img.symbols.begin(), img.symbols.end(),
+                [](const auto& x, const auto& y) { return x.value < y.value; });
+    }
+  }
+  return img;
+}
+
+std::optional<ElfImage> read_elf(const std::string& path, std::string& error) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    error = path + ": cannot open file";
+    return std::nullopt;
+  }
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return parse_elf(path, std::move(bytes), error);
+}
+
+}  // namespace pvlab

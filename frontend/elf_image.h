@@ -1,0 +1,42 @@
+// Reading a guest kernel's ELF file: validation with errors that name the file and the
+// problem, and the loadable segments.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pvlab {
+
+struct ElfSegment {
+  uint64_t paddr = 0, vaddr = 0;
+  uint64_t file_offset = 0, file_size = 0, mem_size = 0;
+  uint32_t flags = 0;
+};
+
+struct ElfNote {
+  std::string owner;
+  uint32_t type = 0;
+  std::vector<uint8_t> desc;
+};
+
+struct ElfImage {
+  std::string path;
+  std::vector<uint8_t> bytes;
+  uint32_t entry = 0;
+  std::vector<ElfSegment> segments;
+  std::vector<ElfNote> notes;
+  // Symbols from .symtab (value, size, name), for debuggers and CPI stacks.
+  struct Symbol { uint32_t value, size; std::string name; };
+  std::vector<Symbol> symbols;
+};
+
+// Parse an ELF32 i386 executable. On failure returns std::nullopt and sets `error` to one
+// line naming the file and what is wrong with it.
+std::optional<ElfImage> read_elf(const std::string& path, std::string& error);
+std::optional<ElfImage> parse_elf(std::string path, std::vector<uint8_t> bytes, std::string& error);
+
+// True when the bytes start with the ELF magic (used to detect the image kind).
+bool looks_like_elf(const std::vector<uint8_t>& bytes);
+
+}  // namespace pvlab

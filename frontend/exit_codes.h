@@ -1,0 +1,13 @@
+// pvlab's exit status, for scripts and CI. Odd values come from the guest through the
+// isa-debug-exit device ((value << 1) | 1); pvlab's own are even, so the two never collide.
+#pragma once
+
+namespace pvlab::exit_code {
+constexpr int kPowerOff = 0;       // the guest powered the machine off
+constexpr int kUsage = 2;          // bad command line or unusable image
+constexpr int kHaltIfOff = 4;      // HLT with interrupts disabled
+constexpr int kIdle = 6;           // halted with interrupts enabled and nothing to wake it
+constexpr int kTripleFault = 8;    // triple fault (shutdown)
+constexpr int kLimit = 10;         // --max-insns or --max-cycles reached
+constexpr int kInternal = 12;      // pvlab itself failed (a bug: please report it)
+}  // namespace pvlab::exit_code

@@ -1,0 +1,114 @@
+#include "frontend/machine.h"
+
+#include <cstring>
+
+#include "frontend/exit_codes.h"
+
+namespace pvlab {
+
+namespace {
+constexpr uint32_t kMultibootMagic = 0x2badb002;
+constexpr uint32_t kMultibootInfoAddr = 0x9000;   // boot information below 640 KiB
+constexpr uint32_t kMultibootCmdlineAddr = 0x9800;
+}  // namespace
+
+// The ACPI PM1a control port QEMU's PC machines answer at 0x604: writing SLP_EN (bit 13)
+// powers the machine off. Hobby kernels use it to end a run cleanly.
+class PcMachine::PowerPort final : public PortDevice {
+ public:
+  explicit PowerPort(PcMachine& m) : m_(m) {}
+  uint32_t in(uint16_t, unsigned) override { return 0; }
+  void out(uint16_t, unsigned, uint32_t v) override {
+    if (v & 0x2000) {
+      m_.end_ = RunResult{RunEnd::PowerOff, StopReason::Requested, 0};
+      m_.cpu_.request_stop();
+    }
+  }
+
+ private:
+  PcMachine& m_;
+};
+
+PcMachine::PcMachine(const MachineConfig& cfg)
+    : cfg_(cfg),
+      ram_(cfg.ram_bytes),
+      bus_(ram_),
+      cpu_(bus_, cfg.cpu),
+      debugcon_([this](char c) { console_byte(c); }),
+      debugexit_([this](int status) {
+        end_ = RunResult{RunEnd::DebugExit, StopReason::Requested, status};
+        cpu_.request_stop();
+      }),
+      power_(new PowerPort(*this)) {
+  cpu_.set_platform(this);
+  bus_.map_ports(0xe9, 1, &debugcon_);
+  bus_.map_ports(0xf4, 1, &debugexit_);
+  bus_.map_ports(0x604, 2, power_.get());
+}
+
+void PcMachine::console_byte(char c) {
+  console_.push_back(c);
+  if (echo_) echo_(c);
+}
+
+bool PcMachine::load_multiboot(const ElfImage& img, std::string& error) {
+  for (const ElfSegment& s : img.segments) {
+    if (s.paddr < 0x1000 || !ram_.contains(s.paddr, s.mem_size)) {
+      error = img.path + ": segment at physical " + std::to_string(s.paddr) + " (" +
+              std::to_string(s.mem_size) + " bytes) does not fit in guest RAM of " +
+              std::to_string(ram_.size() >> 20) + " MiB";
+      return false;
+    }
+    std::memcpy(ram_.ptr(s.paddr), img.bytes.data() + s.file_offset, s.file_size);
+    std::memset(ram_.ptr(s.paddr + s.file_size), 0, s.mem_size - s.file_size);
+  }
+  // Multiboot information: flags (mem, cmdline), lower and upper memory in KiB.
+  uint32_t info[22] = {};
+  info[0] = 1u << 0 | 1u << 2;
+  info[1] = 640;
+  info[2] = uint32_t((ram_.size() >> 10) - 1024);
+  info[4] = kMultibootCmdlineAddr;
+  std::memcpy(ram_.ptr(kMultibootInfoAddr), info, sizeof info);
+  std::string cmd = cfg_.cmdline.substr(0, 1023);
+  std::memcpy(ram_.ptr(kMultibootCmdlineAddr), cmd.c_str(), cmd.size() + 1);
+  cpu_.enter_flat_protected(img.entry);
+  cpu_.s.r[EAX] = kMultibootMagic;
+  cpu_.s.r[EBX] = kMultibootInfoAddr;
+  return true;
+}
+
+bool PcMachine::load_flat(const std::vector<uint8_t>& bytes, uint32_t addr, std::string& error) {
+  if (!ram_.contains(addr, bytes.size())) {
+    error = "flat image of " + std::to_string(bytes.size()) + " bytes does not fit at " +
+            std::to_string(addr);
+    return false;
+  }
+  std::memcpy(ram_.ptr(addr), bytes.data(), bytes.size());
+  cpu_.enter_flat_protected(addr);
+  return true;
+}
+
+RunResult PcMachine::run(uint64_t max_insns) {
+  end_.reset();
+  StopReason r = cpu_.run(max_insns);
+  if (end_) return *end_;
+  return RunResult{RunEnd::Stopped, r, 0};
+}
+
+int exit_status(const RunResult& r) {
+  switch (r.end) {
+    case RunEnd::PowerOff: return exit_code::kPowerOff;
+    case RunEnd::DebugExit: return r.guest_status;
+    case RunEnd::Stopped: break;
+  }
+  switch (r.stop) {
+    case StopReason::HaltIfOff: return exit_code::kHaltIfOff;
+    case StopReason::Idle: return exit_code::kIdle;
+    case StopReason::TripleFault: return exit_code::kTripleFault;
+    case StopReason::InsnLimit:
+    case StopReason::CycleLimit: return exit_code::kLimit;
+    default: return exit_code::kInternal;
+  }
+}
+
+}  // namespace pvlab

@@ -1,0 +1,123 @@
+#include "mmu/bus.h"
+
+#include <algorithm>
+
+namespace pvlab {
+
+Bus::Bus(PhysMem& ram) : ram_(ram), unknown_seen_(65536, 0) {}
+
+void Bus::map_ports(uint16_t first, uint16_t count, PortDevice* dev) {
+  for (unsigned i = 0; i < count && first + i < 65536u; ++i) ports_[first + i] = dev;
+}
+
+void Bus::map_mmio(paddr_t base, paddr_t size, MmioDevice* dev, std::string name) {
+  mmio_.push_back({base, size, dev, std::move(name)});
+}
+
+void Bus::set_rom(paddr_t base, paddr_t size) { rom_.emplace_back(base, size); }
+
+Bus::Mmio* Bus::find_mmio(paddr_t addr) {
+  for (auto& m : mmio_)
+    if (addr >= m.base && addr - m.base < m.size) return &m;
+  return nullptr;
+}
+
+bool Bus::is_rom(paddr_t addr) const {
+  for (auto& [b, s] : rom_)
+    if (addr >= b && addr - b < s) return true;
+  return false;
+}
+
+uint8_t* Bus::host_frame(paddr_t frame_base, bool write) {
+  if (!ram_.contains(frame_base, kPageSize)) return nullptr;
+  for (auto& m : mmio_)
+    if (frame_base < m.base + m.size && m.base < frame_base + kPageSize) return nullptr;
+  if (write)
+    for (auto& [b, s] : rom_)
+      if (frame_base < b + s && b < frame_base + kPageSize) return nullptr;
+  return ram_.ptr(frame_base);
+}
+
+uint32_t Bus::read(paddr_t addr, unsigned size) {
+  if (ram_.contains(addr, size) && mmio_.empty()) {
+    uint32_t v = 0;
+    std::memcpy(&v, ram_.ptr(addr), size);
+    return v;
+  }
+  uint32_t v = 0;
+  for (unsigned i = 0; i < size; ++i) {
+    paddr_t a = addr + i;
+    uint32_t b;
+    if (Mmio* m = find_mmio(a)) {
+      // Device registers are accessed whole when the access starts inside the region.
+      if (i == 0 && a + size <= m->base + m->size) return m->dev->read(a - m->base, size);
+      b = m->dev->read(a - m->base, 1) & 0xff;
+    } else if (ram_.contains(a)) {
+      b = *ram_.ptr(a);
+    } else {
+      b = 0xff;  // open bus
+    }
+    v |= b << (8 * i);
+  }
+  return v;
+}
+
+void Bus::write(paddr_t addr, unsigned size, uint32_t value) {
+  if (ram_.contains(addr, size) && mmio_.empty() && rom_.empty()) {
+    std::memcpy(ram_.ptr(addr), &value, size);
+    note_write(addr, size);
+    return;
+  }
+  for (unsigned i = 0; i < size; ++i) {
+    paddr_t a = addr + i;
+    if (Mmio* m = find_mmio(a)) {
+      if (i == 0 && a + size <= m->base + m->size) {
+        m->dev->write(a - m->base, size, value);
+        return;
+      }
+      m->dev->write(a - m->base, 1, (value >> (8 * i)) & 0xff);
+    } else if (ram_.contains(a) && !is_rom(a)) {
+      *ram_.ptr(a) = uint8_t(value >> (8 * i));
+      note_write(a, 1);
+    }
+  }
+}
+
+bool Bus::peek(paddr_t addr, uint8_t& out) const {
+  if (!ram_.contains(addr)) return false;
+  out = *ram_.ptr(addr);
+  return true;
+}
+
+bool Bus::poke(paddr_t addr, uint8_t value) {
+  if (!ram_.contains(addr)) return false;
+  *ram_.ptr(addr) = value;
+  note_write(addr, 1);
+  return true;
+}
+
+void Bus::code_written_slow(paddr_t addr, unsigned size) {
+  if (code_listener_) code_listener_->code_written(addr, size);
+}
+
+uint32_t Bus::port_in(uint16_t port, unsigned size) {
+  if (PortDevice* d = ports_[port]) return d->in(port, size);
+  if (!unknown_seen_[port]) {
+    unknown_seen_[port] = 1;
+    unknown_ports_.push_back(port);
+  }
+  return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+void Bus::port_out(uint16_t port, unsigned size, uint32_t value) {
+  if (PortDevice* d = ports_[port]) {
+    d->out(port, size, value);
+    return;
+  }
+  if (!unknown_seen_[port]) {
+    unknown_seen_[port] = 1;
+    unknown_ports_.push_back(port);
+  }
+}
+
+}  // namespace pvlab

@@ -1,0 +1,91 @@
+// The bus: guest RAM, MMIO regions and the 64 K I/O port space. Every physical access that is
+// not served by a TLB host pointer comes through here, and so does every device-initiated
+// access (DMA), so code-page write tracking sees them all.
+#pragma once
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mmu/phys_mem.h"
+
+namespace pvlab {
+
+class PortDevice {
+ public:
+  virtual ~PortDevice() = default;
+  virtual uint32_t in(uint16_t port, unsigned size) = 0;
+  virtual void out(uint16_t port, unsigned size, uint32_t value) = 0;
+};
+
+class MmioDevice {
+ public:
+  virtual ~MmioDevice() = default;
+  virtual uint32_t read(paddr_t offset, unsigned size) = 0;
+  virtual void write(paddr_t offset, unsigned size, uint32_t value) = 0;
+};
+
+// Told when a write lands on a frame marked as holding decoded code.
+class CodeWriteListener {
+ public:
+  virtual ~CodeWriteListener() = default;
+  virtual void code_written(paddr_t addr, unsigned size) = 0;
+};
+
+class Bus {
+ public:
+  explicit Bus(PhysMem& ram);
+
+  PhysMem& ram() { return ram_; }
+  const PhysMem& ram() const { return ram_; }
+
+  void map_ports(uint16_t first, uint16_t count, PortDevice* dev);
+  void map_mmio(paddr_t base, paddr_t size, MmioDevice* dev, std::string name);
+  // A read-only RAM range (ROM images): writes are dropped.
+  void set_rom(paddr_t base, paddr_t size);
+  void set_code_listener(CodeWriteListener* l) { code_listener_ = l; }
+
+  // Host pointer for a RAM frame that may be accessed directly, or nullptr when the frame is
+  // MMIO, ROM (for writes) or beyond RAM.
+  uint8_t* host_frame(paddr_t frame_base, bool write);
+
+  uint32_t read(paddr_t addr, unsigned size);
+  void write(paddr_t addr, unsigned size, uint32_t value);
+  // Side-effect-free byte access for debuggers: no MMIO, no code tracking. Returns false
+  // where there is no RAM.
+  bool peek(paddr_t addr, uint8_t& out) const;
+  bool poke(paddr_t addr, uint8_t value);
+
+  uint32_t port_in(uint16_t port, unsigned size);
+  void port_out(uint16_t port, unsigned size, uint32_t value);
+
+  // Tell the code listener about a write that bypassed Bus::write (a host-pointer store).
+  PVLAB_INLINE void note_write(paddr_t addr, unsigned size) {
+    if (PVLAB_UNLIKELY(ram_.is_code(addr >> kPageShift) ||
+                       ram_.is_code((addr + size - 1) >> kPageShift)))
+      code_written_slow(addr, size);
+  }
+
+  // Unmapped ports seen so far (reported once each by the frontend).
+  const std::vector<uint16_t>& unknown_ports() const { return unknown_ports_; }
+
+ private:
+  struct Mmio {
+    paddr_t base, size;
+    MmioDevice* dev;
+    std::string name;
+  };
+  Mmio* find_mmio(paddr_t addr);
+  bool is_rom(paddr_t addr) const;
+  void code_written_slow(paddr_t addr, unsigned size);
+
+  PhysMem& ram_;
+  std::array<PortDevice*, 65536> ports_{};
+  std::vector<Mmio> mmio_;
+  std::vector<std::pair<paddr_t, paddr_t>> rom_;
+  CodeWriteListener* code_listener_ = nullptr;
+  std::vector<uint16_t> unknown_ports_;
+  std::vector<uint8_t> unknown_seen_;
+};
+
+}  // namespace pvlab

@@ -1,0 +1,56 @@
+// The memory-management unit: paging registers, the split I/D TLB model and the walk that
+// fills it. Callers hand it linear addresses and access kinds; it hands back TLB entries that
+// carry the frame and the host pointer, or a #PF error code.
+#pragma once
+#include "mmu/bus.h"
+#include "mmu/paging.h"
+#include "mmu/tlb.h"
+
+namespace pvlab {
+
+struct MmuConfig {
+  TlbGeometry itlb{32, 4};
+  TlbGeometry dtlb{64, 4};
+  uint32_t walk_cycles_per_level = 4;  // added to the cycle counter per entry read
+};
+
+class Mmu {
+ public:
+  Mmu(Bus& bus, const MmuConfig& cfg = {});
+
+  Bus& bus() { return bus_; }
+  PagingRegs& regs() { return regs_; }
+  const PagingRegs& regs() const { return regs_; }
+  Tlb& itlb() { return itlb_; }
+  Tlb& dtlb() { return dtlb_; }
+  const MmuConfig& config() const { return cfg_; }
+
+  // Where page-walk cycles are added (the CPU's cycle counter).
+  void set_cycle_counter(uint64_t* c) { cycles_ = c; }
+
+  // The TLB entry that lets `access` reach `lin`, walking the tables on a miss. On a fault
+  // returns nullptr with the #PF error code in `error`.
+  PVLAB_INLINE TlbEntry* translate(laddr_t lin, unsigned access, uint32_t& error) {
+    Tlb& t = (access & kFetch) ? itlb_ : dtlb_;
+    if (TlbEntry* e = t.lookup(lin, access)) return e;
+    return fill(lin, access, error);
+  }
+
+  // Drop translations: CR3 writes keep global pages, CR0/CR4 paging changes drop all.
+  void flush(bool include_global);
+  void invlpg(laddr_t lin);
+
+  // A walk with no side effects (no A/D bits, no TLB fill, no statistics).
+  WalkResult debug_walk(laddr_t lin, unsigned access = kRead) const;
+
+ private:
+  TlbEntry* fill(laddr_t lin, unsigned access, uint32_t& error);
+
+  Bus& bus_;
+  MmuConfig cfg_;
+  PagingRegs regs_;
+  Tlb itlb_, dtlb_;
+  uint64_t* cycles_ = nullptr;
+};
+
+}  // namespace pvlab

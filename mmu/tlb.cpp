@@ -1,0 +1,57 @@
+#include "mmu/tlb.h"
+
+#include <stdexcept>
+
+namespace pvlab {
+
+Tlb::Tlb(TlbGeometry g) : geo_(g) {
+  if (g.sets == 0 || (g.sets & (g.sets - 1)) || g.ways == 0)
+    throw std::invalid_argument("TLB sets must be a power of two and ways at least one");
+  set_mask_ = g.sets - 1;
+  e_.assign(size_t(g.sets) * g.ways, TlbEntry{});
+  victim_.assign(g.sets, 0);
+}
+
+TlbEntry& Tlb::insert(laddr_t lin, const TlbEntry& value) {
+  uint32_t page = lin & ~kPageMask;
+  unsigned set = (lin >> kPageShift) & set_mask_;
+  TlbEntry* s = &e_[size_t(set) * geo_.ways];
+  ++stats_.fills;
+  // Reuse an entry for the same page, else an invalid one, else round-robin.
+  unsigned way = geo_.ways;
+  for (unsigned w = 0; w < geo_.ways && way == geo_.ways; ++w)
+    if (s[w].tag == (page | TlbEntry::kValid)) way = w;
+  for (unsigned w = 0; w < geo_.ways && way == geo_.ways; ++w)
+    if (!(s[w].tag & TlbEntry::kValid)) way = w;
+  if (way == geo_.ways) {
+    way = victim_[set];
+    victim_[set] = uint8_t((way + 1) % geo_.ways);
+  }
+  s[way] = value;
+  s[way].tag = page | TlbEntry::kValid;
+  return s[way];
+}
+
+void Tlb::flush_all() {
+  ++stats_.flushes;
+  for (auto& e : e_) e.tag = 0;
+}
+
+void Tlb::flush_nonglobal() {
+  ++stats_.flushes;
+  for (auto& e : e_)
+    if (!(e.perms & perm::G)) e.tag = 0;
+}
+
+void Tlb::invlpg(laddr_t lin) {
+  ++stats_.invlpgs;
+  uint32_t page = lin & ~kPageMask;
+  for (auto& e : e_) {
+    if (!(e.tag & TlbEntry::kValid)) continue;
+    uint32_t epage = e.tag & ~kPageMask;
+    // A large page is dropped whole, whichever 4 KiB piece of it INVLPG names.
+    if (epage == page || ((e.perms & perm::LARGE) && ((epage ^ lin) & e.large_mask) == 0)) e.tag = 0;
+  }
+}
+
+}  // namespace pvlab

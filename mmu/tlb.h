@@ -1,0 +1,68 @@
+// A set-associative TLB model. Entries map one 4 KiB linear page (large pages are entered a
+// 4 KiB piece at a time and marked LARGE so INVLPG can drop the whole page). Each entry keeps
+// the host pointer of its frame for the fast path and, per access kind, whether that access
+// may use the entry without a walk (a write to a clean page still walks, to set D).
+#pragma once
+#include <vector>
+
+#include "mmu/paging.h"
+
+namespace pvlab {
+
+struct TlbEntry {
+  uint32_t tag = 0;       // linear page base | kValid
+  uint8_t allow = 0;      // bit (1 << Access combination) set when that access may hit
+  uint8_t perms = 0;      // perm:: bits of the walk
+  uint32_t large_mask = 0;  // ~(page size - 1) of the large page when perms & LARGE
+  paddr_t frame = 0;      // physical page base
+  uint8_t* host = nullptr;  // host pointer to the frame, nullptr for MMIO / ROM writes
+  uint8_t* host_write = nullptr;
+  static constexpr uint32_t kValid = 1;
+};
+
+struct TlbGeometry {
+  unsigned sets = 64;
+  unsigned ways = 4;
+};
+
+struct TlbStats {
+  uint64_t hits = 0, misses = 0, walks = 0, fills = 0, flushes = 0, invlpgs = 0;
+};
+
+class Tlb {
+ public:
+  explicit Tlb(TlbGeometry g = {});
+
+  const TlbGeometry& geometry() const { return geo_; }
+  TlbStats& stats() { return stats_; }
+  const TlbStats& stats() const { return stats_; }
+  const std::vector<TlbEntry>& entries() const { return e_; }
+
+  // The entry for `lin` that permits `access`, or nullptr. Counts a hit or a miss.
+  PVLAB_INLINE TlbEntry* lookup(laddr_t lin, unsigned access) {
+    uint32_t page = lin & ~kPageMask;
+    TlbEntry* set = &e_[((lin >> kPageShift) & set_mask_) * geo_.ways];
+    for (unsigned w = 0; w < geo_.ways; ++w) {
+      if (set[w].tag == (page | TlbEntry::kValid) && (set[w].allow & (1u << access))) {
+        ++stats_.hits;
+        return &set[w];
+      }
+    }
+    ++stats_.misses;
+    return nullptr;
+  }
+
+  TlbEntry& insert(laddr_t lin, const TlbEntry& value);
+  void flush_all();
+  void flush_nonglobal();
+  void invlpg(laddr_t lin);
+
+ private:
+  TlbGeometry geo_;
+  uint32_t set_mask_;
+  std::vector<TlbEntry> e_;
+  std::vector<uint8_t> victim_;
+  TlbStats stats_;
+};
+
+}  // namespace pvlab
