@@ -1,0 +1,7 @@
+//@ mode: real
+//@ expect: eax=0x1234 ebx=0x10 m16[0x500]=0x1234
+  .code16
+  mov $0x1234, %ax
+  mov %ax, 0x500
+  mov $0x10, %bx
+  hlt
