@@ -47,7 +47,7 @@ case "${1:-}" in
     build
     set +e
     meson test -C build --num-processes 2 --print-errorlogs >build/test-output.txt 2>&1
-    grep -E '^ *[0-9]+/[0-9]+ ' build/test-output.txt || true
+    grep -E '^ *[0-9]+/[0-9]+ ' build/test-output.txt | awk '!seen[$0]++' || true
     python3 tools/test_summary.py build/meson-logs/testlog.json ;;
   *)
     echo "usage: tools/dev.sh demo|test|deps" >&2

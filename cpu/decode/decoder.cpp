@@ -147,7 +147,9 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t n, bool code32, Insn& 
           out.imm = v;
         } else {
           o.kind = OpKind::Imm;
-          if (o.size && o.size < 4) v &= (1u << (8 * o.size)) - 1;
+          // Signed immediates (the imm8 of 83 /n, 6A, 6B) keep their sign extension to 32
+          // bits; handlers truncate to the operation size. Unsigned ones are zero-extended.
+          if (!z.imm.is_signed && o.size && o.size < 4) v &= (1u << (8 * o.size)) - 1;
           o.imm_index = uint8_t(nimm);
           (nimm++ == 0 ? out.imm : out.imm2) = v;
         }

@@ -32,3 +32,5 @@ _start:
   .align 16
   .space 16384
 stack_top:
+
+  .section .note.GNU-stack, "", @progbits
