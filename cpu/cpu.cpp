@@ -62,6 +62,7 @@ void Cpu::reset() {
   flush_blocks();
   has_pending_ = false;
   stop_ = StopReason::None;
+  update_debug_state();
 }
 
 void Cpu::enter_flat_protected(uint32_t eip) {
@@ -163,7 +164,10 @@ bool Cpu::build_block(Block& b, uint32_t eip, paddr_t phys, uint32_t mode) {
       crosses = true;
       if (st == DecodeStatus::NeedMore && !whole) {
         if (n != 0) break;
-        return page_fault(fetch_fault_lin_, fetch_fault_err_);  // needed bytes on a bad page
+        // Needed bytes on a page that cannot be fetched: #PF with CR2 = that page's first
+        // byte, unless those bytes are beyond the CS limit (the limit check comes first).
+        if (uint64_t(cur) + got > cs.limit) return gp(0);
+        return page_fault(fetch_fault_lin_, fetch_fault_err_);
       }
     }
     if (st == DecodeStatus::NeedMore || st == DecodeStatus::TooLong) {
@@ -261,13 +265,20 @@ StopReason Cpu::run(uint64_t max_insns) {
 
 StopReason Cpu::step() { return run(1); }
 
-// Execute one instruction with the checks the fast loop leaves out: single-step traps and the
-// interrupt shadow. Used while EFLAGS.TF is set or a shadow is active.
+// Execute one instruction with the checks the fast loop leaves out: the interrupt shadow, RF,
+// and debug traps after the instruction (single step, data and I/O breakpoints). Used while
+// EFLAGS.TF or RF is set, a shadow is active, or a debug register is armed.
 bool Cpu::exec_one_slow(const Insn& insn) {
   const bool tf = s.eflags & fl::TF;
   const uint8_t shadow = s.int_shadow;
+  const uint32_t start = s.eip;
+  s.eflags &= ~fl::RF;  // cleared once the instruction-breakpoint check has passed
+  db_hits_ = 0;
   next_eip = code32() ? s.eip + insn.len : ((s.eip + insn.len) & 0xffff);
   if (!insn.fn(*this, insn)) {
+    if (shadow && s.int_shadow == shadow) s.int_shadow = 0;
+    db_hits_ = 0;
+    db_held_ = 0;
     deliver_pending();
     return false;
   }
@@ -275,11 +286,36 @@ bool Cpu::exec_one_slow(const Insn& insn) {
   ++s.insns;
   s.cycles += insn.cost;
   if (shadow && s.int_shadow == shadow) s.int_shadow = 0;
-  if (tf) {
-    s.dr[6] |= 1u << 14;  // BS
-    deliver({EventKind::Trap, exc::DB, false, 0, s.eip});
+  // A repeated string instruction that stopped part-way runs on from the same EIP: like the
+  // hardware between iterations, RF keeps its instruction breakpoint from firing again.
+  if (s.eip == start && insn.rep()) s.eflags |= fl::RF;
+  // Debug traps: B0-B3 for data / I/O breakpoints, BS for a single step begun with TF=1.
+  uint32_t dr6 = db_held_ | db_hits_;
+  if (tf) dr6 |= 1u << 14;
+  db_hits_ = 0;
+  db_held_ = 0;
+  if (dr6) {
+    // MOV SS and POP SS hold debug traps until after the next instruction.
+    const bool loads_ss = insn.nops && insn.op[0].kind == OpKind::SReg && insn.op[0].reg == SS &&
+                          (insn.mnemonic == ZYDIS_MNEMONIC_MOV || insn.mnemonic == ZYDIS_MNEMONIC_POP);
+    if (loads_ss) db_held_ = dr6;
+    else debug_trap(dr6);
   }
   return true;
+}
+
+// One instruction on the slow path: an instruction breakpoint is a fault taken before the
+// fetch (unless RF suppresses it), then the instruction runs alone.
+template <bool kHooks>
+void Cpu::step_slow() {
+  if (debug_armed_ && !(s.eflags & fl::RF) && code_breakpoint()) return;
+  Block* b = fetch_block();
+  if (!b) {
+    deliver_pending();
+    return;
+  }
+  const uint32_t eip = s.eip;
+  if (exec_one_slow(b->insns[0]) && kHooks) retire_hook_->retired(*this, b->insns[0], eip);
 }
 
 template <bool kHooks>
@@ -305,14 +341,13 @@ StopReason Cpu::run_loop(uint64_t limit) {
       if (!platform_->idle(*this)) return StopReason::Idle;
       continue;
     }
+    if (PVLAB_UNLIKELY((s.eflags & (fl::TF | fl::RF)) || s.int_shadow || debug_armed_)) {
+      step_slow<kHooks>();
+      continue;
+    }
     Block* b = fetch_block();
     if (!b) {
       deliver_pending();
-      continue;
-    }
-    if (PVLAB_UNLIKELY((s.eflags & fl::TF) || s.int_shadow)) {
-      uint32_t eip = s.eip;
-      if (exec_one_slow(b->insns[0]) && kHooks) retire_hook_->retired(*this, b->insns[0], eip);
       continue;
     }
     const bool c32 = code32();

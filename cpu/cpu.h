@@ -118,7 +118,13 @@ class Cpu final : public CodeWriteListener {
   bool write_cr0(uint32_t v);
   bool write_cr3(uint32_t v);
   bool write_cr4(uint32_t v);
-  void sync_paging();  // copy CR0/CR3/CR4/EFER into the MMU
+  void sync_paging();  // copy CR0/CR3/CR4/EFER and the PDPTE registers into the MMU
+
+  // ---- debug registers (cpu/debug.cpp) -----------------------------------------------------
+  // Recompute which DR7 breakpoints are armed. Call after writing DR7 or CR4.DE, and after
+  // loading `s` from a snapshot.
+  void update_debug_state();
+  bool debug_armed() const { return debug_armed_; }
 
   // ---- memory ------------------------------------------------------------------------------
   // Segment-relative access with limit and type checks. `rmw` on a read checks write access
@@ -272,6 +278,13 @@ class Cpu final : public CodeWriteListener {
   void deliver_pending();
   bool check_interrupts();
   bool exec_one_slow(const Insn& insn);
+  template <bool kHooks>
+  void step_slow();
+  // Debug-register matching (cpu/debug.cpp), used only while a breakpoint is armed.
+  bool code_breakpoint();
+  void note_data_access(uint32_t lin, unsigned size, bool write);
+  void note_io_access(uint16_t port, unsigned size);
+  void debug_trap(uint32_t dr6_bits);
   bool deliver_real(const Event& e);
   bool deliver_protected(const Event& e);
 
@@ -286,7 +299,10 @@ class Cpu final : public CodeWriteListener {
   Event pending_;
   bool has_pending_ = false;
   bool exit_block_ = false;
-  bool watch_active_ = false;
+  bool watch_active_ = false;   // data breakpoints armed: memory goes through the slow path
+  bool debug_armed_ = false;    // some DR7 breakpoint armed: one instruction at a time
+  uint8_t db_hits_ = 0;         // B0-B3 of data / I/O breakpoints hit by this instruction
+  uint32_t db_held_ = 0;        // DR6 bits held back by MOV SS / POP SS for one instruction
   bool delivering_ = false;     // inside exception delivery (for #DF / triple fault)
   uint8_t delivering_vector_ = 0;
   StopReason stop_ = StopReason::None;

@@ -27,7 +27,10 @@ bool Cpu::deliver(const Event& first) {
   materialize(s);
   for (;;) {
     if (platform_->intercept(*this, e)) {
+      // Execution continues where the platform left EIP (an instruction that called deliver,
+      // such as INT n, does not advance it past itself).
       exit_block_ = true;
+      next_eip = s.eip;
       return true;
     }
     has_pending_ = false;

@@ -64,6 +64,7 @@ bool Cpu::read_lin_slow(uint32_t lin, unsigned size, uint32_t& v, unsigned acces
     if (!e) return page_fault(a, err);
     p[k] = {e->frame, e->host};
   }
+  if (watch_active_) note_data_access(lin, size, false);
   v = 0;
   for (unsigned b = 0; b < size; ++b) {
     uint32_t a = lin + b;
@@ -84,6 +85,7 @@ bool Cpu::write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned acces
     if (!e) return page_fault(a, err);
     p[k] = {e->frame, e->host_write};
   }
+  if (watch_active_) note_data_access(lin, size, true);
   for (unsigned b = 0; b < size; ++b) {
     uint32_t a = lin + b;
     const Piece& pc = p[((a & ~kPageMask) == (lin & ~kPageMask)) ? 0 : 1];
@@ -112,9 +114,13 @@ bool Cpu::read64(unsigned seg, uint32_t off, uint64_t& v) {
 bool Cpu::write64(unsigned seg, uint32_t off, uint64_t v) {
   uint32_t lin;
   if (!seg_check(seg, off, 8, 2, lin)) return false;
-  uint32_t dummy;
-  // Probe the second half for write access first so a fault there writes nothing.
-  if (!read_lin(lin + 4, 4, dummy, user_access() | kWrite)) return false;
+  // When the eight bytes cross a page, translate the second page for writing first so a
+  // fault there writes nothing (CR2 = the first byte of that page, as for any split access).
+  const uint32_t page2 = (lin + 7) & ~kPageMask;
+  if (page2 != (lin & ~kPageMask)) {
+    uint32_t err;
+    if (!mmu_.translate(page2, user_access() | kWrite, err)) return page_fault(page2, err);
+  }
   if (!write_lin(lin, 4, uint32_t(v), user_access())) return false;
   return write_lin(lin + 4, 4, uint32_t(v >> 32), user_access());
 }
@@ -160,10 +166,12 @@ void Cpu::set_flags(uint32_t value, uint32_t mask) {
   s.eflags = ((old & ~mask) | (value & mask) | fl::kFixed1) & (fl::kWritable | fl::kFixed1);
   uint32_t changed = old ^ s.eflags;
   if (changed & fl::VM) update_mode();
-  if (changed & (fl::IF | fl::TF | fl::VM | fl::AC)) exit_block_ = true;
+  if (changed & (fl::IF | fl::TF | fl::RF | fl::VM | fl::AC)) exit_block_ = true;
 }
 
 bool Cpu::io_allowed(uint16_t port, unsigned size) {
+  // Every I/O instruction passes here first, so I/O breakpoints are matched here too.
+  if (PVLAB_UNLIKELY(debug_armed_)) note_io_access(port, size);
   if (s.mode == CpuMode::Real) return true;
   if (s.mode == CpuMode::Protected && s.cpl <= ((s.eflags >> fl::kIoplShift) & 3)) return true;
   // Consult the I/O permission bitmap of a 32-bit TSS.

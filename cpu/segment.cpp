@@ -1,6 +1,7 @@
-// Segment descriptors and data/stack segment register loads (MOV, POP, LDS, ...). Far control
-// transfers, gates and task switches are in interp/far.cpp.
-#include "cpu/cpu.h"
+// Segment descriptors and segment register loads: data and stack segments for MOV, POP, LDS
+// and friends, and the helpers of cpu/protect.h that far transfers, event delivery and task
+// switches share (code segment loads, inner stacks from the TSS, checked stack frames).
+#include "cpu/protect.h"
 
 namespace pvlab {
 
@@ -29,21 +30,9 @@ void Cpu::load_seg_real(unsigned seg, uint16_t sel) {
 }
 
 bool Cpu::read_descriptor(uint16_t sel, uint64_t& desc, uint8_t vec) {
-  const bool ldt = sel & 4;
-  uint32_t base, limit;
-  if (ldt) {
-    if (!(s.ldtr.attr & sa::P) || (s.ldtr.sel & ~3u) == 0) return raise(vec, sel & 0xfffc);
-    base = s.ldtr.base;
-    limit = s.ldtr.limit;
-  } else {
-    base = s.gdtr.base;
-    limit = s.gdtr.limit;
-  }
-  uint32_t off = sel & 0xfff8u;
-  if (uint64_t(off) + 7 > limit) return raise(vec, sel & 0xfffc);
-  uint32_t lo, hi;
-  if (!read_lin(base + off, 4, lo, kRead) || !read_lin(base + off + 4, 4, hi, kRead)) return false;
-  desc = lo | (uint64_t(hi) << 32);
+  prot::Desc d;
+  if (!prot::fetch(*this, sel, d, vec)) return false;
+  desc = d.raw;
   return true;
 }
 
@@ -101,5 +90,140 @@ bool Cpu::load_seg(unsigned seg, uint16_t sel) {
   }
   return true;
 }
+
+namespace prot {
+
+namespace {
+
+bool fetch_from(Cpu& c, uint32_t base, uint32_t limit, uint16_t sel, Desc& d, uint8_t vec,
+                uint32_t ext) {
+  const uint32_t off = sel & 0xfff8u;
+  if (uint64_t(off) + 7 > limit) return c.raise(vec, (sel & 0xfffcu) | ext);
+  uint32_t lo, hi;
+  if (!c.read_lin(base + off, 4, lo, kRead) || !c.read_lin(base + off + 4, 4, hi, kRead))
+    return false;
+  d.raw = lo | (uint64_t(hi) << 32);
+  return true;
+}
+
+}  // namespace
+
+bool fetch(Cpu& c, uint16_t sel, Desc& d, uint8_t vec, uint32_t ext) {
+  if (!(sel & 4)) return fetch_from(c, c.s.gdtr.base, c.s.gdtr.limit, sel, d, vec, ext);
+  const SegCache& ldt = c.s.ldtr;
+  if (!(ldt.attr & sa::P) || (ldt.sel & 0xfffc) == 0) return c.raise(vec, (sel & 0xfffcu) | ext);
+  return fetch_from(c, ldt.base, ldt.limit, sel, d, vec, ext);
+}
+
+bool fetch_gdt(Cpu& c, uint16_t sel, Desc& d, uint8_t vec, uint32_t ext) {
+  if (sel & 4) return c.raise(vec, (sel & 0xfffcu) | ext);
+  return fetch_from(c, c.s.gdtr.base, c.s.gdtr.limit, sel, d, vec, ext);
+}
+
+bool mark_accessed(Cpu& c, uint16_t sel, Desc& d) {
+  if (!c.set_descriptor_accessed(sel, d.raw)) return false;
+  d.raw |= 1ull << 40;
+  return true;
+}
+
+bool within(const SegCache& sc, uint32_t off, unsigned size) {
+  if (!sc.valid) return false;
+  const uint64_t last = uint64_t(off) + size - 1;
+  if (!sc.expand_down) return last <= sc.limit;
+  const uint64_t upper = sc.big() ? 0xffffffffull : 0xffffull;
+  return off > sc.limit && last <= upper;
+}
+
+SegCache cache_of(uint16_t sel, const Desc& d) {
+  SegCache sc;
+  Cpu::cache_from_descriptor(sc, sel, d.raw);
+  Cpu::refresh_cache_flags(sc, CpuMode::Protected);
+  return sc;
+}
+
+void load_cs(Cpu& c, uint16_t sel, const Desc& d, unsigned cpl) {
+  SegCache& cs = c.s.seg[CS];
+  Cpu::cache_from_descriptor(cs, uint16_t((sel & 0xfffc) | cpl), d.raw);
+  Cpu::refresh_cache_flags(cs, c.s.mode);
+  c.set_cpl(uint8_t(cpl));
+  c.end_block();
+}
+
+void load_data(Cpu& c, unsigned seg, uint16_t sel, const Desc& d) {
+  SegCache& sc = c.s.seg[seg];
+  Cpu::cache_from_descriptor(sc, sel, d.raw);
+  Cpu::refresh_cache_flags(sc, c.s.mode);
+  if (seg == SS) c.end_block();
+}
+
+void load_null(Cpu& c, unsigned seg) {
+  SegCache& sc = c.s.seg[seg];
+  sc = SegCache{};
+  Cpu::refresh_cache_flags(sc, c.s.mode);
+}
+
+void null_inaccessible(Cpu& c) {
+  for (unsigned seg : {ES, FS, GS, DS}) {
+    const SegCache& sc = c.s.seg[seg];
+    const bool conforming_code =
+        (sc.attr & sa::S) && (sc.attr & sa::CODE) && (sc.attr & sa::DC);
+    if (!conforming_code && sc.dpl() < c.s.cpl) load_null(c, seg);
+  }
+}
+
+bool tss_stack(Cpu& c, unsigned dpl, uint16_t& ss, uint32_t& esp, uint32_t ext) {
+  const SegCache& tr = c.s.tr;
+  const uint32_t err = (tr.sel & 0xfffcu) | ext;
+  uint32_t v_ss, v_esp;
+  if (tr.attr & 8) {  // 32-bit TSS: ESPn at 4 + 8n, SSn at 8 + 8n
+    const uint32_t off = dpl * 8 + 4;
+    if (off + 5 > tr.limit) return c.raise(exc::TS, err);
+    if (!c.read_lin(tr.base + off, 4, v_esp, kRead) ||
+        !c.read_lin(tr.base + off + 4, 2, v_ss, kRead))
+      return false;
+  } else {  // 16-bit TSS: SPn at 2 + 4n, SSn at 4 + 4n
+    const uint32_t off = dpl * 4 + 2;
+    if (off + 3 > tr.limit) return c.raise(exc::TS, err);
+    if (!c.read_lin(tr.base + off, 2, v_esp, kRead) ||
+        !c.read_lin(tr.base + off + 2, 2, v_ss, kRead))
+      return false;
+  }
+  ss = uint16_t(v_ss);
+  esp = v_esp;
+  return true;
+}
+
+bool check_tss_ss(Cpu& c, uint16_t ss, unsigned dpl, Desc& d, uint32_t ext) {
+  if ((ss & 0xfffc) == 0) return c.raise(exc::TS, ext);
+  if (!fetch(c, ss, d, exc::TS, ext)) return false;
+  const uint32_t err = (ss & 0xfffcu) | ext;
+  if ((ss & 3) != dpl || d.dpl() != dpl || !d.writable_data()) return c.raise(exc::TS, err);
+  if (!d.present()) return c.raise(exc::SS, err);
+  return true;
+}
+
+bool check_return_ss(Cpu& c, uint16_t ss, unsigned rpl, Desc& d) {
+  if ((ss & 0xfffc) == 0) return c.gp(0);
+  if (!fetch(c, ss, d, exc::GP)) return false;
+  if ((ss & 3) != rpl || d.dpl() != rpl || !d.writable_data()) return c.gp(ss & 0xfffc);
+  if (!d.present()) return c.raise(exc::SS, ss & 0xfffc);
+  return true;
+}
+
+bool StackBuilder::fits() const {
+  if (overflow_) return false;
+  for (unsigned k = 0; k < n_; ++k)
+    if (!within(ss_, items_[k].off, items_[k].size)) return false;
+  return true;
+}
+
+bool StackBuilder::write(Cpu& c) const {
+  const unsigned access = user_ ? unsigned(kUser) : 0u;
+  for (unsigned k = 0; k < n_; ++k)
+    if (!c.write_lin(ss_.base + items_[k].off, items_[k].size, items_[k].v, access)) return false;
+  return true;
+}
+
+}  // namespace prot
 
 }  // namespace pvlab

@@ -75,6 +75,9 @@ struct Msrs {
   int64_t tsc_offset = 0;           // TSC = cycles + tsc_offset
   uint64_t pat = 0x0007040600070406ull;
   uint64_t mtrr_def_type = 0;
+  uint64_t bios_sign_id = 0;        // microcode revision in the high half after CPUID leaf 1
+  uint64_t perfctr[2] = {};         // P6 performance counters (40 bits; they never count)
+  uint64_t evntsel[2] = {};
 };
 
 enum class CpuMode : uint8_t { Real, Protected, V86 };
@@ -91,6 +94,7 @@ struct CpuState {
 
   uint32_t cr0 = 0x60000010;  // CD | NW | ET after reset
   uint32_t cr2 = 0, cr3 = 0, cr4 = 0;
+  uint64_t pdpte[4] = {};     // PAE PDPTE registers, loaded by MOV to CR0 / CR3 / CR4
   uint32_t dr[8] = {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400};
   Msrs msr;
 

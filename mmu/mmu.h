@@ -28,8 +28,10 @@ class Mmu {
   // Where page-walk cycles are added (the CPU's cycle counter).
   void set_cycle_counter(uint64_t* c) { cycles_ = c; }
 
-  // The TLB entry that lets `access` reach `lin`, walking the tables on a miss. On a fault
-  // returns nullptr with the #PF error code in `error`.
+  // The TLB entry that lets `access` reach `lin`, walking the tables on a miss (A/D bits are
+  // set, the entry is filled, walk cycles are added). On a fault returns nullptr with the #PF
+  // error code in `error`, after dropping any entry for that page. Fetches (kFetch) use the
+  // I-TLB, everything else the D-TLB.
   PVLAB_INLINE TlbEntry* translate(laddr_t lin, unsigned access, uint32_t& error) {
     Tlb& t = (access & kFetch) ? itlb_ : dtlb_;
     if (TlbEntry* e = t.lookup(lin, access)) return e;
@@ -37,6 +39,7 @@ class Mmu {
   }
 
   // Drop translations: CR3 writes keep global pages, CR0/CR4 paging changes drop all.
+  // flush(true) also returns both TLBs to their power-on state.
   void flush(bool include_global);
   void invlpg(laddr_t lin);
 

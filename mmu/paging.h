@@ -73,7 +73,8 @@ struct WalkResult {
   paddr_t phys = 0;        // physical address of the byte asked for
   uint32_t page_size = kPageSize;
   uint8_t perms = 0;       // perm:: bits
-  uint8_t nlevels = 0;     // entries read (memory accesses for timing)
+  uint8_t nlevels = 0;     // entries looked at, root first (filled part of `level`)
+  uint8_t reads = 0;       // entries read from memory (for timing)
   WalkLevel level[3];      // root first; PAE's PDPTE is level 0 and is not a memory read
 };
 
@@ -81,7 +82,8 @@ struct WalkResult {
 bool page_access_allowed(const PagingRegs& regs, uint8_t perms, unsigned access);
 
 // Walk the tables for `lin`. With `update` set, accessed/dirty bits are written as hardware
-// does when the access is allowed; without it the walk has no side effects (debugger view).
+// does (see paging.cpp for exactly when); without it the walk has no side effects: entries
+// are read from RAM only and nothing is written (debugger view).
 WalkResult page_walk(Bus& bus, const PagingRegs& regs, laddr_t lin, unsigned access, bool update);
 
 // Load the four PAE PDPTEs from CR3. Returns false when one that is present has reserved

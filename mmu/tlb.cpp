@@ -1,5 +1,6 @@
 #include "mmu/tlb.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace pvlab {
@@ -25,7 +26,7 @@ TlbEntry& Tlb::insert(laddr_t lin, const TlbEntry& value) {
     if (!(s[w].tag & TlbEntry::kValid)) way = w;
   if (way == geo_.ways) {
     way = victim_[set];
-    victim_[set] = uint8_t((way + 1) % geo_.ways);
+    victim_[set] = (way + 1) % geo_.ways;
   }
   s[way] = value;
   s[way].tag = page | TlbEntry::kValid;
@@ -34,7 +35,8 @@ TlbEntry& Tlb::insert(laddr_t lin, const TlbEntry& value) {
 
 void Tlb::flush_all() {
   ++stats_.flushes;
-  for (auto& e : e_) e.tag = 0;
+  std::fill(e_.begin(), e_.end(), TlbEntry{});
+  std::fill(victim_.begin(), victim_.end(), 0u);
 }
 
 void Tlb::flush_nonglobal() {
@@ -45,6 +47,16 @@ void Tlb::flush_nonglobal() {
 
 void Tlb::invlpg(laddr_t lin) {
   ++stats_.invlpgs;
+  drop_page(lin);
+}
+
+size_t Tlb::valid_entries() const {
+  size_t n = 0;
+  for (auto& e : e_) n += (e.tag & TlbEntry::kValid) ? 1 : 0;
+  return n;
+}
+
+void Tlb::drop_page(laddr_t lin) {
   uint32_t page = lin & ~kPageMask;
   for (auto& e : e_) {
     if (!(e.tag & TlbEntry::kValid)) continue;

@@ -2,6 +2,11 @@
 // 4 KiB piece at a time and marked LARGE so INVLPG can drop the whole page). Each entry keeps
 // the host pointer of its frame for the fast path and, per access kind, whether that access
 // may use the entry without a walk (a write to a clean page still walks, to set D).
+//
+// The set is chosen by the low bits of the linear page number. Within a set a fill reuses the
+// entry already holding that page, else the first invalid way, else the way the set's
+// round-robin pointer names (which then moves on): the same accesses always give the same
+// contents. flush_all() returns the TLB to its power-on state (all invalid, pointers at way 0).
 #pragma once
 #include <vector>
 
@@ -26,7 +31,12 @@ struct TlbGeometry {
 };
 
 struct TlbStats {
-  uint64_t hits = 0, misses = 0, walks = 0, fills = 0, flushes = 0, invlpgs = 0;
+  uint64_t hits = 0;      // lookups answered by an entry
+  uint64_t misses = 0;    // lookups that found no entry permitting the access
+  uint64_t walks = 0;     // page walks started after a miss (Mmu)
+  uint64_t fills = 0;     // entries written after a successful walk
+  uint64_t flushes = 0;   // whole-TLB flushes (all, or all non-global)
+  uint64_t invlpgs = 0;   // INVLPG operations
 };
 
 class Tlb {
@@ -55,13 +65,19 @@ class Tlb {
   TlbEntry& insert(laddr_t lin, const TlbEntry& value);
   void flush_all();
   void flush_nonglobal();
+  // INVLPG: drop the entries for `lin`'s page, global or not, and every piece of a large page
+  // containing `lin`.
   void invlpg(laddr_t lin);
+  // The same drop without counting an INVLPG (a page fault invalidates the faulting address).
+  void drop_page(laddr_t lin);
+  size_t valid_entries() const;
+  void reset_stats() { stats_ = {}; }
 
  private:
   TlbGeometry geo_;
   uint32_t set_mask_;
   std::vector<TlbEntry> e_;
-  std::vector<uint8_t> victim_;
+  std::vector<uint32_t> victim_;
   TlbStats stats_;
 };
 

@@ -175,6 +175,15 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t n, bool code32, Insn& 
     }
     out.flags |= iflag::ENDS_BLOCK;
   }
+  // MOV to or from a control or debug register is a system instruction of its own.
+  if (zi.mnemonic == ZYDIS_MNEMONIC_MOV && out.nops == 2) {
+    const OpKind k0 = out.op[0].kind, k1 = out.op[1].kind;
+    if (k0 == OpKind::CReg || k1 == OpKind::CReg || k0 == OpKind::DReg || k1 == OpKind::DReg) {
+      out.fn = (k0 == OpKind::CReg || k1 == OpKind::CReg) ? interp::mov_cr : interp::mov_dr;
+      out.flags |= iflag::ENDS_BLOCK;
+      out.cost = 8;
+    }
+  }
   return DecodeStatus::Ok;
 }
 

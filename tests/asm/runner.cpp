@@ -7,7 +7,8 @@
 //   //@ deliver: guest         let exceptions go through the guest's IDT / IVT
 //   //@ max-insns: 100000
 //
-// Without `exc=` in the expectations, a test must end on HLT with no exception. Registers
+// Without `exc=` in the expectations, a test must end on HLT with no exception; `stop=triple`
+// expects the run to end in a triple fault instead. Registers
 // named: eax..edi, eip, esp; es, cs, ss, ds, fs, gs (selectors); cr0, cr2, cr3, cr4, dr6, dr7;
 // cpl; eflags (all bits) or flags[MASK] (the bits in MASK); insns; m8/m16/m32[physical].
 //
@@ -90,6 +91,7 @@ std::optional<Spec> parse_spec(const std::string& path, std::string& err) {
       }
       std::string name = tok.substr(0, eq), val = tok.substr(eq + 1);
       if (name == "exc" && val == "none") v = ~0ull;
+      else if (name == "stop" && val == "triple") v = uint64_t(StopReason::TripleFault);
       else if (!parse_num(val, v)) {
         err = path + ":" + std::to_string(lineno) + ": bad number in '" + tok + "'";
         return std::nullopt;
@@ -137,7 +139,7 @@ struct Harness final : Platform {
     for (unsigned k = 0; k < sizeof gdt / 8; ++k) write64(kGdt + 8 * k, gdt[k]);
     write32(kTss + 4, 0x90000);  // ESP0
     write32(kTss + 8, 0x10);     // SS0
-    write32(kTss + 102, 0x68 << 16);  // I/O map base at the limit: no bitmap
+    write32(kTss + 100, 0x68 << 16);  // I/O map base (offset 102) at the limit: no bitmap
   }
 
   bool set_value(const std::string& n, uint64_t v, std::string& err) {
@@ -246,12 +248,17 @@ std::string run_test(const std::string& src, const std::string& bin) {
     if (!h.set_value(n, v, err)) return err;
 
   StopReason r = c.run(spec->max_insns);
-  bool want_exc = false;
+  bool want_exc = false, want_stop = false;
   std::string fails;
   for (auto& [n, want] : spec->expect) {
     if (n == "exc") want_exc = want != ~0ull;
     uint64_t got;
-    if (!h.get_value(n, got)) return "unknown expectation '" + n + "'";
+    if (n == "stop") {
+      want_stop = true;
+      got = uint64_t(r);
+    } else if (!h.get_value(n, got)) {
+      return "unknown expectation '" + n + "'";
+    }
     if (got != want) {
       char buf[128];
       std::snprintf(buf, sizeof buf, " %s=%#llx (want %#llx)", n.c_str(), (unsigned long long)got,
@@ -266,7 +273,7 @@ std::string run_test(const std::string& src, const std::string& bin) {
     fails += buf;
     if (!c.last_unimplemented.empty()) fails += " [unimplemented " + c.last_unimplemented + "]";
   }
-  if (!h.seen && r != StopReason::HaltIfOff && r != StopReason::Requested) {
+  if (!want_stop && !h.seen && r != StopReason::HaltIfOff && r != StopReason::Requested) {
     fails += std::string(" stopped: ") + stop_reason_name(r);
     if (r == StopReason::TripleFault) fails += " (" + c.triple_fault_reason() + ")";
   }

@@ -1,0 +1,12 @@
+/* POPAD loads every register but ESP, which just moves past the frame. */
+//@ expect: eax=0xa1 ecx=0xa2 edx=0xa3 ebx=0xa4 ebp=0xa6 esi=0xa7 edi=0xa8 esp=0x8fff0
+  pushl $0xa1
+  pushl $0xa2
+  pushl $0xa3
+  pushl $0xa4
+  pushl $0x12345678          /* skipped */
+  pushl $0xa6
+  pushl $0xa7
+  pushl $0xa8
+  popal
+  hlt

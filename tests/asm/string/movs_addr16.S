@@ -1,0 +1,8 @@
+/* 16-bit addressing in 32-bit code: SI/DI/CX wrap within their low halves and the upper
+   halves stay. */
+//@ init: m8[0xffff]=0x5a m8[0x0]=0x5b m8[0x1]=0x5c esi=0xabcdffff edi=0x5555fff0
+//@ init: ecx=0x77770003
+//@ expect: m8[0xfff0]=0x5a m8[0xfff1]=0x5b m8[0xfff2]=0x5c esi=0xabcd0002 edi=0x5555fff3
+//@ expect: ecx=0x77770000
+  addr16 rep movsb
+  hlt
