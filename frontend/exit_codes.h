@@ -10,4 +10,5 @@ constexpr int kIdle = 6;           // halted with interrupts enabled and nothing
 constexpr int kTripleFault = 8;    // triple fault (shutdown)
 constexpr int kLimit = 10;         // --max-insns or --max-cycles reached
 constexpr int kInternal = 12;      // pvlab itself failed (a bug: please report it)
+constexpr int kReset = 14;         // the guest reset the machine
 }  // namespace pvlab::exit_code

@@ -39,8 +39,25 @@ PcMachine::PcMachine(const MachineConfig& cfg)
         end_ = RunResult{RunEnd::DebugExit, StopReason::Requested, status};
         cpu_.request_stop();
       }),
-      power_(new PowerPort(*this)) {
+      power_(new PowerPort(*this)),
+      devices_(bus_,
+               PcDevicesConfig{cfg.ram_bytes, cfg.cpu_hz, cfg.rtc_epoch, true, LapicConfig{},
+                               UartConfig{}},
+               [this](uint8_t b) { console_byte(char(b)); }) {
   cpu_.set_platform(this);
+  devices_.clock().bind(&cpu_.s.cycles);
+  devices_.clock().set_deadline_listener([this](uint64_t c) { cpu_.set_deadline(c); });
+  auto set_a20 = [this](bool on) {
+    cpu_.mmu().regs().a20_mask = on ? ~0ull : ~(1ull << 20);
+    cpu_.mmu().flush(true);
+    cpu_.flush_blocks();
+  };
+  devices_.system().set_a20_listener(set_a20);
+  set_a20(devices_.system().a20_enabled());
+  devices_.system().set_reset_listener([this] {
+    end_ = RunResult{RunEnd::Reset, StopReason::Requested, 0};
+    cpu_.request_stop();
+  });
   bus_.map_ports(0xe9, 1, &debugcon_);
   bus_.map_ports(0xf4, 1, &debugexit_);
   bus_.map_ports(0x604, 2, power_.get());
@@ -95,10 +112,29 @@ RunResult PcMachine::run(uint64_t max_insns) {
   return RunResult{RunEnd::Stopped, r, 0};
 }
 
+uint8_t PcMachine::irq_ack() {
+  idle_without_irq_ = 0;
+  return devices_.irq_ack();
+}
+
+void PcMachine::deadline(Cpu& c) { c.set_deadline(devices_.run_due(c.s.cycles)); }
+
+bool PcMachine::idle(Cpu& c) {
+  // Jump time forward to the next device event. A guest that halts with every timer
+  // interrupt masked would wake forever without ever taking an interrupt: after a million
+  // such wake-ups in a row, report it as idle.
+  uint64_t d = devices_.next_deadline();
+  if (d == DeviceClock::kNever || ++idle_without_irq_ > 1'000'000) return false;
+  if (c.s.cycles < d) c.s.cycles = d;
+  c.set_deadline(devices_.run_due(c.s.cycles));
+  return true;
+}
+
 int exit_status(const RunResult& r) {
   switch (r.end) {
     case RunEnd::PowerOff: return exit_code::kPowerOff;
     case RunEnd::DebugExit: return r.guest_status;
+    case RunEnd::Reset: return exit_code::kReset;
     case RunEnd::Stopped: break;
   }
   switch (r.stop) {

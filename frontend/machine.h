@@ -7,6 +7,7 @@
 
 #include "cpu/cpu.h"
 #include "devices/pc/debugcon.h"
+#include "devices/pc/pc_devices.h"
 #include "frontend/elf_image.h"
 
 namespace pvlab {
@@ -15,11 +16,14 @@ struct MachineConfig {
   size_t ram_bytes = 64u << 20;
   std::string cmdline;
   CpuConfig cpu;
+  uint64_t cpu_hz = DeviceClock::kDefaultHz;   // nominal cycles per second (device timing)
+  int64_t rtc_epoch = CmosConfig{}.epoch;      // RTC time at cycle 0 (seconds since 1970)
 };
 
 enum class RunEnd {
   PowerOff,     // the guest asked to power off
   DebugExit,    // the guest wrote the isa-debug-exit port
+  Reset,        // the guest reset the machine (port 0x92, the 8042)
   Stopped,      // the CPU stopped (see stop_reason)
 };
 
@@ -34,6 +38,7 @@ class PcMachine final : public Platform {
   explicit PcMachine(const MachineConfig& cfg);
 
   Cpu& cpu() { return cpu_; }
+  PcDevices& devices() { return devices_; }
   Bus& bus() { return bus_; }
   PhysMem& ram() { return ram_; }
   const std::string& console() const { return console_; }
@@ -47,6 +52,12 @@ class PcMachine final : public Platform {
 
   RunResult run(uint64_t max_insns = 0);
 
+  // Platform: interrupts from the PIC / local APIC, device timers, HLT.
+  bool irq_pending() override { return devices_.irq_pending(); }
+  uint8_t irq_ack() override;
+  void deadline(Cpu& c) override;
+  bool idle(Cpu& c) override;
+
  private:
   class PowerPort;
   void console_byte(char c);
@@ -58,6 +69,8 @@ class PcMachine final : public Platform {
   DebugConsole debugcon_;
   DebugExit debugexit_;
   std::unique_ptr<PortDevice> power_;
+  PcDevices devices_;
+  uint64_t idle_without_irq_ = 0;  // timer wake-ups since the last interrupt was taken
   std::string console_;
   std::function<void(char)> echo_;
   std::optional<RunResult> end_;

@@ -38,8 +38,20 @@ uint8_t* Bus::host_frame(paddr_t frame_base, bool write) {
   return ram_.ptr(frame_base);
 }
 
+bool Bus::overlaps_mmio(paddr_t addr, unsigned size) const {
+  for (const auto& m : mmio_)
+    if (addr < m.base + m.size && m.base < addr + size) return true;
+  return false;
+}
+
+bool Bus::overlaps_rom(paddr_t addr, unsigned size) const {
+  for (const auto& [b, n] : rom_)
+    if (addr < b + n && b < addr + size) return true;
+  return false;
+}
+
 uint32_t Bus::read(paddr_t addr, unsigned size) {
-  if (ram_.contains(addr, size) && mmio_.empty()) {
+  if (ram_.contains(addr, size) && !overlaps_mmio(addr, size)) {
     uint32_t v = 0;
     std::memcpy(&v, ram_.ptr(addr), size);
     return v;
@@ -63,7 +75,7 @@ uint32_t Bus::read(paddr_t addr, unsigned size) {
 }
 
 void Bus::write(paddr_t addr, unsigned size, uint32_t value) {
-  if (ram_.contains(addr, size) && mmio_.empty() && rom_.empty()) {
+  if (ram_.contains(addr, size) && !overlaps_mmio(addr, size) && !overlaps_rom(addr, size)) {
     std::memcpy(ram_.ptr(addr), &value, size);
     note_write(addr, size);
     return;

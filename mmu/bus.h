@@ -76,6 +76,8 @@ class Bus {
     std::string name;
   };
   Mmio* find_mmio(paddr_t addr);
+  bool overlaps_mmio(paddr_t addr, unsigned size) const;
+  bool overlaps_rom(paddr_t addr, unsigned size) const;
   bool is_rom(paddr_t addr) const;
   void code_written_slow(paddr_t addr, unsigned size);
 

@@ -28,8 +28,8 @@ bool bit_test(Cpu& c, const Insn& i) {
   if (!c.load(i, 1, off)) return false;
   unsigned bit;
   uint32_t addr = 0;
-  const bool far = i.op[0].kind == OpKind::Mem && i.op[1].kind == OpKind::Reg;
-  if (far) {
+  const bool in_string = i.op[0].kind == OpKind::Mem && i.op[1].kind == OpKind::Reg;
+  if (in_string) {
     // Signed offset: the operand at ea + size * (offset >> log2(bits)).
     const int32_t so = sz == 2 ? int32_t(int16_t(off)) : int32_t(off);
     addr = c.ea(i) + uint32_t((so >> (sz == 2 ? 4 : 5)) * int32_t(sz));
@@ -44,16 +44,18 @@ bool bit_test(Cpu& c, const Insn& i) {
   if (kWrites) {
     const uint32_t b = 1u << bit;
     const uint32_t nv = B == Bt::Set ? (v | b) : B == Bt::Reset ? (v & ~b) : (v ^ b);
-    if (!(far ? c.write(i.mem.seg, addr, sz, nv) : c.store(i, 0, nv))) return false;
+    if (!(in_string ? c.write(i.mem.seg, addr, sz, nv) : c.store(i, 0, nv))) return false;
   }
   const LazyFlags& f = c.s.lf;
   if (f.op != LazyOp::None) {
     // Flags still describe an arithmetic result (res, at its own width): the reference keeps
     // ZF, SF and PF of that result, clears AF, and takes OF from the top bit of the tested
-    // operand shifted down by the bit offset XOR the result.
+    // value shifted down by the bit offset XOR the result. A register operand enters that
+    // with all 32 bits, even for a word BT.
     const unsigned w = 8 * f.size;
+    const uint32_t tested = i.op[0].kind == OpKind::Reg ? c.s.r[i.op[0].reg] : v;
     uint32_t nf = szp_flags(f.res, f.size) | (cf ? fl::CF : 0);
-    if ((((v >> bit) ^ f.res) >> (w - 1)) & 1) nf |= fl::OF;
+    if ((((tested >> bit) ^ f.res) >> (w - 1)) & 1) nf |= fl::OF;
     set_arith_flags(c.s, nf);
   } else {
     c.s.eflags = (c.s.eflags & ~fl::CF) | (cf ? fl::CF : 0);

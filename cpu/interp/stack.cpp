@@ -38,8 +38,13 @@ bool pop(Cpu& c, const Insn& i) {
     return true;
   }
   if (o.kind == OpKind::SReg) {
-    if (!c.load_seg(o.reg, uint16_t(v))) return false;
+    // The increment follows the stack width before the load (POP SS may change it).
+    const uint32_t old = c.s.r[ESP];
     c.set_sp(c.sp() + i.osize);
+    const uint32_t popped = c.s.r[ESP];
+    c.s.r[ESP] = old;
+    if (!c.load_seg(o.reg, uint16_t(v))) return false;
+    c.s.r[ESP] = popped;
     return true;
   }
   c.set_sp(c.sp() + i.osize);

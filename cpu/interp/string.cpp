@@ -164,6 +164,8 @@ template <Str K>
 bool string_op(Cpu& c, const Insn& i) {
   const unsigned sz = (i.opcode & 1) ? i.osize : 1;
   const int32_t d = (c.s.eflags & fl::DF) ? -int32_t(sz) : int32_t(sz);
+  // The I/O permission check comes first, even for a repeat count of zero (as the reference
+  // CPU does it).
   if (K == Str::Ins || K == Str::Outs) {
     if (!c.io_allowed(uint16_t(c.s.r[EDX]), sz)) return c.gp(0);
   }

@@ -27,9 +27,7 @@ void Pit::reset() {
   for (PitChannel& c : ch_) c = PitChannel{};
   port61_ = 0;
   ch_[2].gate = false;
-  control(0x36);                 // channel 0: LSB then MSB, mode 3
-  write_counter(0, 0);
-  write_counter(0, 0);           // count 65536
+  control(0x36);                 // channel 0: LSB then MSB, mode 3, waiting for its count
   control(0x74);                 // channel 1: LSB then MSB, mode 2
   write_counter(1, 18);
   write_counter(1, 0);

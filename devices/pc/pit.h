@@ -18,9 +18,10 @@
 // Not modelled: sound; counts of 1 in modes 2 and 3 (an illegal count on the 8254) behave as 2;
 // the exact count sequence inside a mode 3 half period is approximated (2 per tick).
 //
-// After construction the timer is in the state a PC BIOS leaves: channel 0 in mode 3 with
-// count 65536 (18.2 Hz on IRQ 0), channel 1 in mode 2 with count 18 (refresh), channel 2
-// waiting for a control word.
+// After construction channel 0 is in mode 3 waiting for its count (OUT high, no IRQ 0 edges:
+// guests booted without a BIOS program it themselves, and a machine with nothing scheduled
+// can tell that a halted CPU will never wake), channel 1 is in mode 2 with count 18 (refresh,
+// as a BIOS leaves it), channel 2 waits for a control word with its gate low.
 #pragma once
 #include <cstdint>
 

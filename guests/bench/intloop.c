@@ -1,26 +1,8 @@
 /* Integer-heavy benchmark with PAE paging on: hashing, table updates, small sorts and
    branches over a working set that fits the TLB. The iteration count comes from the
    command line ("iters=N"); the checksum printed at the end lets runs be compared. */
+#include "bench.h"
 #include "paging.h"
-#include "rt.h"
-
-struct mb_info {
-  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
-};
-
-static uint32_t parse_iters(const struct mb_info* mb) {
-  uint32_t n = 2000;
-  if (!mb || !(mb->flags & 4) || !mb->cmdline) return n;
-  const char* s = (const char*)mb->cmdline;
-  for (; *s; ++s) {
-    if (s[0] == 'i' && s[1] == 't' && s[2] == 'e' && s[3] == 'r' && s[4] == 's' && s[5] == '=') {
-      n = 0;
-      for (s += 6; *s >= '0' && *s <= '9'; ++s) n = n * 10 + (uint32_t)(*s - '0');
-      break;
-    }
-  }
-  return n;
-}
 
 static uint32_t table[1024];
 static uint16_t small[64];
@@ -46,7 +28,7 @@ static void insertion_sort(uint16_t* a, int n) {
 
 int main(uint32_t magic, const struct mb_info* mb) {
   (void)magic;
-  uint32_t iters = parse_iters(mb);
+  uint32_t iters = bench_iters(mb, 2000);
   paging_enable_pae(16);
   uint32_t x = 2463534242u, sum = 0;
   for (uint32_t it = 0; it < iters; ++it) {
@@ -60,8 +42,5 @@ int main(uint32_t magic, const struct mb_info* mb) {
     insertion_sort(small, 64);
     sum += small[0] + small[63];
   }
-  puts_("intloop checksum ");
-  putx(sum ^ x);
-  puts_("\n");
-  return 0;
+  bench_finish("intloop", sum ^ x);
 }

@@ -37,16 +37,21 @@ struct Rig {
 };
 }  // namespace
 
-TEST_CASE("pit: BIOS state runs channel 0 at 18.2 Hz") {
+TEST_CASE("pit: after reset nothing is scheduled until the guest loads a count") {
   Rig r;
+  CHECK(r.clk.next_deadline() == DeviceClock::kNever);
+  CHECK(r.pit.channel(0).mode == 3);
+  CHECK(r.pit.output(0));
+  CHECK(r.pit.channel(1).mode == 2);
+  CHECK(r.pit.channel(1).reload == 18);
+  // The BIOS's 18.2 Hz: mode 3 with count 65536, a rising edge every 65536 ticks.
+  r.outb(0x43, 0x36);
+  r.count(0, 0);
   r.to_tick(65536 * 3 + 10);
   auto rises = r.rises_after(0);
   REQUIRE(rises.size() == 3);
-  // Loaded at tick 1, mode 3 with count 65536: a rising edge every 65536 ticks.
   CHECK(rises[0] == r.cyc(1 + 65536));
   CHECK(rises[2] == r.cyc(1 + 3 * 65536));
-  CHECK(r.pit.channel(1).mode == 2);
-  CHECK(r.pit.channel(1).reload == 18);
 }
 
 TEST_CASE("pit: mode 2 rate generator period in cycles") {

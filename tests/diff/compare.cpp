@@ -57,12 +57,14 @@ std::vector<std::string> compare(const Result& a, const Result& b, uint32_t flag
     d.push_back("eflags " + hex32(a.eflags) + " / " + hex32(b.eflags) + " (" + flag_names(fx) + ")");
   unsigned nbytes = 0;
   uint32_t first = 0;
-  for (unsigned p = 0; p < PD_NUM_DATA; ++p)
+  for (unsigned p = 0; p < PD_NUM_DATA; ++p) {
+    if (std::memcmp(a.data[p], b.data[p], PD_PAGE) == 0) continue;
     for (unsigned o = 0; o < PD_PAGE; ++o)
       if (a.data[p][o] != b.data[p][o]) {
         if (!nbytes) first = pd_data_page(p) + o;
         ++nbytes;
       }
+  }
   if (nbytes) {
     char buf[96];
     unsigned p = unsigned(pd_data_index(first)), o = first & (PD_PAGE - 1);
@@ -99,6 +101,18 @@ Verdict judge(const TestCase& tc, const Result* pv, const Result* uc, const Resu
       v.reason = "differs from unicorn: " + v.pv_uc.front();
     }
   } else if (uc && !v.pv_uc.empty()) {
+    // Unicorn applies no segment limit to an access that wraps past 4 GiB (the host raises
+    // #GP or #SS); with no host to ask, such a case says nothing.
+    if (uc->vector == 14 && uc->cr2 >= 0xfffffff9u) {
+      v.inconclusive = true;
+      return v;
+    }
+    // Nor does it check the pages of a page-crossing access in the processor's order.
+    if (uc->vector == 14 && pv->vector == 14 && uc->eip == pv->eip &&
+        uc->cr2 - pv->cr2 + 16 < 32) {
+      v.inconclusive = true;
+      return v;
+    }
     v.pvlab_ok = false;
     v.reason = "differs from unicorn: " + v.pv_uc.front();
   }

@@ -19,6 +19,7 @@ struct Verdict {
   bool pvlab_ok = true;
   bool host_compared = false;
   bool unicorn_deviates = false;  // Unicorn differs from the host
+  bool inconclusive = false;      // no host, and Unicorn's result is one it is known to get wrong
   std::vector<std::string> pv_host, pv_uc, uc_host;
   std::string reason;             // a one-line summary when !pvlab_ok
 };

@@ -105,10 +105,11 @@ class UnicornEngine final : public Engine {
       // bytes a faulting instruction wrote before the fault. Run again up to that
       // instruction for the state the fault must report.
       const uint64_t executed = mem_count_;
-      // (Unicorn's count leaves the IRET out; a fault in the first instruction stops at
-      // the start of the code instead.)
+      // (The code hook does the counting: uc_emu_start's own count flushes the translation
+      // cache twice per call. A fault in the first instruction stops at the start instead.)
       if (executed > 1) start(tc, executed - 1, tc.end);
       else start(tc, 0, PD_CODE_BASE);
+      limit_ = 0;
       read_state(r);
       if (r.eip != fault_eip) r.note = "unicorn: re-run stopped at " + hex(r.eip);
       r.eip = fault_eip;
@@ -141,8 +142,9 @@ class UnicornEngine final : public Engine {
   }
 
   // Load the case and run it from the ring-0 stub until `until`, or for `count` instructions
-  // when that is not zero.
+  // of the sequence when that is not zero.
   uc_err start(const TestCase& tc, uint64_t count, uint32_t until) {
+    limit_ = count;
     check(uc_context_restore(uc_, ring0_), "context restore");
     for (unsigned k = 0; k < PD_NUM_DATA; ++k)
       check(uc_mem_write(uc_, pd_data_page(k), tc.data[k], PD_PAGE), "data");
@@ -158,7 +160,7 @@ class UnicornEngine final : public Engine {
     intno_ = -1;
     mem_type_ = -1;
     code_count_ = 0;
-    return uc_emu_start(uc_, kStub, until, 0, count);
+    return uc_emu_start(uc_, kStub, until, 0, 0);
   }
 
   void read_state(Result& r) {
@@ -193,8 +195,12 @@ class UnicornEngine final : public Engine {
     }
     uc_emu_stop(uc);
   }
-  static void on_code(uc_engine*, uint64_t addr, uint32_t, void* self) {
+  static void on_code(uc_engine* uc, uint64_t addr, uint32_t, void* self) {
     auto* me = static_cast<UnicornEngine*>(self);
+    if (me->limit_ && me->code_count_ == me->limit_) {
+      uc_emu_stop(uc);
+      return;
+    }
     ++me->code_count_;
     me->last_code_ = uint32_t(addr);
   }
@@ -213,6 +219,7 @@ class UnicornEngine final : public Engine {
   uc_context* ring0_ = nullptr;
   uc_hook h_intr_ = 0, h_mem_ = 0, h_code_ = 0;
   uint64_t code_count_ = 0;  // instructions the code hook saw in this run
+  uint64_t limit_ = 0;       // stop before instruction limit_ + 1 (0: no limit)
   uint32_t last_code_ = 0;   // the last of them
   uint32_t mem_code_ = 0;    // the instruction of the first invalid access
   uint64_t mem_count_ = 0;   // and how many instructions ran up to it

@@ -240,6 +240,16 @@ bool Generator::accept(Candidate& c) const {
     if ((o.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) && o.mem.segment == ZYDIS_REGISTER_CS)
       c.unicorn_unreliable = true;
   }
+  // Unicorn always writes ARPL's destination, reports a faulting PUSHA at another address,
+  // and builds an ENTER frame without first checking its final stack top.
+  switch (zi.mnemonic) {
+    case ZYDIS_MNEMONIC_ARPL: case ZYDIS_MNEMONIC_PUSHA: case ZYDIS_MNEMONIC_PUSHAD:
+    case ZYDIS_MNEMONIC_ENTER:
+      c.unicorn_unreliable = true;
+      break;
+    default:
+      break;
+  }
   // Unicorn has no F6 /1 and F7 /1 (TEST aliases).
   if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (zi.opcode == 0xf6 || zi.opcode == 0xf7) &&
       ((zi.raw.modrm.reg) == 1))
@@ -249,15 +259,12 @@ bool Generator::accept(Candidate& c) const {
     c.host_unsafe = true;
     c.unsafe_why = "16-bit BSWAP is undefined";
   }
-  if ((zi.mnemonic == ZYDIS_MNEMONIC_BSF || zi.mnemonic == ZYDIS_MNEMONIC_BSR) &&
-      (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE))) {
-    c.host_unsafe = true;
-    c.unsafe_why = "F3 0F BC/BD is TZCNT/LZCNT on the host";
-  }
   for (unsigned k = 0; k < zi.raw.prefix_count; ++k)
     if ((zi.raw.prefixes[k].value == 0xf3 || zi.raw.prefixes[k].value == 0xf2) &&
         zi.opcode_map == ZYDIS_OPCODE_MAP_0F && (zi.opcode == 0xbc || zi.opcode == 0xbd)) {
+      // TZCNT/LZCNT on the host, and in Unicorn too: no reference has the P6 meaning.
       c.host_unsafe = true;
+      c.unicorn_unreliable = true;
       c.unsafe_why = "F3 0F BC/BD is TZCNT/LZCNT on the host";
     }
   switch (zi.mnemonic) {
@@ -350,15 +357,19 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
         undefined |= 0x001;
     }
     fs.undef = (fs.undef & ~written) | undefined;
-    fs.qctx &= ~touched;
     switch (c.zi.mnemonic) {
       case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_BTS: case ZYDIS_MNEMONIC_BTR:
       case ZYDIS_MNEMONIC_BTC:
+        touched = 0x001;
         fs.qctx |= 0x810;
+        break;
+      case ZYDIS_MNEMONIC_DIV: case ZYDIS_MNEMONIC_IDIV:
+        touched = 0;  // Unicorn leaves the flags as they were
         break;
       default:
         break;
     }
+    fs.qctx &= ~touched;
     if (c.si.rel_size) {
       uint32_t t;
       if (c.si.rel_size == 1) t = uint32_t(i) + 1 + r.below(4);
@@ -372,15 +383,17 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
   };
 
   while (cs.size() < n) {
-    uint32_t undef_here = fs.undef;
+    FlagState here = fs;
     auto it = pending.find(uint32_t(cs.size()));
-    if (it != pending.end()) undef_here |= it->second.undef;
+    if (it != pending.end()) here.merge(it->second);
     Candidate c;
     bool ok = false, consumes = false;
     for (unsigned tries = 0; tries < 400 && !ok; ++tries) {
       if (!random_candidate(r, c)) continue;
       const ZydisAccessedFlags* f = c.zi.cpu_flags;
-      consumes = f && (f->tested & undef_here & kArithFlags);
+      consumes = f && (f->tested & here.undef & kArithFlags);
+      // Flags Unicorn computes from its translation context are no reference for anyone.
+      if (f && (f->tested & here.qctx)) continue;
       if ((consumes || c.host_unsafe) && !unsafe_ok) continue;
       // Sequences the host does not check lean on Unicorn alone.
       if (c.unicorn_unreliable && (unsafe_ok || !tc.host_ok)) continue;
@@ -442,6 +455,8 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
     SeqInsn& s = c.si;
     if (s.rel_size) {
       uint32_t t = uint32_t(s.target);
+      // Land on the flag mask in front of a POPF, never on the POPF itself.
+      if (t < cs.size() && t > 0 && cs[t - 1].si.inserted) --t;
       uint32_t dest = t >= cs.size() ? tc.end : PD_CODE_BASE + cs[t].si.offset;
       if (t >= cs.size()) s.target = int16_t(cs.size());
       uint32_t rel = dest - (PD_CODE_BASE + s.offset + s.len);

@@ -1,0 +1,20 @@
+// All sixteen SETcc conditions from one flag state (CF=1 ZF=0 SF=1 OF=0 PF=1).
+//@ init: eflags=0x87
+//@ expect: m32[0x20000]=0x00010100 m32[0x20004]=0x00010100 m32[0x20008]=0x00010001 m32[0x2000c]=0x00010001
+  seto 0x20000
+  setno 0x20001
+  setb 0x20002
+  setnb 0x20003
+  setz 0x20004
+  setnz 0x20005
+  setbe 0x20006
+  setnbe 0x20007
+  sets 0x20008
+  setns 0x20009
+  setp 0x2000a
+  setnp 0x2000b
+  setl 0x2000c
+  setnl 0x2000d
+  setle 0x2000e
+  setnle 0x2000f
+  hlt
