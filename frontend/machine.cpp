@@ -34,7 +34,7 @@ PcMachine::PcMachine(const MachineConfig& cfg)
       ram_(cfg.ram_bytes),
       bus_(ram_),
       cpu_(bus_, cfg.cpu),
-      debugcon_([this](char c) { console_byte(c); }),
+      debugcon_([this](char c) { console_byte(c, false); }),
       debugexit_([this](int status) {
         end_ = RunResult{RunEnd::DebugExit, StopReason::Requested, status};
         cpu_.request_stop();
@@ -43,7 +43,7 @@ PcMachine::PcMachine(const MachineConfig& cfg)
       devices_(bus_,
                PcDevicesConfig{cfg.ram_bytes, cfg.cpu_hz, cfg.rtc_epoch, true, LapicConfig{},
                                UartConfig{}},
-               [this](uint8_t b) { console_byte(char(b)); }) {
+               [this](uint8_t b) { console_byte(char(b), true); }) {
   cpu_.set_platform(this);
   devices_.clock().bind(&cpu_.s.cycles);
   devices_.clock().set_deadline_listener([this](uint64_t c) { cpu_.set_deadline(c); });
@@ -63,9 +63,52 @@ PcMachine::PcMachine(const MachineConfig& cfg)
   bus_.map_ports(0x604, 2, power_.get());
 }
 
-void PcMachine::console_byte(char c) {
+void PcMachine::console_byte(char c, bool serial) {
   console_.push_back(c);
-  if (echo_) echo_(c);
+  auto& sink = serial ? serial_sink_ : debugcon_sink_;
+  if (sink) sink(c);
+}
+
+// The top-of-4-GiB alias of the BIOS ROM, where the reset vector is fetched from.
+class PcMachine::RomAlias final : public MmioDevice {
+ public:
+  explicit RomAlias(std::vector<uint8_t> rom) : rom_(std::move(rom)) {}
+  uint32_t read(paddr_t off, unsigned size) override {
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; ++i)
+      v |= uint32_t(off + i < rom_.size() ? rom_[off + i] : 0xff) << (8 * i);
+    return v;
+  }
+  void write(paddr_t, unsigned, uint32_t) override {}
+
+ private:
+  std::vector<uint8_t> rom_;
+};
+
+bool PcMachine::load_bios(const std::vector<uint8_t>& rom, std::string& error) {
+  if (rom.empty() || rom.size() > (128u << 10) || (rom.size() & 0xfff)) {
+    error = "a BIOS image must be a multiple of 4 KiB and at most 128 KiB (this one is " +
+            std::to_string(rom.size()) + " bytes)";
+    return false;
+  }
+  paddr_t low = 0x100000 - rom.size();
+  std::memcpy(ram_.ptr(low), rom.data(), rom.size());
+  bus_.set_rom(low, rom.size());
+  rom_alias_ = std::make_unique<RomAlias>(rom);
+  bus_.map_mmio(0x100000000ull - rom.size(), rom.size(), rom_alias_.get(), "bios");
+  cpu_.reset();
+  return true;
+}
+
+bool PcMachine::intercept(Cpu& c, const Event& e) {
+  if (event_log_) {
+    static const char* kinds[] = {"fault", "trap", "int", "int3", "irq", "nmi"};
+    std::fprintf(event_log_, "pvlab: [cycle %llu] %s vector %u", (unsigned long long)c.s.cycles,
+                 kinds[unsigned(e.kind)], e.vector);
+    if (e.has_error) std::fprintf(event_log_, " error %#x", e.error);
+    std::fprintf(event_log_, " at %04x:%08x\n", c.s.seg[CS].sel, c.s.eip);
+  }
+  return false;
 }
 
 bool PcMachine::load_multiboot(const ElfImage& img, std::string& error) {
@@ -107,9 +150,33 @@ bool PcMachine::load_flat(const std::vector<uint8_t>& bytes, uint32_t addr, std:
 
 RunResult PcMachine::run(uint64_t max_insns) {
   end_.reset();
-  StopReason r = cpu_.run(max_insns);
-  if (end_) return *end_;
-  return RunResult{RunEnd::Stopped, r, 0};
+  // Without a host input source the CPU runs in one go; with one it runs in slices so host
+  // input is polled regularly, entering the queue stamped with the current cycle.
+  constexpr uint64_t kSlice = 4'000'000;
+  const uint64_t stop_at = max_insns ? cpu_.s.insns + max_insns : ~0ull;
+  for (;;) {
+    uint64_t budget = stop_at - cpu_.s.insns;
+    if (input_poll_) budget = std::min(budget, kSlice);
+    StopReason r = cpu_.run(budget);
+    if (end_) return *end_;
+    if (input_poll_) {
+      if (r == StopReason::InsnLimit && cpu_.s.insns < stop_at) {
+        std::string in = input_poll_(false);
+        if (!in.empty()) devices_.input().push(cpu_.s.cycles, input_source::kCom1, in);
+        continue;
+      }
+      if (r == StopReason::Idle) {
+        // Waiting for input: block on the host until some arrives or input ends.
+        std::string in = input_poll_(true);
+        if (!in.empty()) {
+          devices_.input().push(cpu_.s.cycles, input_source::kCom1, in);
+          idle_without_irq_ = 0;
+          continue;
+        }
+      }
+    }
+    return RunResult{RunEnd::Stopped, r, 0};
+  }
 }
 
 uint8_t PcMachine::irq_ack() {
@@ -124,6 +191,7 @@ bool PcMachine::idle(Cpu& c) {
   // interrupt masked would wake forever without ever taking an interrupt: after a million
   // such wake-ups in a row, report it as idle.
   uint64_t d = devices_.next_deadline();
+  if (d == DeviceClock::kNever && devices_.input().pending_bytes(input_source::kCom1) != 0) d = c.s.cycles;  // input pending
   if (d == DeviceClock::kNever || ++idle_without_irq_ > 1'000'000) return false;
   if (c.s.cycles < d) c.s.cycles = d;
   c.set_deadline(devices_.run_due(c.s.cycles));

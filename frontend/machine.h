@@ -3,6 +3,8 @@
 #pragma once
 #include <memory>
 #include <optional>
+#include <cstdio>
+#include <functional>
 #include <string>
 
 #include "cpu/cpu.h"
@@ -41,12 +43,29 @@ class PcMachine final : public Platform {
   PcDevices& devices() { return devices_; }
   Bus& bus() { return bus_; }
   PhysMem& ram() { return ram_; }
+  // Everything the guest wrote to COM1 and the 0xE9 debug console, in order.
   const std::string& console() const { return console_; }
-  // Where guest console bytes go besides console() (stdout for the command line).
-  void set_console_echo(std::function<void(char)> f) { echo_ = std::move(f); }
+  // Where COM1 output and 0xE9 output go besides console() (the command line's --serial
+  // and --debugcon). Unset means nowhere.
+  void set_serial_sink(std::function<void(char)> f) { serial_sink_ = std::move(f); }
+  void set_debugcon_sink(std::function<void(char)> f) { debugcon_sink_ = std::move(f); }
+  // Both at once (tests, the demo).
+  void set_console_echo(std::function<void(char)> f) {
+    serial_sink_ = f;
+    debugcon_sink_ = std::move(f);
+  }
+  // Host input for COM1. Called between run slices with wait=false, and with wait=true when
+  // the guest waits for input with nothing else that could wake it; returns the bytes read
+  // (empty: none now, or end of input when waiting). Bytes enter the cycle-stamped queue.
+  void set_input_poll(std::function<std::string(bool wait)> f) { input_poll_ = std::move(f); }
+  // Report every exception and interrupt delivered (--log int) to this stream.
+  void set_event_log(FILE* f) { event_log_ = f; }
 
   // Load a Multiboot-style ELF kernel and set up the Multiboot entry state.
   bool load_multiboot(const ElfImage& img, std::string& error);
+  // Map a raw ROM image below 1 MiB (ending at 0xFFFFF) and at the top of the 4 GiB space,
+  // and start from the reset vector in real mode, as a PC does.
+  bool load_bios(const std::vector<uint8_t>& rom, std::string& error);
   // Copy a flat binary to `addr` and start there in flat 32-bit protected mode.
   bool load_flat(const std::vector<uint8_t>& bytes, uint32_t addr, std::string& error);
 
@@ -57,10 +76,12 @@ class PcMachine final : public Platform {
   uint8_t irq_ack() override;
   void deadline(Cpu& c) override;
   bool idle(Cpu& c) override;
+  bool intercept(Cpu& c, const Event& e) override;
 
  private:
   class PowerPort;
-  void console_byte(char c);
+  class RomAlias;
+  void console_byte(char c, bool serial);
 
   MachineConfig cfg_;
   PhysMem ram_;
@@ -71,8 +92,11 @@ class PcMachine final : public Platform {
   std::unique_ptr<PortDevice> power_;
   PcDevices devices_;
   uint64_t idle_without_irq_ = 0;  // timer wake-ups since the last interrupt was taken
+  std::unique_ptr<MmioDevice> rom_alias_;
   std::string console_;
-  std::function<void(char)> echo_;
+  std::function<void(char)> serial_sink_, debugcon_sink_;
+  std::function<std::string(bool)> input_poll_;
+  FILE* event_log_ = nullptr;
   std::optional<RunResult> end_;
 };
 

@@ -1,7 +1,14 @@
 // The pvlab command line.
 #include <CLI/CLI.hpp>
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
 #include <cstdio>
 #include <iostream>
 
@@ -26,12 +33,83 @@ size_t parse_mem(const std::string& s) {
 
 struct RunOptions {
   std::string image;
+  std::string bios;
+  std::string machine = "auto";
   std::string mem = "64M";
   std::string cmdline;
+  std::string serial = "stdio";
+  std::string debugcon = "stdio";
+  std::vector<std::string> log;
   uint64_t max_insns = 0;
   uint64_t max_cycles = 0;
   bool stats = false;
 };
+
+// A guest output destination: stdio, file:PATH or none.
+bool open_sink(const std::string& spec, const char* what, std::function<void(char)>& sink,
+               std::shared_ptr<FILE>& keep) {
+  if (spec == "none") return true;
+  if (spec == "stdio") {
+    sink = [](char c) {
+      std::fputc(c, stdout);
+      if (c == '\n') std::fflush(stdout);
+    };
+    return true;
+  }
+  if (spec.rfind("file:", 0) == 0 && spec.size() > 5) {
+    FILE* f = std::fopen(spec.c_str() + 5, "wb");
+    if (!f) {
+      std::fprintf(stderr, "pvlab: %s %s: cannot open for writing: %s\n", what, spec.c_str(),
+                   std::strerror(errno));
+      return false;
+    }
+    keep.reset(f, std::fclose);
+    sink = [f](char c) { std::fputc(c, f); };
+    return true;
+  }
+  std::fprintf(stderr, "pvlab: %s %s: expected stdio, file:PATH or none\n", what, spec.c_str());
+  return false;
+}
+
+// Read what stdin has now (wait=false) or block until it has something or ends (wait=true).
+std::string poll_stdin(bool wait) {
+  static bool eof = false;
+  if (eof) return {};
+  pollfd p{0, POLLIN, 0};
+  if (poll(&p, 1, wait ? -1 : 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return {};
+  char buf[512];
+  ssize_t n = read(0, buf, sizeof buf);
+  if (n <= 0) {
+    eof = true;
+    return {};
+  }
+  return std::string(buf, size_t(n));
+}
+
+// Multiboot v1 header: magic, flags, checksum, 4-byte aligned in the first 8 KiB.
+bool has_multiboot_header(const std::vector<uint8_t>& b) {
+  for (size_t off = 0; off + 12 <= b.size() && off < 8192; off += 4) {
+    uint32_t w[3];
+    std::memcpy(w, b.data() + off, 12);
+    if (w[0] == 0x1badb002 && uint32_t(w[0] + w[1] + w[2]) == 0) return true;
+  }
+  return false;
+}
+
+bool has_xen_notes(const ElfImage& img) {
+  for (const auto& n : img.notes)
+    if (n.owner == "Xen") return true;
+  return false;
+}
+
+std::optional<std::vector<uint8_t>> read_file(const std::string& path, std::string& err) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    err = path + ": cannot open file";
+    return std::nullopt;
+  }
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
 
 int do_run(const RunOptions& o) {
   MachineConfig cfg;
@@ -46,24 +124,83 @@ int do_run(const RunOptions& o) {
     return exit_code::kUsage;
   }
   cfg.cmdline = o.cmdline;
+  bool log_int = false, log_io = false;
+  for (const auto& cat : o.log) {
+    if (cat == "int") log_int = true;
+    else if (cat == "io") log_io = true;
+    else {
+      std::fprintf(stderr, "pvlab: --log %s: unknown category (known: int, io)\n", cat.c_str());
+      return exit_code::kUsage;
+    }
+  }
+
   std::string err;
   std::optional<ElfImage> img;
-  if (o.image.empty()) {
-    img = parse_elf("(built-in demo guest)", std::vector<uint8_t>(std::begin(kDemoGuest), std::end(kDemoGuest)), err);
-  } else {
-    img = read_elf(o.image, err);
+  std::optional<std::vector<uint8_t>> bios;
+  if (!o.bios.empty()) {
+    bios = read_file(o.bios, err);
+    if (!bios) {
+      std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+      return exit_code::kUsage;
+    }
   }
-  if (!img) {
+  if (o.image.empty() && !bios) {
+    img = parse_elf("(built-in demo guest)",
+                    std::vector<uint8_t>(std::begin(kDemoGuest), std::end(kDemoGuest)), err);
+  } else if (!o.image.empty()) {
+    auto bytes = read_file(o.image, err);
+    if (!bytes) {
+      std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+      return exit_code::kUsage;
+    }
+    if (!looks_like_elf(*bytes)) {
+      std::fprintf(stderr,
+                   "pvlab: %s: not an ELF kernel; raw images boot as a BIOS ROM with --bios FILE\n",
+                   o.image.c_str());
+      return exit_code::kUsage;
+    }
+    img = parse_elf(o.image, std::move(*bytes), err);
+  }
+  if ((o.image.size() || !bios) && !img) {
     std::fprintf(stderr, "pvlab: %s\n", err.c_str());
     return exit_code::kUsage;
   }
+  std::string machine = o.machine;
+  if (machine == "auto") machine = img && has_xen_notes(*img) ? "pv" : "pc";
+  if (machine == "pv") {
+    std::fprintf(stderr,
+                 "pvlab: %s: a Xen PV kernel needs the PV machine, which this pvlab does not have yet\n",
+                 img ? img->path.c_str() : "(image)");
+    return exit_code::kUsage;
+  }
+  if (machine != "pc") {
+    std::fprintf(stderr, "pvlab: --machine %s: expected pc or pv\n", machine.c_str());
+    return exit_code::kUsage;
+  }
+
   PcMachine m(cfg);
-  m.set_console_echo([](char c) { std::fputc(c, stdout); if (c == '\n') std::fflush(stdout); });
-  if (!m.load_multiboot(*img, err)) {
+  std::function<void(char)> serial, debugcon;
+  std::shared_ptr<FILE> serial_file, debugcon_file;
+  if (!open_sink(o.serial, "--serial", serial, serial_file) ||
+      !open_sink(o.debugcon, "--debugcon", debugcon, debugcon_file))
+    return exit_code::kUsage;
+  m.set_serial_sink(serial);
+  m.set_debugcon_sink(debugcon);
+  if (o.serial == "stdio") m.set_input_poll(poll_stdin);
+  if (log_int) m.set_event_log(stderr);
+  if (bios && !m.load_bios(*bios, err)) {
+    std::fprintf(stderr, "pvlab: %s: %s\n", o.bios.c_str(), err.c_str());
+    return exit_code::kUsage;
+  }
+  if (img && !m.load_multiboot(*img, err)) {
     std::fprintf(stderr, "pvlab: %s\n", err.c_str());
     return exit_code::kUsage;
   }
+  if (img && !has_multiboot_header(img->bytes) && !o.image.empty())
+    std::fprintf(stderr, "pvlab: %s: no Multiboot header; entering it the Multiboot way anyway\n",
+                 o.image.c_str());
   if (o.max_cycles) m.cpu().set_cycle_limit(o.max_cycles);
+
   auto t0 = std::chrono::steady_clock::now();
   RunResult r = m.run(o.max_insns);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -76,6 +213,9 @@ int do_run(const RunOptions& o) {
     if (r.stop == StopReason::TripleFault || !m.cpu().last_unimplemented.empty())
       std::fprintf(stderr, "%s", state_dump(m.cpu()).c_str());
   }
+  if (log_io)
+    for (uint16_t port : m.bus().unknown_ports())
+      std::fprintf(stderr, "pvlab: io: the guest used port %#06x, which no device answers\n", port);
   if (o.stats) {
     const CpuState& s = m.cpu().s;
     auto& it = m.cpu().mmu().itlb().stats();
@@ -101,10 +241,20 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  pvlab run                      run the built-in demo guest\n"
       "  pvlab run kernel.elf -m 128M   boot a Multiboot ELF kernel with 128 MiB of RAM\n"
-      "  pvlab run kernel.elf --stats   print instruction, cycle and TLB counts at exit\n");
+      "  pvlab run kernel.elf --stats   print instruction, cycle and TLB counts at exit\n"
+      "  pvlab run --bios rom.bin       start a raw ROM image from the reset vector\n"
+      "  pvlab run k.elf --serial file:com1.txt --log int,io\n"
+      "Exit status: 0 power-off; odd values from isa-debug-exit ((value << 1) | 1); 2 bad usage or\n"
+      "image; 4 HLT with interrupts off; 6 idle forever; 8 triple fault; 10 instruction or cycle\n"
+      "limit; 12 internal error; 14 guest reset.\n");
   RunOptions ro;
   CLI::App* run = app.add_subcommand("run", "boot an image (default: the built-in demo guest)");
-  run->add_option("image", ro.image, "Multiboot ELF kernel");
+  run->add_option("image", ro.image, "kernel: a Multiboot ELF (default: the built-in demo guest)");
+  run->add_option("--bios", ro.bios, "raw ROM image mapped below 1 MiB and at 4 GiB; boots from the reset vector");
+  run->add_option("--machine", ro.machine, "pc or pv (default: detected from the image)");
+  run->add_option("--serial", ro.serial, "COM1: stdio, file:PATH or none")->capture_default_str();
+  run->add_option("--debugcon", ro.debugcon, "port 0xE9 console: stdio, file:PATH or none")->capture_default_str();
+  run->add_option("--log", ro.log, "log categories: int (events delivered), io (unanswered ports)")->delimiter(',');
   run->add_option("-m,--memory", ro.mem, "guest RAM, e.g. 64M or 1G")->capture_default_str();
   run->add_option("--cmdline", ro.cmdline, "kernel command line");
   run->add_option("--max-insns", ro.max_insns, "stop after this many instructions");

@@ -136,14 +136,19 @@ uint32_t fast_run(Cpu& c, const Insn& i, unsigned sz, uint32_t max) {
   const uint32_t bytes = n * sz;
   uint32_t err;
   const unsigned user = c.user_access();
-  TlbEntry* e = c.mmu().translate(lin_d, user | kWrite, err);
-  if (!e || !e->host_write) return 0;
-  uint8_t* dst = e->host_write + (lin_d & kPageMask);
-  const paddr_t pa_d = e->frame | (lin_d & kPageMask);
+  // The source is translated first: if the destination then fails, the element loop reads
+  // the source before it faults on the destination too (same accessed bits).
+  const uint8_t* src = nullptr;
   if (K == Str::Movs) {
-    e = c.mmu().translate(lin_s, user, err);
-    if (!e || !e->host) return 0;
-    const uint8_t* src = e->host + (lin_s & kPageMask);
+    const TlbEntry* es_ = c.mmu().translate(lin_s, user, err);
+    if (!es_ || !es_->host) return 0;
+    src = es_->host + (lin_s & kPageMask);
+  }
+  const TlbEntry* ed = c.mmu().translate(lin_d, user | kWrite, err);
+  if (!ed || !ed->host_write) return 0;
+  uint8_t* dst = ed->host_write + (lin_d & kPageMask);
+  const paddr_t pa_d = ed->frame | (lin_d & kPageMask);
+  if (K == Str::Movs) {
     if (dst > src && dst < src + bytes) return 0;  // a forward copy would re-read its output
     std::memmove(dst, src, bytes);
     c.s.r[ESI] = si + bytes;

@@ -124,6 +124,13 @@ class UnicornEngine final : public Engine {
       r.cr2 = addr;
     } else if (e == UC_ERR_INSN_INVALID) {
       r.vector = 6;
+      // Unicorn turns vector 6 into this error whatever raised it, INT 6 included.
+      int k = tc.index_at(r.eip);
+      if (k >= 0 && size_t(k) < tc.insns.size() && tc.insns[size_t(k)].soft_int &&
+          tc.insns[size_t(k)].soft_vector == 6) {
+        r.vector = 13;
+        r.err = 6 * 8 + 2;
+      }
     } else if (e != UC_ERR_OK) {
       r.vector = kVecStopped;
       r.note = std::string("unicorn stopped: ") + uc_strerror(e);
@@ -175,13 +182,18 @@ class UnicornEngine final : public Engine {
     r.vector = intno_;
     r.eip = intr_eip_;
     for (const SeqInsn& i : tc.insns) {
-      if (!i.soft_int || PD_CODE_BASE + i.offset + i.len != intr_eip_ || i.soft_vector != intno_)
+      const uint32_t start = PD_CODE_BASE + i.offset, end = start + i.len;
+      if (!i.soft_int || i.soft_vector != intno_ || (intr_eip_ != end && intr_eip_ != start))
         continue;
-      if (intno_ == 3 || intno_ == 4 || i.mnemonic == ZYDIS_MNEMONIC_INT1) return;  // a trap
+      // (Unicorn reports some INT n, INT 6 for one, at the instruction instead of after it.)
+      if (intno_ == 3 || intno_ == 4) {  // a trap through a DPL-3 gate
+        r.eip = end;
+        return;
+      }
       // INT n through a DPL-0 gate: #GP with the IDT selector error code.
       r.vector = 13;
       r.err = uint32_t(intno_) * 8 + 2;
-      r.eip = PD_CODE_BASE + i.offset;
+      r.eip = start;
       return;
     }
     r.err_known = !vector_has_error(intno_);

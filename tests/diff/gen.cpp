@@ -457,8 +457,9 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
       uint32_t t = uint32_t(s.target);
       // Land on the flag mask in front of a POPF, never on the POPF itself.
       if (t < cs.size() && t > 0 && cs[t - 1].si.inserted) --t;
-      uint32_t dest = t >= cs.size() ? tc.end : PD_CODE_BASE + cs[t].si.offset;
-      if (t >= cs.size()) s.target = int16_t(cs.size());
+      if (t > cs.size()) t = uint32_t(cs.size());
+      s.target = int16_t(t);
+      uint32_t dest = t == cs.size() ? tc.end : PD_CODE_BASE + cs[t].si.offset;
       uint32_t rel = dest - (PD_CODE_BASE + s.offset + s.len);
       put_le(s.bytes + s.rel_offset, rel, s.rel_size);
     }

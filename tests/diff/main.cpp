@@ -14,15 +14,22 @@
 //
 // Usage:
 //   pvlab-diff [--seed S] [--insns N] [--seq-len L] [--engines pvlab,unicorn,host]
-//              [--report FILE] [--show K] [--only INDEX] [--lengths]
+//              [--report FILE] [--show K] [--mnemonic M] [--only INDEX]
+//              [--unsafe-percent P] [--host-helper PATH] [--lengths]
+// It prints how many instructions and sequences it compared, a table of the mnemonics with
+// differences, the first --show differences in full (bytes, disassembly, initial state, each
+// engine's result), and ends with `diff: N passed, N failed` counting sequences. The exit
+// status is 1 when pvlab differs anywhere. --report writes the summary, the first difference
+// for every mnemonic and the Unicorn deviations to FILE.
 //
-// The suite runs a bounded check (tests/diff/meson.build). A long run, of 10 million
-// instructions or more, with a seed of your choosing and the full report in a file:
-//   build/tests/diff/pvlab-diff --seed 12345 --insns 10000000 --report /tmp/diff-long.txt
-// (about half an hour on one core; split it over cores by running several seeds at once).
-// Each failing case prints a `--seed S --seq-len L --only INDEX` line that re-runs it alone
-// and prints it in full. `--lengths` only checks that Zydis and Capstone agree on the length
-// of every instruction the generator accepts.
+// The suite runs a bounded check (tests/diff/meson.build: 200,000 instructions, seed 1). A
+// long run, of 10 million instructions or more, with a seed of your choosing:
+//   build/tests/diff/pvlab-diff --seed 12345 --insns 10000000 --show 5 --report /tmp/diff-long.txt
+// That takes about six minutes of CPU; run several seeds at once to use more cores. Every
+// difference comes with a `--seed S --seq-len L --only INDEX` line that re-runs that one
+// sequence and prints it in full; --mnemonic M shows only the differences attributed to M.
+// `--lengths` instead checks that Zydis and Capstone agree on the length of every
+// instruction the generator accepts.
 #include <capstone/capstone.h>
 
 #include <CLI/CLI.hpp>
