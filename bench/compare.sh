@@ -11,7 +11,7 @@
 #     deterministic, and each run's checksum must match pvlab's, so all three did that work);
 #   - seconds = the emulator's time at N2 minus its time at N1, which removes firmware, boot
 #     loader and start-up costs; each point is the minimum over REPEATS runs;
-#   - time is the CPU time (user + system, all threads) of the emulator process, which stays
+#   - time is the CPU time (user + system, all threads, getrusage) of the emulator process, which stays
 #     meaningful on a busy machine; TIMER=wall uses elapsed time instead.
 #   - MIPS = instructions / seconds / 1e6; the ratios are pvlab's MIPS over the other's
 #     (above 1: pvlab is faster).
@@ -28,12 +28,12 @@ timer=${TIMER:-cpu}
 run_timeout=${RUN_TIMEOUT:-600}
 work="$build/compare"
 
-# workload, small and large iteration counts (about 250-370 million instructions apart).
+# workload, small and large iteration counts (200-550 million guest instructions apart).
 if [ "$quick" = 1 ]; then
   workloads=("intloop 100 600" "memloop 20 220" "traploop 200 1200")
   repeats=1
 else
-  workloads=("intloop 1000 11000" "memloop 200 3200" "traploop 2000 42000")
+  workloads=("intloop 1000 16000" "memloop 200 2700" "traploop 2000 34000")
 fi
 
 log() { echo "compare: $*" >&2; }
@@ -43,7 +43,7 @@ BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
 VGA_BIOS=/usr/share/vgabios/vgabios.bin
 install_deps() {
   local packages=(qemu-system-x86 bochs bochs-term bochsbios vgabios grub-pc-bin grub-common
-                  xorriso mtools time meson ninja-build gcc-multilib python3)
+                  xorriso mtools meson ninja-build gcc-multilib python3)
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -71,9 +71,20 @@ mkdir -p "$work"
 # --- one run ------------------------------------------------------------------------------
 # Each runner leaves the guest's output in $work/out.txt, stderr in $work/err.txt and the
 # times ("wall user sys") in $work/time.txt; it returns non-zero if the run failed.
+# (getrusage of the child, to the microsecond; the child's waited-for descendants included.)
 timed() {
-  /usr/bin/time -f "%e %U %S" -o "$work/time.txt" timeout "$run_timeout" "$@" \
-    >"$work/out.txt" 2>"$work/err.txt" </dev/null
+  python3 -c '
+import os, sys, time
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+with open(sys.argv[1], "w") as f:
+    f.write("%.4f %.4f %.4f\n" % (wall, ru.ru_utime, ru.ru_stime))
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+' "$work/time.txt" timeout "$run_timeout" "$@" >"$work/out.txt" 2>"$work/err.txt" </dev/null
 }
 
 run_pvlab() {
@@ -166,7 +177,7 @@ for ((r = 1; r <= repeats; ++r)); do
           sum="FAIL"
         fi
         read -r wall user sys < <(tail -1 "$work/time.txt")
-        cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+        cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')
         echo "$r,$name,$n,$emu,$sum,$insns,$wall,$cpu" >>"$csv"
         log "repeat $r/$repeats $name iters=$n $emu: $sum, ${cpu}s cpu, ${wall}s wall"
       done

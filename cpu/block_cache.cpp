@@ -20,6 +20,7 @@ Block* BlockCache::insert(std::unique_ptr<Block> b) {
 void BlockCache::drop(Block* b) {
   if (!b->valid) return;
   b->valid = false;
+  ++generation_;
   ++stats_.invalidated;
   for (paddr_t f : {b->phys, b->frame2}) {
     if (f == ~paddr_t(0)) continue;
@@ -49,6 +50,7 @@ bool BlockCache::invalidate_frame(uint64_t pfn) {
 
 void BlockCache::flush() {
   ++stats_.flushes;
+  ++generation_;
   for (auto& [k, b] : map_) {
     b->valid = false;
     graveyard_.push_back(std::move(b));

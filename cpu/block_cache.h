@@ -21,6 +21,15 @@ struct Block {
   uint32_t lin2 = 0;           // linear page of that second frame
   bool valid = true;
   std::vector<Insn> insns;
+  // Successors seen before, so the run loop can skip the lookup: the block that ran next
+  // from `eip`, valid while the CPU's fetch stamp is still `stamp`.
+  struct Link {
+    uint32_t eip = 0;
+    uint64_t stamp = ~0ull;
+    Block* next = nullptr;
+  };
+  Link link[2];
+  uint8_t link_victim = 0;
 };
 
 struct BlockCacheStats {
@@ -54,8 +63,11 @@ class BlockCache {
   void flush();
   // Free dropped blocks; call only where no block is executing.
   void collect() { graveyard_.clear(); }
+  bool has_garbage() const { return !graveyard_.empty(); }
   size_t size() const { return map_.size(); }
   const BlockCacheStats& stats() const { return stats_; }
+  // Changes whenever a block is dropped (so links to it are stale).
+  uint64_t generation() const { return generation_; }
   bool frame_has_code(uint64_t pfn) const { return by_frame_.count(pfn) != 0; }
 
  private:
@@ -68,6 +80,7 @@ class BlockCache {
   Block* fast_[kFast] = {};
   uint64_t fast_key_[kFast] = {};
   BlockCacheStats stats_;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace pvlab

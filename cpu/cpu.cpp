@@ -318,10 +318,26 @@ void Cpu::step_slow() {
   if (exec_one_slow(b->insns[0]) && kHooks) retire_hook_->retired(*this, b->insns[0], eip);
 }
 
+uint64_t Cpu::fetch_stamp() {
+  const SegCache& cs = s.seg[CS];
+  FetchContext& f = fetch_ctx_;
+  if (PVLAB_UNLIKELY(cs.base != f.cs_base || cs.limit != f.cs_limit || cs.attr != f.cs_attr ||
+                     s.cpl != f.cpl || s.mode != f.mode)) {
+    f = {cs.base, cs.limit, cs.attr, s.cpl, s.mode};
+    ++ctx_epoch_;
+  }
+  // Each counter only grows, so the sum changes whenever any of them does.
+  return mmu_.itlb().epoch() + blocks_.generation() + ctx_epoch_;
+}
+
 template <bool kHooks>
 StopReason Cpu::run_loop(uint64_t limit) {
+  Block* prev = nullptr;  // the block that ran last, whose links may name the next one
   for (;;) {
-    blocks_.collect();
+    if (PVLAB_UNLIKELY(blocks_.has_garbage())) {
+      prev = nullptr;
+      blocks_.collect();
+    }
     exit_block_ = false;
     if (stop_ != StopReason::None) {
       StopReason r = stop_;
@@ -343,13 +359,34 @@ StopReason Cpu::run_loop(uint64_t limit) {
     }
     if (PVLAB_UNLIKELY((s.eflags & (fl::TF | fl::RF)) || s.int_shadow || debug_armed_)) {
       step_slow<kHooks>();
+      prev = nullptr;
       continue;
     }
-    Block* b = fetch_block();
+    Block* b = nullptr;
+    if (prev) {
+      const uint64_t stamp = fetch_stamp();
+      for (const Block::Link& l : prev->link) {
+        if (l.eip == s.eip && l.stamp == stamp) {
+          b = l.next;
+          ++mmu_.itlb().stats().hits;  // the fetch translation the lookup would have made
+          break;
+        }
+      }
+    }
     if (!b) {
-      deliver_pending();
-      continue;
+      b = fetch_block();
+      if (!b) {
+        deliver_pending();
+        prev = nullptr;
+        continue;
+      }
+      if (prev && b->frame2 == ~paddr_t(0)) {
+        Block::Link& l = prev->link[prev->link_victim];
+        prev->link_victim ^= 1;
+        l = {s.eip, fetch_stamp(), b};
+      }
     }
+    prev = b;
     const bool c32 = code32();
     for (const Insn& i : b->insns) {
       const uint32_t eip = s.eip;

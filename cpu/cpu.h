@@ -141,11 +141,25 @@ class Cpu final : public CodeWriteListener {
   }
   bool read64(unsigned seg, uint32_t off, uint64_t& v);
   bool write64(unsigned seg, uint32_t off, uint64_t v);
+  // Raise what a write of `size` bytes at seg:off would raise (segment checks, then #PF with
+  // the address write_lin would report), writing nothing (INS before its port read, ENTER's
+  // check of the final stack pointer).
+  bool probe_write(unsigned seg, uint32_t off, unsigned size) {
+    uint32_t lin, err;
+    if (!seg_check(seg, off, size, 2, lin)) return false;
+    const unsigned access = user_access() | kWrite;
+    if (!mmu_.translate(lin, access, err)) return page_fault(lin, err);
+    const uint32_t last = lin + size - 1;
+    if ((last ^ lin) & ~kPageMask) {
+      if (!mmu_.translate(last & ~kPageMask, access, err)) return page_fault(last & ~kPageMask, err);
+    }
+    return true;
+  }
   // Check an access and return its linear address; raises #GP/#SS on failure.
   // kind: 1 read, 2 write, 4 execute-only allowed (for fetch checks).
   PVLAB_INLINE bool seg_check(unsigned seg, uint32_t off, unsigned size, unsigned kind, uint32_t& lin) {
     const SegCache& c = s.seg[seg];
-    if (PVLAB_LIKELY(c.limit == 0xffffffffu && !c.expand_down &&
+    if (PVLAB_LIKELY(c.limit == 0xffffffffu && off <= 0u - size && !c.expand_down &&
                      (kind == 2 ? c.writable : c.readable))) {
       lin = c.base + off;
       return true;
@@ -164,8 +178,7 @@ class Cpu final : public CodeWriteListener {
       TlbEntry* e = mmu_.translate(lin, access, err);
       if (PVLAB_UNLIKELY(!e)) return page_fault(lin, err);
       if (PVLAB_LIKELY(e->host != nullptr)) {
-        v = 0;
-        std::memcpy(&v, e->host + (lin & kPageMask), size);
+        v = load_host(e->host + (lin & kPageMask), size);
         return true;
       }
       v = bus_.read(e->frame | (lin & kPageMask), size);
@@ -181,7 +194,7 @@ class Cpu final : public CodeWriteListener {
       if (PVLAB_UNLIKELY(!e)) return page_fault(lin, err);
       paddr_t pa = e->frame | (lin & kPageMask);
       if (PVLAB_LIKELY(e->host_write != nullptr)) {
-        std::memcpy(e->host_write + (lin & kPageMask), &v, size);
+        store_host(e->host_write + (lin & kPageMask), size, v);
         bus_.note_write(pa, size);
         return true;
       }
@@ -189,6 +202,22 @@ class Cpu final : public CodeWriteListener {
       return true;
     }
     return write_lin_slow(lin, size, v, access);
+  }
+  // Host-memory accesses of 1, 2 or 4 bytes (fixed-size copies the compiler turns into
+  // single moves; a variable-size memcpy would be a library call).
+  static PVLAB_INLINE uint32_t load_host(const uint8_t* p, unsigned size) {
+    if (size == 4) { uint32_t v; std::memcpy(&v, p, 4); return v; }
+    if (size == 2) { uint16_t v; std::memcpy(&v, p, 2); return v; }
+    if (size == 1) return *p;
+    uint32_t v = 0;
+    std::memcpy(&v, p, size);
+    return v;
+  }
+  static PVLAB_INLINE void store_host(uint8_t* p, unsigned size, uint32_t v) {
+    if (size == 4) std::memcpy(p, &v, 4);
+    else if (size == 2) { uint16_t h = uint16_t(v); std::memcpy(p, &h, 2); }
+    else if (size == 1) *p = uint8_t(v);
+    else std::memcpy(p, &v, size);
   }
   bool read_lin_slow(uint32_t lin, unsigned size, uint32_t& v, unsigned access);
   bool write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned access);
@@ -272,6 +301,17 @@ class Cpu final : public CodeWriteListener {
   template <bool kHooks>
   StopReason run_loop(uint64_t limit);
   Block* fetch_block();
+  // A number that changes whenever what fetch_block() would answer for an EIP may change:
+  // I-TLB contents, dropped blocks, or the code segment / CPL / mode.
+  uint64_t fetch_stamp();
+  struct FetchContext {
+    uint32_t cs_base = 0, cs_limit = 0;
+    uint16_t cs_attr = 0;
+    uint8_t cpl = 0;
+    CpuMode mode = CpuMode::Real;
+  };
+  FetchContext fetch_ctx_;
+  uint64_t ctx_epoch_ = 0;
   bool build_block(Block& b, uint32_t eip, paddr_t phys, uint32_t mode_key);
   uint32_t mode_key() const;
   bool fetch_bytes(uint32_t lin, uint8_t* buf, unsigned n, unsigned& got);

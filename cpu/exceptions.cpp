@@ -8,6 +8,8 @@ namespace pvlab {
 
 namespace {
 
+constexpr uint64_t kDeliveryCycles = 20;
+
 enum class ExClass { Benign, Contributory, PageFault };
 
 ExClass classify(const Event& e) {
@@ -34,6 +36,9 @@ bool Cpu::deliver(const Event& first) {
       return true;
     }
     has_pending_ = false;
+    // Delivery takes time even when no instruction retires, so a guest caught in a loop of
+    // faults still reaches cycle limits and device deadlines.
+    s.cycles += kDeliveryCycles;
     bool ok = s.mode == CpuMode::Real ? deliver_real(e) : deliver_protected(e);
     exit_block_ = true;
     if (ok) {

@@ -12,7 +12,7 @@ bool Cpu::seg_check_slow(unsigned seg, uint32_t off, unsigned size, unsigned kin
   if (kind == 2 ? !c.writable : !c.readable) return raise(vec, 0);
   const uint64_t last = uint64_t(off) + size - 1;
   if (!c.expand_down) {
-    if (c.limit != 0xffffffffu && last > c.limit) return raise(vec, 0);
+    if (last > c.limit) return raise(vec, 0);  // also an access running past 4 GiB
   } else {
     const uint64_t upper = c.big() ? 0xffffffffull : 0xffffull;
     if (off <= c.limit || last > upper) return raise(vec, 0);

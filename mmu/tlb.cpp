@@ -11,9 +11,25 @@ Tlb::Tlb(TlbGeometry g) : geo_(g) {
   set_mask_ = g.sets - 1;
   e_.assign(size_t(g.sets) * g.ways, TlbEntry{});
   victim_.assign(g.sets, 0);
+  for (auto& f : front_) f = &invalid_;
+}
+
+TlbEntry* Tlb::lookup_sets(laddr_t lin, unsigned access) {
+  const uint32_t page = lin & ~kPageMask;
+  TlbEntry* set = &e_[((lin >> kPageShift) & set_mask_) * geo_.ways];
+  for (unsigned w = 0; w < geo_.ways; ++w) {
+    if (set[w].tag == (page | TlbEntry::kValid) && (set[w].allow & (1u << access))) {
+      ++stats_.hits;
+      front_[(lin >> kPageShift) & (kFront - 1)] = &set[w];
+      return &set[w];
+    }
+  }
+  ++stats_.misses;
+  return nullptr;
 }
 
 TlbEntry& Tlb::insert(laddr_t lin, const TlbEntry& value) {
+  ++epoch_;
   uint32_t page = lin & ~kPageMask;
   unsigned set = (lin >> kPageShift) & set_mask_;
   TlbEntry* s = &e_[size_t(set) * geo_.ways];
@@ -30,22 +46,26 @@ TlbEntry& Tlb::insert(laddr_t lin, const TlbEntry& value) {
   }
   s[way] = value;
   s[way].tag = page | TlbEntry::kValid;
+  front_[(lin >> kPageShift) & (kFront - 1)] = &s[way];
   return s[way];
 }
 
 void Tlb::flush_all() {
+  ++epoch_;
   ++stats_.flushes;
   std::fill(e_.begin(), e_.end(), TlbEntry{});
   std::fill(victim_.begin(), victim_.end(), 0u);
 }
 
 void Tlb::flush_nonglobal() {
+  ++epoch_;
   ++stats_.flushes;
   for (auto& e : e_)
     if (!(e.perms & perm::G)) e.tag = 0;
 }
 
 void Tlb::invlpg(laddr_t lin) {
+  ++epoch_;
   ++stats_.invlpgs;
   drop_page(lin);
 }
@@ -57,6 +77,7 @@ size_t Tlb::valid_entries() const {
 }
 
 void Tlb::drop_page(laddr_t lin) {
+  ++epoch_;
   uint32_t page = lin & ~kPageMask;
   for (auto& e : e_) {
     if (!(e.tag & TlbEntry::kValid)) continue;

@@ -42,6 +42,8 @@ struct TlbStats {
 class Tlb {
  public:
   explicit Tlb(TlbGeometry g = {});
+  Tlb(const Tlb&) = delete;
+  Tlb& operator=(const Tlb&) = delete;
 
   const TlbGeometry& geometry() const { return geo_; }
   TlbStats& stats() { return stats_; }
@@ -50,18 +52,18 @@ class Tlb {
 
   // The entry for `lin` that permits `access`, or nullptr. Counts a hit or a miss.
   PVLAB_INLINE TlbEntry* lookup(laddr_t lin, unsigned access) {
-    uint32_t page = lin & ~kPageMask;
-    TlbEntry* set = &e_[((lin >> kPageShift) & set_mask_) * geo_.ways];
-    for (unsigned w = 0; w < geo_.ways; ++w) {
-      if (set[w].tag == (page | TlbEntry::kValid) && (set[w].allow & (1u << access))) {
-        ++stats_.hits;
-        return &set[w];
-      }
+    // A direct-mapped front remembers, per page-number slot, the entry that last answered
+    // it. It holds only pointers into the model, and an entry's own tag is checked, so it
+    // can never answer what the modelled TLB would not: the statistics stay those of the
+    // set-associative model.
+    const uint32_t page = lin & ~kPageMask;
+    TlbEntry* f = front_[(lin >> kPageShift) & (kFront - 1)];
+    if (PVLAB_LIKELY(f->tag == (page | TlbEntry::kValid) && (f->allow & (1u << access)))) {
+      ++stats_.hits;
+      return f;
     }
-    ++stats_.misses;
-    return nullptr;
+    return lookup_sets(lin, access);
   }
-
   TlbEntry& insert(laddr_t lin, const TlbEntry& value);
   void flush_all();
   void flush_nonglobal();
@@ -72,13 +74,22 @@ class Tlb {
   void drop_page(laddr_t lin);
   size_t valid_entries() const;
   void reset_stats() { stats_ = {}; }
+  // Changes whenever any translation may have changed (fills, flushes, INVLPG, drops): a
+  // translation remembered at one epoch still holds while the epoch is the same.
+  uint64_t epoch() const { return epoch_; }
 
  private:
+  TlbEntry* lookup_sets(laddr_t lin, unsigned access);
+  static constexpr unsigned kFront = 256;
+
   TlbGeometry geo_;
+  TlbEntry invalid_{};            // what empty front slots point at
+  TlbEntry* front_[kFront];
   uint32_t set_mask_;
   std::vector<TlbEntry> e_;
   std::vector<uint32_t> victim_;
   TlbStats stats_;
+  uint64_t epoch_ = 0;
 };
 
 }  // namespace pvlab

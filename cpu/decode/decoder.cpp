@@ -162,6 +162,8 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t n, bool code32, Insn& 
 
   if (row.fn && !foreign) {
     out.fn = row.fn;
+    if (row.specialize)
+      if (Handler h = row.specialize(out)) out.fn = h;
   } else {
     switch (zi.meta.category) {
       case ZYDIS_CATEGORY_X87_ALU:

@@ -7,10 +7,16 @@
 
 namespace pvlab {
 
+// Picks a handler specialized for one instruction's operand forms (register, memory,
+// immediate; operand size), or returns nullptr to keep the row's generic handler. The
+// specialized handlers run the same semantic with the operand access resolved at decode time.
+using Specializer = Handler (*)(const Insn&);
+
 struct OpEntry {
   Handler fn = nullptr;
   uint16_t flags = 0;   // iflag:: bits added to every instruction of this mnemonic
   uint8_t cost = 1;     // cycles at retire in the atomic timing model
+  Specializer specialize = nullptr;
 };
 
 class OpTable {
@@ -25,6 +31,7 @@ class OpTable {
   void set_far(ZydisMnemonic m, Handler fn, uint16_t flags = 0, uint8_t cost = 1) {
     far_[m] = {fn, flags, cost};
   }
+  void set_specializer(ZydisMnemonic m, Specializer sp) { rows_[m].specialize = sp; }
   const OpEntry& operator[](unsigned m) const { return rows_[m]; }
   const OpEntry& far(unsigned m) const { return far_[m]; }
 

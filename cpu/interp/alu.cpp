@@ -1,5 +1,6 @@
 // Two-operand arithmetic and logic (ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST) and the
 // one-operand INC, DEC, NEG, NOT. Flags are lazy (cpu/flags.h).
+#include "cpu/interp/forms.h"
 #include "cpu/interp/groups.h"
 
 namespace pvlab::interp {
@@ -8,12 +9,13 @@ namespace {
 
 enum class Alu { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test };
 
-template <Alu A>
-bool binop(Cpu& c, const Insn& i) {
+// The semantic, over operand accessors D (destination) and S (source) from forms.h.
+template <Alu A, class D, class S>
+PVLAB_INLINE bool binop_impl(Cpu& c, const Insn& i) {
   constexpr bool kWrites = A != Alu::Cmp && A != Alu::Test;
   uint32_t a, b;
-  if (!c.load(i, 0, a, kWrites) || !c.load(i, 1, b)) return false;
-  const unsigned sz = i.op[0].size;
+  if (!D::get(c, i, 0, a, kWrites) || !S::get(c, i, 1, b, false)) return false;
+  const unsigned sz = D::size(i, 0);
   const uint32_t m = size_mask(sz);
   a &= m;
   b &= m;
@@ -32,9 +34,27 @@ bool binop(Cpu& c, const Insn& i) {
     case Alu::Xor: r = a ^ b; op = LazyOp::Logic; break;
   }
   r &= m;
-  if (kWrites && !c.store(i, 0, r)) return false;
+  if (kWrites && !D::put(c, i, 0, r)) return false;
   set_lazy(c.s, op, sz, a, b, r, carry);
   return true;
+}
+
+template <Alu A>
+struct Binop {
+  template <class D, class S>
+  struct F {
+    static bool run(Cpu& c, const Insn& i) { return binop_impl<A, D, S>(c, i); }
+  };
+};
+
+template <Alu A>
+bool binop(Cpu& c, const Insn& i) {
+  return binop_impl<A, form::Any, form::Any>(c, i);
+}
+
+template <Alu A>
+Handler specialize_binop(const Insn& i) {
+  return form::pick2<Binop<A>::template F>(i);
 }
 
 template <bool kInc>
@@ -73,14 +93,23 @@ bool not_(Cpu& c, const Insn& i) {
 
 void register_alu(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_ADD, binop<Alu::Add>);
+  t.set_specializer(ZYDIS_MNEMONIC_ADD, specialize_binop<Alu::Add>);
   t.set(ZYDIS_MNEMONIC_OR, binop<Alu::Or>);
+  t.set_specializer(ZYDIS_MNEMONIC_OR, specialize_binop<Alu::Or>);
   t.set(ZYDIS_MNEMONIC_ADC, binop<Alu::Adc>);
+  t.set_specializer(ZYDIS_MNEMONIC_ADC, specialize_binop<Alu::Adc>);
   t.set(ZYDIS_MNEMONIC_SBB, binop<Alu::Sbb>);
+  t.set_specializer(ZYDIS_MNEMONIC_SBB, specialize_binop<Alu::Sbb>);
   t.set(ZYDIS_MNEMONIC_AND, binop<Alu::And>);
+  t.set_specializer(ZYDIS_MNEMONIC_AND, specialize_binop<Alu::And>);
   t.set(ZYDIS_MNEMONIC_SUB, binop<Alu::Sub>);
+  t.set_specializer(ZYDIS_MNEMONIC_SUB, specialize_binop<Alu::Sub>);
   t.set(ZYDIS_MNEMONIC_XOR, binop<Alu::Xor>);
+  t.set_specializer(ZYDIS_MNEMONIC_XOR, specialize_binop<Alu::Xor>);
   t.set(ZYDIS_MNEMONIC_CMP, binop<Alu::Cmp>);
+  t.set_specializer(ZYDIS_MNEMONIC_CMP, specialize_binop<Alu::Cmp>);
   t.set(ZYDIS_MNEMONIC_TEST, binop<Alu::Test>);
+  t.set_specializer(ZYDIS_MNEMONIC_TEST, specialize_binop<Alu::Test>);
   t.set(ZYDIS_MNEMONIC_INC, incdec<true>);
   t.set(ZYDIS_MNEMONIC_DEC, incdec<false>);
   t.set(ZYDIS_MNEMONIC_NEG, neg);

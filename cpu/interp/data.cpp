@@ -86,18 +86,22 @@ bool cmpxchg(Cpu& c, const Insn& i) {
 }
 
 // CMPXCHG8B m64: EDX:EAX against m64; equal: m64 <- ECX:EBX, else EDX:EAX <- m64 (and m64 is
-// written back unchanged). Only ZF changes.
+// written back unchanged). Only ZF changes. The read is the locked read of a write: it needs
+// write access, and a page fault on it reports a write.
 bool cmpxchg8b(Cpu& c, const Insn& i) {
   const uint32_t off = c.ea(i);
-  uint64_t v;
-  if (!c.read64(i.mem.seg, off, v)) return false;
-  const uint64_t cmp = c.s.r[EAX] | (uint64_t(c.s.r[EDX]) << 32);
-  const bool equal = v == cmp;
-  const uint64_t nv = equal ? (c.s.r[EBX] | (uint64_t(c.s.r[ECX]) << 32)) : v;
-  if (!c.write64(i.mem.seg, off, nv)) return false;
+  uint32_t lin;
+  if (!c.seg_check(i.mem.seg, off, 8, 2, lin)) return false;
+  const unsigned access = c.user_access() | kWrite;
+  uint32_t lo, hi;
+  if (!c.read_lin(lin, 4, lo, access) || !c.read_lin(lin + 4, 4, hi, access)) return false;
+  const bool equal = lo == c.s.r[EAX] && hi == c.s.r[EDX];
+  const uint32_t nlo = equal ? c.s.r[EBX] : lo, nhi = equal ? c.s.r[ECX] : hi;
+  if (!c.write_lin(lin, 4, nlo, c.user_access()) || !c.write_lin(lin + 4, 4, nhi, c.user_access()))
+    return false;
   if (!equal) {
-    c.s.r[EAX] = uint32_t(v);
-    c.s.r[EDX] = uint32_t(v >> 32);
+    c.s.r[EAX] = lo;
+    c.s.r[EDX] = hi;
   }
   materialize(c.s);
   c.s.eflags = equal ? (c.s.eflags | fl::ZF) : (c.s.eflags & ~fl::ZF);

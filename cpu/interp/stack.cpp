@@ -61,23 +61,27 @@ bool pusha(Cpu& c, const Insn& i) {
   return true;
 }
 
-// POPA/POPAD: the reverse order; the ESP slot is skipped.
+// POPA/POPAD: the reverse order, from the top of the stack (EDI) up; the ESP slot is
+// skipped. Each register is loaded as its slot is read and ESP moves only at the end: a fault
+// part-way leaves the registers already popped loaded, as processors do (the instruction
+// restarts with ESP unchanged and pops them again).
 bool popa(Cpu& c, const Insn& i) {
   const unsigned n = i.osize;
-  uint32_t v[8];
-  for (unsigned r = 0; r < 8; ++r) {
+  for (int r = EDI; r >= EAX; --r) {
     if (r == ESP) continue;
-    if (!c.stack_read(n * (7 - r), n, v[r])) return false;
+    uint32_t v;
+    if (!c.stack_read(n * (EDI - r), n, v)) return false;
+    c.set_reg(unsigned(r), n, v);
   }
-  for (unsigned r = 0; r < 8; ++r)
-    if (r != ESP) c.set_reg(r, n, v[r]);
   c.set_sp(c.sp() + 8 * n);
   return true;
 }
 
 // ENTER alloc, level: push EBP, copy level-1 frame pointers from the enclosing frame, push the
 // new frame pointer (when level > 0), then EBP = frame and ESP = frame - level slots - alloc.
-// The stack width decides how much of EBP and ESP change; level counts modulo 32.
+// The stack width decides how much of EBP and ESP change; level counts modulo 32. Before
+// EBP and ESP change, a write at the final ESP is checked (#SS beyond the limit, #PF as a
+// write to that address would raise), after the pushes, as the processor does.
 bool enter(Cpu& c, const Insn& i) {
   const unsigned n = i.osize;
   const uint32_t alloc = i.imm & 0xffff;
@@ -85,8 +89,6 @@ bool enter(Cpu& c, const Insn& i) {
   const uint32_t m = c.sp_mask();
   const uint32_t frame = (c.sp() - n) & m;
   const uint32_t new_sp = (frame - n * level - alloc) & m;
-  uint32_t lin;
-  if (!c.seg_check(SS, new_sp, 1, 2, lin)) return false;  // the new ESP must be in the segment
   if (!c.stack_write(0u - n, n, c.s.r[EBP])) return false;
   if (level > 0) {
     for (unsigned k = 1; k < level; ++k) {
@@ -96,6 +98,7 @@ bool enter(Cpu& c, const Insn& i) {
     }
     if (!c.write(SS, (frame - n * level) & m, n, frame)) return false;
   }
+  if (!c.probe_write(SS, new_sp, n)) return false;
   if (c.s.seg[SS].big()) c.s.r[EBP] = frame;
   else c.set_reg(EBP, 2, frame);
   c.set_sp(new_sp);

@@ -41,19 +41,6 @@ PVLAB_INLINE void advance(Cpu& c, unsigned r, unsigned asize, int32_t d) {
   else c.s.r[r] += uint32_t(d);
 }
 
-// Fault now if ES:off cannot be written, without writing (INS reads the port only when the
-// store that follows is sure to succeed).
-bool probe_dest(Cpu& c, uint32_t off, unsigned size) {
-  uint32_t lin;
-  if (!c.seg_check(ES, off, size, 2, lin)) return false;
-  const unsigned access = c.user_access() | kWrite;
-  for (uint32_t a : {lin, lin + size - 1}) {
-    uint32_t err;
-    if (!c.mmu().translate(a, access, err)) return c.page_fault(a, err);
-  }
-  return true;
-}
-
 // One iteration. Registers change only after every access of the iteration succeeded.
 template <Str K>
 PVLAB_INLINE bool step(Cpu& c, const Insn& i, unsigned sz, int32_t d) {
@@ -66,9 +53,9 @@ PVLAB_INLINE bool step(Cpu& c, const Insn& i, unsigned sz, int32_t d) {
       advance(c, ESI, as, d);
       advance(c, EDI, as, d);
       return true;
-    case Str::Cmps:
-      if (!c.read(i.mem.seg, index_reg(c, ESI, as), sz, a)) return false;
+    case Str::Cmps:  // the ES:(E)DI operand is read first (a fault on both reports that one)
       if (!c.read(ES, index_reg(c, EDI, as), sz, b)) return false;
+      if (!c.read(i.mem.seg, index_reg(c, ESI, as), sz, a)) return false;
       set_lazy(c.s, LazyOp::Sub, sz, a, b, (a - b) & size_mask(sz));
       advance(c, ESI, as, d);
       advance(c, EDI, as, d);
@@ -90,7 +77,7 @@ PVLAB_INLINE bool step(Cpu& c, const Insn& i, unsigned sz, int32_t d) {
       return true;
     case Str::Ins: {
       const uint32_t off = index_reg(c, EDI, as);
-      if (!probe_dest(c, off, sz)) return false;
+      if (!c.probe_write(ES, off, sz)) return false;  // fault before the port is read
       a = c.bus().port_in(uint16_t(c.s.r[EDX]), sz);
       if (!c.write(ES, off, sz, a)) return false;
       advance(c, EDI, as, d);
@@ -165,6 +152,14 @@ uint32_t fast_run(Cpu& c, const Insn& i, unsigned sz, uint32_t max) {
   return n;
 }
 
+// The count is not used up: the instruction runs again from the same EIP, after the block
+// ends (pending interrupts are taken in between).
+PVLAB_INLINE bool run_again(Cpu& c) {
+  c.next_eip = c.s.eip;
+  c.end_block();
+  return true;
+}
+
 template <Str K>
 bool string_op(Cpu& c, const Insn& i) {
   const unsigned sz = (i.opcode & 1) ? i.osize : 1;
@@ -189,11 +184,7 @@ bool string_op(Cpu& c, const Insn& i) {
         count -= n;
         c.s.r[ECX] = count;
         budget -= n;
-        if (budget == 0 && count != 0) {
-          c.next_eip = c.s.eip;
-          c.end_block();
-          return true;
-        }
+        if (budget == 0 && count != 0) return run_again(c);
         continue;
       }
     }
@@ -202,11 +193,7 @@ bool string_op(Cpu& c, const Insn& i) {
     if (i.asize == 2) c.set_reg(ECX, 2, count);
     else c.s.r[ECX] = count;
     if (kCompare && get_zf(c.s) != while_equal) return true;
-    if (--budget == 0 && count != 0) {
-      c.next_eip = c.s.eip;  // run again for the rest of the count
-      c.end_block();
-      return true;
-    }
+    if (--budget == 0 && count != 0) return run_again(c);
   }
   return true;
 }

@@ -19,7 +19,7 @@ constexpr uint32_t kRam = 1u << 20;
 constexpr uint32_t kPd = 0x20000, kPt = 0x21000, kPtSys = 0x22000;
 constexpr uint32_t kGdtPhys = 0x23000, kIdtPhys = 0x24000, kTssPhys = 0x25000,
                    kStackPhys = 0x26000;
-constexpr uint32_t kSys = 0x7ff00000;  // linear base of the system pages
+constexpr uint32_t kSys = PD_SYS_BASE;  // linear base of the system pages
 constexpr uint32_t kGdt = kSys, kIdt = kSys + 0x1000, kTss = kSys + 0x2000,
                    kStack0Top = kSys + 0x4000;
 constexpr uint16_t kCode0 = 0x08, kData0 = 0x10, kCode3 = 0x23, kData3 = 0x2b, kTssSel = 0x30;

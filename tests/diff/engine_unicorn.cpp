@@ -17,7 +17,7 @@ namespace pvdiff {
 
 namespace {
 
-constexpr uint32_t kSys = 0x7ff00000;  // GDT, stub and ring-0 stack
+constexpr uint32_t kSys = PD_SYS_BASE;  // GDT, stub and ring-0 stack
 constexpr uint32_t kGdt = kSys, kStub = kSys + 0x1000, kStack0Top = kSys + 0x3000;
 constexpr uint32_t kCode0 = 0x08, kData0 = 0x10, kCode3 = 0x23, kData3 = 0x2b;
 

@@ -250,6 +250,15 @@ bool Generator::accept(Candidate& c) const {
     default:
       break;
   }
+  // Given both F2 and F3, the processor repeats by the last one and Unicorn by another.
+  {
+    bool f2 = false, f3 = false;
+    for (unsigned k = 0; k < zi.raw.prefix_count; ++k) {
+      f2 |= zi.raw.prefixes[k].value == 0xf2;
+      f3 |= zi.raw.prefixes[k].value == 0xf3;
+    }
+    if (f2 && f3) c.unicorn_unreliable = true;
+  }
   // Unicorn has no F6 /1 and F7 /1 (TEST aliases).
   if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (zi.opcode == 0xf6 || zi.opcode == 0xf7) &&
       ((zi.raw.modrm.reg) == 1))
@@ -417,6 +426,7 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
       tc.host_ok = false;
       tc.host_why = c.unsafe_why;
     }
+    if (ok && c.unicorn_unreliable) tc.unicorn_unreliable = true;
     steer_memory(r, c);
     if (c.zi.mnemonic == ZYDIS_MNEMONIC_POPF || c.zi.mnemonic == ZYDIS_MNEMONIC_POPFD) {
       // Keep TF and AC clear in what POPF loads: a single-step trap or alignment checks would

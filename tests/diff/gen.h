@@ -45,6 +45,7 @@ struct TestCase {
   uint32_t eflags = 0x202;
   uint8_t data[PD_NUM_DATA][PD_PAGE] = {};
   bool host_ok = true;         // the host's result is meaningful (nothing undefined consumed)
+  bool unicorn_unreliable = false;  // holds an instruction Unicorn is known to get wrong
   std::string host_why;        // why not, when it is not
 
   // The instruction starting at linear `eip` (insns.size() for the end), or -1.

@@ -200,6 +200,8 @@ class Runner {
     if (r.v.host_compared) ++host_compared_;
     else if (host_) ++host_skipped_;
     for (auto& i : tc.insns) ++stats_[Generator::mnemonic_name(i.mnemonic)].compared;
+    const Result& first = pv_ ? r.pv : uc_ ? r.uc : r.host;
+    ++outcomes_[describe_outcome(first).substr(0, describe_outcome(first).find(' '))];
 
     if (o_.only >= 0) {
       std::printf("%s\n", full_text(tc, r, "sequence " + std::to_string(idx) + ": " +
@@ -259,6 +261,9 @@ class Runner {
                     host_->restarts());
       s += buf;
     }
+    s += "outcomes:";
+    for (auto& [o, count] : outcomes_) s += " " + o + " " + std::to_string(count);
+    s += "\n";
     std::snprintf(buf, sizeof buf,
                   "differing sequences: %llu; Unicorn deviations from the host: %llu; "
                   "inconclusive (no host, Unicorn known wrong): %llu\n",
@@ -313,6 +318,7 @@ class Runner {
   std::unique_ptr<Engine> pv_, uc_;
   std::unique_ptr<HostEngine> host_;
   std::map<std::string, MnemonicStats> stats_;
+  std::map<std::string, uint64_t> outcomes_;  // how sequences ended (end, #PF, ...)
   std::map<std::string, std::pair<uint64_t, std::string>> kinds_;  // kind -> count, example
   uint64_t cases_ = 0, insns_ = 0, passed_ = 0, failed_ = 0, uc_deviations_ = 0;
   uint64_t host_compared_ = 0, host_skipped_ = 0, inconclusive_ = 0;

@@ -13,6 +13,8 @@
  *   0x00011000             the landing: mapped by the host helper only, where it saves the
  *                          registers; pvlab faults fetching it and Unicorn stops before it,
  *                          and both read that as "the sequence ran to its end".
+ *   0x7ff00000-0x7ff03fff  pvlab's and Unicorn's own system pages (GDT, IDT, TSS, ring-0
+ *                          stack); supervisor-only in pvlab, absent in the host
  * Everything else is not present for pvlab and Unicorn; in the host process it may hold the
  * helper itself, which the helper reports at start-up so the driver can tell when a host run
  * would touch memory the other engines cannot see. */
@@ -24,6 +26,8 @@
 #define PD_PAGE 4096u
 #define PD_CODE_BASE 0x10000u
 #define PD_LANDING 0x11000u
+#define PD_SYS_BASE 0x7ff00000u
+#define PD_SYS_SIZE 0x4000u
 #define PD_NUM_DATA 8
 #define PD_RO_PAGE 7 /* index of the read-only data page */
 #define PD_MAGIC_CASE 0x65736163u   /* "case" */
