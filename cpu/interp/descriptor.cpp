@@ -218,11 +218,12 @@ bool verify(Cpu& c, const Insn& i) {
   return true;
 }
 
-// ARPL: raise the destination selector's RPL to the source's; ZF says whether it changed.
+// ARPL: raise the destination selector's RPL to the source's; ZF says whether it changed. The
+// destination is read plainly: it is written (and can fault as a write) only when it changes.
 bool arpl(Cpu& c, const Insn& i) {
   if (c.s.mode != CpuMode::Protected) return c.ud();
   uint32_t dst, src;
-  if (!c.load(i, 0, dst, true) || !c.load(i, 1, src)) return false;
+  if (!c.load(i, 0, dst) || !c.load(i, 1, src)) return false;
   const bool raise_rpl = (dst & 3) < (src & 3);
   if (raise_rpl && !c.store(i, 0, (dst & ~3u) | (src & 3))) return false;
   set_zf(c, raise_rpl);

@@ -80,10 +80,17 @@ bool bound(Cpu& c, const Insn& i) {
   return true;
 }
 
+// SALC (D6): AL = CF ? 0xFF : 0. Undocumented, but P6 processors execute it.
+bool salc(Cpu& c, const Insn&) {
+  c.set_reg(EAX, 1, get_cf(c.s) ? 0xff : 0);
+  return true;
+}
+
 }  // namespace
 
 void register_misc(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_NOP, nop);
+  t.set(ZYDIS_MNEMONIC_SALC, salc);
   t.set(ZYDIS_MNEMONIC_PAUSE, nop);  // REP NOP: a plain NOP on a P6
   t.set(ZYDIS_MNEMONIC_CLC, flag_op<fl::CF, 0>);
   t.set(ZYDIS_MNEMONIC_STC, flag_op<fl::CF, 1>);
