@@ -11,8 +11,8 @@
 #     deterministic, and each run's checksum must match pvlab's, so all three did that work);
 #   - seconds = the emulator's time at N2 minus its time at N1, which removes firmware, boot
 #     loader and start-up costs; each point is the minimum over REPEATS runs;
-#   - time is the CPU time (user + system, all threads, getrusage) of the emulator process, which stays
-#     meaningful on a busy machine; TIMER=wall uses elapsed time instead.
+#   - time is the CPU time (user + system, all threads, getrusage) of the emulator process,
+#     which stays meaningful on a busy machine; TIMER=wall uses elapsed time instead;
 #   - MIPS = instructions / seconds / 1e6; the ratios are pvlab's MIPS over the other's
 #     (above 1: pvlab is faster).
 # Environment: REPEATS (default 3), TIMER (cpu or wall), RUN_TIMEOUT seconds per run (600).
@@ -42,8 +42,9 @@ log() { echo "compare: $*" >&2; }
 BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
 VGA_BIOS=/usr/share/vgabios/vgabios.bin
 install_deps() {
+  tools/dev.sh deps # what building pvlab and its guests needs
   local packages=(qemu-system-x86 bochs bochs-term bochsbios vgabios grub-pc-bin grub-common
-                  xorriso mtools meson ninja-build gcc-multilib python3)
+                  xorriso mtools)
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

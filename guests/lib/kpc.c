@@ -49,3 +49,21 @@ uint16_t kpit_read(void) {
   uint8_t lo = inb(0x40);
   return (uint16_t)(lo | inb(0x40) << 8);
 }
+
+uint64_t kpit_tsc_hz(void) {
+  /* Channel 2 in mode 0 counts 11932 PIT ticks (10 ms) once its gate (port 0x61 bit 0) rises;
+     OUT2 (port 0x61 bit 5) goes high at the end. The speaker stays off (bit 1 clear). */
+  uint8_t saved = inb(0x61);
+  outb(0x61, (uint8_t)(saved & ~0x03));
+  outb(0x43, 0xb0); /* channel 2, LSB then MSB, mode 0, binary */
+  outb(0x42, 11932 & 0xff);
+  outb(0x42, 11932 >> 8);
+  uint64_t t0 = rdtsc();
+  outb(0x61, (uint8_t)((saved & ~0x02) | 0x01));
+  uint32_t spins = 0;
+  while (!(inb(0x61) & 0x20))
+    if (++spins > 50000000) return 0;
+  uint64_t t1 = rdtsc();
+  outb(0x61, saved);
+  return (t1 - t0) * 100; /* 10 ms */
+}

@@ -170,6 +170,9 @@ uint16_t kpic_isr(void);
 /* PIT channel 0 in `mode` (0-5) with `count` (binary, LSB then MSB). */
 void kpit_set(int mode, uint16_t count);
 uint16_t kpit_read(void); /* latched channel 0 count */
+/* The TSC rate in Hz, measured over 10 ms of PIT channel 2 (polled, no interrupts); 0 if the
+   PIT never finished. */
+uint64_t kpit_tsc_hz(void);
 
 #define KPIT_HZ 1193182u
 
