@@ -4,17 +4,23 @@
 // MOV to CS and the register forms of LDS.., CMPXCHG8B are invalid encodings that the decoder
 // already turns into #UD. The exchange instructions take their memory operand as a read of a
 // read-modify-write, so a destination that cannot be written faults before anything changes.
+#include "cpu/interp/forms.h"
 #include "cpu/interp/groups.h"
 
 namespace pvlab::interp {
 
 namespace {
 
-bool mov(Cpu& c, const Insn& i) {
-  uint32_t v;
-  if (!c.load(i, 1, v)) return false;
-  return c.store(i, 0, v);
-}
+template <class D, class S>
+struct Mov {
+  static bool run(Cpu& c, const Insn& i) {
+    uint32_t v;
+    if (!S::get(c, i, 1, v, false)) return false;
+    return D::put(c, i, 0, v);
+  }
+};
+
+bool mov(Cpu& c, const Insn& i) { return Mov<form::Any, form::Any>::run(c, i); }
 
 bool movzx(Cpu& c, const Insn& i) {
   uint32_t v;
@@ -182,6 +188,7 @@ bool popf(Cpu& c, const Insn& i) {
 
 void register_data(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_MOV, mov);
+  t.set_specializer(ZYDIS_MNEMONIC_MOV, [](const Insn& i) { return form::pick2<Mov>(i); });
   t.set(ZYDIS_MNEMONIC_MOVZX, movzx);
   t.set(ZYDIS_MNEMONIC_MOVSX, movsx);
   t.set(ZYDIS_MNEMONIC_LEA, lea);
