@@ -79,7 +79,7 @@ bool popa(Cpu& c, const Insn& i) {
 
 // ENTER alloc, level: push EBP, copy level-1 frame pointers from the enclosing frame, push the
 // new frame pointer (when level > 0), then EBP = frame and ESP = frame - level slots - alloc.
-// The stack width decides how much of EBP and ESP change; level counts modulo 32. Before
+// The stack width decides how much of ESP changes, the operand size how much of EBP; level counts modulo 32. Before
 // EBP and ESP change, a write at the final ESP is checked (#SS beyond the limit, #PF as a
 // write to that address would raise), after the pushes, as the processor does.
 bool enter(Cpu& c, const Insn& i) {
@@ -99,7 +99,8 @@ bool enter(Cpu& c, const Insn& i) {
     if (!c.write(SS, (frame - n * level) & m, n, frame)) return false;
   }
   if (!c.probe_write(SS, new_sp, n)) return false;
-  if (c.s.seg[SS].big()) c.s.r[EBP] = frame;
+  // A 16-bit ENTER writes only BP, whatever the stack width (as the hardware does).
+  if (c.s.seg[SS].big() && n == 4) c.s.r[EBP] = frame;
   else c.set_reg(EBP, 2, frame);
   c.set_sp(new_sp);
   return true;
