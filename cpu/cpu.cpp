@@ -352,6 +352,7 @@ StopReason Cpu::run_loop(uint64_t limit) {
       continue;
     }
     if (check_interrupts()) continue;
+    update_align_check();
     if (s.halted) {
       if (!(s.eflags & fl::IF)) return StopReason::HaltIfOff;
       if (!platform_->idle(*this)) return StopReason::Idle;

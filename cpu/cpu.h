@@ -339,6 +339,17 @@ class Cpu final : public CodeWriteListener {
   Event pending_;
   bool has_pending_ = false;
   bool exit_block_ = false;
+  // Alignment checking (CR0.AM, EFLAGS.AC, CPL 3) is on: recomputed between blocks by
+  // update_align_check(); it routes memory through the slow path like data breakpoints.
+  bool align_check_ = false;
+  bool data_breakpoints_ = false;
+  PVLAB_INLINE void update_align_check() {
+    const bool on = (s.cr0 & cr0::AM) && (s.eflags & fl::AC) && s.cpl == 3;
+    if (PVLAB_UNLIKELY(on != align_check_)) {
+      align_check_ = on;
+      watch_active_ = data_breakpoints_ || align_check_;
+    }
+  }
   bool watch_active_ = false;   // data breakpoints armed: memory goes through the slow path
   bool debug_armed_ = false;    // some DR7 breakpoint armed: one instruction at a time
   uint8_t db_hits_ = 0;         // B0-B3 of data / I/O breakpoints hit by this instruction

@@ -51,7 +51,8 @@ void Cpu::update_debug_state() {
     if (rw == 1 || rw == 3) data = true;
   }
   debug_armed_ = any;
-  watch_active_ = data;
+  data_breakpoints_ = data;
+  watch_active_ = data_breakpoints_ || align_check_;
   exit_block_ = true;
 }
 

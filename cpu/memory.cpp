@@ -54,6 +54,7 @@ struct Piece {
 }  // namespace
 
 bool Cpu::read_lin_slow(uint32_t lin, unsigned size, uint32_t& v, unsigned access) {
+  if (align_check_ && (access & kUser) && (lin & (size - 1))) return raise(exc::AC, 0);
   // Translate every page the access touches before reading any byte.
   Piece p[2];
   unsigned npages = ((lin & kPageMask) + size > kPageSize) ? 2 : 1;
@@ -76,6 +77,7 @@ bool Cpu::read_lin_slow(uint32_t lin, unsigned size, uint32_t& v, unsigned acces
 }
 
 bool Cpu::write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned access) {
+  if (align_check_ && (access & kUser) && (lin & (size - 1))) return raise(exc::AC, 0);
   Piece p[2];
   unsigned npages = ((lin & kPageMask) + size > kPageSize) ? 2 : 1;
   for (unsigned k = 0; k < npages; ++k) {

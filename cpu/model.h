@@ -5,7 +5,7 @@
 // The model is a P6-family processor: GenuineIntel, family 6, model 3, stepping 3 (signature
 // 0x633, a Pentium II "Klamath"; Cpu::reset leaves the same value in EDX), with the features
 // pvlab implements: VME, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, PAT, PSE-36 and NX.
-// No MTRRs, no local APIC, no MMX/FXSR/SSE; the x87 FPU bit is reported once pvlab has one.
+// No MTRRs, no MMX/FXSR/SSE; the x87 FPU bit is reported once pvlab has one.
 #pragma once
 #include <cstdint>
 
@@ -37,7 +37,8 @@ constexpr uint32_t kCpuSignature = 0x633;       // family 6, model 3, stepping 3
 constexpr uint32_t kMicrocodeRevision = 0x33;   // reported through IA32_BIOS_SIGN_ID
 constexpr uint32_t kFeatures1Edx = cpuid1::VME | cpuid1::DE | cpuid1::PSE | cpuid1::TSC |
                                    cpuid1::MSR | cpuid1::PAE | cpuid1::CX8 | cpuid1::SEP |
-                                   cpuid1::PGE | cpuid1::CMOV | cpuid1::PAT | cpuid1::PSE36;
+                                   cpuid1::PGE | cpuid1::CMOV | cpuid1::PAT | cpuid1::PSE36 |
+                                   cpuid1::APIC;
 constexpr uint32_t kFeatures81Edx = cpuid81::NX;
 
 struct CpuidResult {

@@ -55,10 +55,10 @@ void kdesc_init(void) {
   kgdt_set(4, 0, 0xfffff, KD_DATA | KD_DPL(3), 0xc);
   ktest_tss.esp0 = (uint32_t)(ring0_stack + sizeof ring0_stack);
   ktest_tss.ss0 = KSEL_KDATA;
-  ktest_tss.iomap = sizeof(struct tss32);
+  ktest_tss.iomap = (uint16_t)(uint32_t)((uint8_t*)ktest_iomap - (uint8_t*)&ktest_tss);
   for (unsigned i = 0; i < sizeof ktest_iomap; ++i) ktest_iomap[i] = 0xff;
-  /* The limit covers the TSS, the bitmap and its closing 0xFF byte. */
-  kgdt_set(5, (uint32_t)&ktest_tss, sizeof(struct tss32) + sizeof ktest_iomap - 1, KD_TSS, 0);
+  /* The limit covers the TSS, both bitmaps and the I/O bitmap's closing 0xFF byte. */
+  kgdt_set(5, (uint32_t)&ktest_tss, sizeof ktest_tssb - 1, KD_TSS, 0);
   for (int v = 0; v < 256; ++v) kidt_stub(v, KG_INT);
 
   struct dtr g = {sizeof gdt - 1, (uint32_t)gdt};

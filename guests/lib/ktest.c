@@ -27,6 +27,9 @@ void ktest_init(uint32_t mb_magic, uint32_t mb_info) {
     }
   }
   kdesc_init();
+  /* A BIOS may leave the 8259s on vectors 8 and 0x70 with the timer unmasked: move them out
+     of the exception vectors and mask everything until a kernel asks for an IRQ. */
+  kpic_remap(0x20, 0x28);
 }
 
 const char* ktest_cmdline(void) { return cmdline; }
@@ -124,6 +127,12 @@ void ktrap_default(struct trap_frame* f) {
     ktest_resume = 0;
     return;
   }
+  static int reporting;
+  if (reporting) { /* the report itself trapped: say so plainly and stop */
+    kputs("\nFAIL unexpected-trap: another trap while reporting one\n");
+    ktest_exit(0);
+  }
+  reporting = 1;
   ++failed;
   kprintf("FAIL unexpected-trap: vector %u error %#x at %04x:%08x eflags %#x cr2 %#x\n", vec,
           f->err, f->cs & 0xffff, f->eip, f->eflags, vec == 14 ? read_cr2() : 0);

@@ -12,8 +12,9 @@
          -device isa-debug-exit,iobase=0xf4,iosize=4
 
    ktest_init() installs its own GDT (the selectors below), a TSS and an IDT whose 256
-   vectors all lead to ktest_trap(); kernels add handlers per vector, and KTEST_PROBE runs an
-   instruction that may fault and reports which exception it raised. */
+   vectors all lead to ktest_trap(), and moves the 8259s to vectors 0x20-0x2F with every IRQ
+   masked. Kernels add handlers per vector; KTEST_PROBE runs instructions that may fault and
+   reports which exception they raised. */
 #ifndef PVLAB_GUEST_KTEST_H
 #define PVLAB_GUEST_KTEST_H
 #include <stdarg.h>
@@ -36,7 +37,7 @@
 /* ---- start and end ---- */
 void ktest_init(uint32_t mb_magic, uint32_t mb_info);
 void ktest_finish(void) __attribute__((noreturn));
-void ktest_exit(int passed) __attribute__((noreturn));
+void ktest_exit(int ok) __attribute__((noreturn)); /* ok: KTEST_EXIT_PASS, else _FAIL */
 
 /* The Multiboot command line ("" when there is none) and `key=value` numbers in it. */
 const char* ktest_cmdline(void);
@@ -103,14 +104,17 @@ void kidt_stub(int vec, uint8_t access); /* back to ktest's stub, e.g. KG_INT | 
 uint64_t kidt_get(int vec);
 void kidt_put(int vec, uint64_t desc);
 
-/* The TSS at KSEL_TSS (esp0 is ktest's ring 0 stack) and its I/O bitmap right after it, every
-   port denied at start. */
+/* The TSS at KSEL_TSS (esp0 is ktest's ring 0 stack), the virtual-8086 interrupt redirection
+   bitmap (used with CR4.VME; all clear at start) and the I/O bitmap right after it, every port
+   denied at start. */
 struct ktss_block {
   struct tss32 tss;
+  uint8_t intredir[32];
   uint8_t iomap[8192 + 1];
 };
 extern struct ktss_block ktest_tssb;
 #define ktest_tss (ktest_tssb.tss)
+#define ktest_intredir (ktest_tssb.intredir)
 #define ktest_iomap (ktest_tssb.iomap)
 void ktss_allow_port(uint16_t port, int allow);
 

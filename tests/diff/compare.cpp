@@ -143,16 +143,18 @@ Verdict judge(const TestCase& tc, const Result* pv, const Result* uc, const Resu
 
 TestCase truncate(const TestCase& tc, size_t k) {
   TestCase t = tc;
-  if (k >= tc.insns.size()) return t;
+  if (k >= tc.insns.size() || k == 0) return t;
   t.insns.resize(k);
   uint32_t len = k ? t.insns.back().offset + t.insns.back().len : 0;
   t.end = PD_CODE_BASE + len;
-  uint32_t undef = tc.undef_end;
-  uint32_t qctx = tc.qctx_end;
-  for (size_t j = k; j < tc.insns.size(); ++j) {
-    undef |= tc.insns[j].undef_before;
-    qctx |= tc.insns[j].qctx_before;
-  }
+  // Flags at the new end: as the last instruction left them, merged with those of every
+  // branch that now goes to the end.
+  uint32_t undef = t.insns.back().undef_after, qctx = t.insns.back().qctx_after;
+  for (const SeqInsn& s : t.insns)
+    if (s.rel_size && size_t(s.target) >= k) {
+      undef |= s.undef_after;
+      qctx |= s.qctx_after;
+    }
   t.undef_end = undef;
   t.qctx_end = qctx;
   std::memset(t.code, 0, sizeof t.code);

@@ -379,6 +379,8 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
         break;
     }
     fs.qctx &= ~touched;
+    c.si.undef_after = fs.undef;
+    c.si.qctx_after = fs.qctx;
     if (c.si.rel_size) {
       uint32_t t;
       if (c.si.rel_size == 1) t = uint32_t(i) + 1 + r.below(4);

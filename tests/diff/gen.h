@@ -28,6 +28,7 @@ struct SeqInsn {
   uint8_t rel_offset = 0, rel_size = 0;
   uint32_t undef_before = 0;   // arithmetic flags that may be undefined when it starts
   uint32_t qctx_before = 0;    // flags Unicorn computes from context, not state (see gen.cpp)
+  uint32_t undef_after = 0, qctx_after = 0;  // the same just after it (before any merge)
   bool inserted = false;       // added by the generator (the TF/AC mask before a POPF)
   bool soft_int = false;       // INT n / INT3 / INTO: reports after the instruction
   uint8_t soft_vector = 0;

@@ -11,7 +11,7 @@ any other way (another exit status, a timeout, no DONE line, an exit status that
 with its lines) adds one failure of its own. The last line is `guests: N passed, N failed`.
 
     run_guests.py --pvlab BUILD/frontend/pvlab [--max-insns N] KERNEL.elf...
-    run_guests.py --qemu [qemu-system-i386] KERNEL.elf...      (the same kernels on QEMU)
+    run_guests.py --qemu KERNEL.elf...     (the same kernels on QEMU, for comparison)
 """
 import argparse
 import os
@@ -27,7 +27,7 @@ DONE = re.compile(r'^DONE (\d+) passed, (\d+) failed$')
 def command(args, kernel):
     if args.qemu:
         cmd = [args.qemu, '-cpu', 'max', '-kernel', kernel, '-serial', 'stdio', '-display', 'none',
-               '-monitor', 'none', '-no-reboot',
+               '-no-reboot',
                '-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
         if args.cmdline:
             cmd += ['-append', args.cmdline]
@@ -72,7 +72,9 @@ def run_kernel(args, kernel):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--pvlab', help='the pvlab program')
-    ap.add_argument('--qemu', nargs='?', const='qemu-system-i386', help='run on QEMU instead')
+    ap.add_argument('--qemu', action='store_const', const='qemu-system-i386',
+                    help='run on QEMU (qemu-system-i386) instead')
+    ap.add_argument('--qemu-binary', dest='qemu', help='run on this QEMU program instead')
     ap.add_argument('--max-insns', type=int, default=500_000_000)
     ap.add_argument('--timeout', type=float, default=240)
     ap.add_argument('--cmdline', default=None, help='kernel command line')

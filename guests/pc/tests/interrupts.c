@@ -74,15 +74,15 @@ int main(uint32_t magic, uint32_t info) {
   uint8_t m1 = inb(0x21), m2 = inb(0xa1);
   ktest_check("pic-remap-masks", m1 == 0xfb && m2 == 0xff, "IMR %#x %#x, expected 0xfb 0xff", m1, m2);
 
-  /* 100 Hz (divisor 11932) for 10 ticks, then about 1 kHz (divisor 1193) for 20 ticks. */
+  /* 100 Hz (divisor 11932) for 10 ticks, then about 1 kHz (divisor 1193) for 50 ticks. */
   uint64_t slow = measure_period(11932, 10);
-  uint64_t fast = measure_period(1193, 20);
+  uint64_t fast = measure_period(1193, 50);
   ktest_check("pit-irq0-ticks", slow != 0 && fast != 0, "IRQ 0 did not tick (slow %u, fast %u)",
               (uint32_t)slow, (uint32_t)fast);
   /* Emulators on the host's clock jitter; a machine whose TSC rate is given must be exact. */
   uint32_t khz;
   int exact = ktest_arg_uint("tsc_khz", &khz);
-  uint32_t tol = exact ? 5 : 100; /* permille */
+  uint32_t tol = exact ? 5 : 250; /* permille */
   /* The two periods must be in the ratio of the divisors. */
   ktest_check("pit-period-ratio", fast && within(slow * 1193, fast * 11932, tol),
               "cycles per tick %u at divisor 11932 and %u at 1193", (uint32_t)slow, (uint32_t)fast);

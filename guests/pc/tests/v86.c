@@ -2,7 +2,8 @@
    (v86_code.S). With IOPL 3, INT n reaches a DPL 3 gate directly and CLI/STI/PUSHF/POPF run
    natively; with IOPL 0 they raise #GP(0) and the monitor emulates them (INT n reflected
    through the real-mode IVT, IRET, the virtual IF), I/O is checked against the TSS bitmap,
-   and HLT ends the run. */
+   and HLT ends the run. With CR4.VME (when CPUID has it), CLI/STI/PUSHF/POPF act on VIF and
+   INT n follows the TSS interrupt redirection bitmap. */
 #include "ktest.h"
 
 #define V86_BASE 0x8000u /* linear address of the real-mode code: segment 0x0800 */
@@ -14,13 +15,14 @@ struct v86_regs {
   uint32_t eax, ebx, ecx, edx, esi, edi, ebp;
 };
 
-extern char v86_blob[], v86_blob_end[], v86_prog_iopl3[], v86_prog_iopl0[], v86_int31_handler[];
+extern char v86_blob[], v86_blob_end[], v86_prog_iopl3[], v86_prog_iopl0[], v86_prog_vme[], v86_int31_handler[];
 uint32_t v86_run(struct v86_regs* r);
 void v86_leave(void) __attribute__((noreturn));
 
 static struct v86_regs out;      /* registers when the program ended */
 static struct trap_frame at_int30;
-static uint32_t gp_count, gp_bad_err, denied_io, vif = 1, why_end;
+static uint32_t gp_count, gp_bad_err, denied_io, vif = 1, why_end, gp_int_vec;
+static int vme_run;       /* only INT 0x32 and HLT may trap */
 
 static uint32_t off(const char* label) { return (uint32_t)(label - v86_blob); }
 static uint8_t* lin(uint32_t seg, uint32_t o) { return (uint8_t*)(seg * 16 + (o & 0xffff)); }
@@ -71,8 +73,17 @@ static void on_gp(struct trap_frame* f) {
   ++gp_count;
   if (f->err != 0) ++gp_bad_err;
   uint8_t* ip = lin(f->cs, f->eip);
+  if (vme_run) {
+    if (ip[0] == 0xcd && ip[1] == 0x32) {
+      gp_int_vec = ip[1];
+      f->eip += 2;
+      return;
+    }
+    finish(f, ip[0] == 0xf4 ? 0xf4 : 0x200 | ip[0]); /* anything else ends the run at once */
+  }
   switch (ip[0]) {
     case 0xcd: { /* INT n: through the real-mode IVT */
+      gp_int_vec = ip[1];
       uint16_t* ivt = (uint16_t*)(ip[1] * 4u);
       push16(f, vflags(f));
       push16(f, (uint16_t)f->cs);
@@ -168,5 +179,30 @@ int main(uint32_t magic, uint32_t info) {
               gp_count);
   ktest_check("v86-left", !(read_eflags() & EFL_VM) && read_cs() == KSEL_KCODE, "EFLAGS %#x CS %#x", read_eflags(),
               read_cs());
+
+  /* ---- CR4.VME, IOPL 0 ---- */
+  if (!(cpuid_edx(1) & (1u << 1))) {
+    ktest_skip("v86-vme", "CPUID reports no VME");
+    ktest_finish();
+  }
+  ktest_intredir[0x32 / 8] |= (uint8_t)(1u << (0x32 % 8));
+  write_cr4(read_cr4() | CR4_VME);
+  gp_count = gp_bad_err = gp_int_vec = 0;
+  vme_run = 1;
+  start(v86_prog_vme, 0);
+  vme_run = 0;
+  write_cr4(read_cr4() & ~CR4_VME);
+  ktest_intredir[0x32 / 8] = 0;
+  uint32_t cx = out.ecx & 0xffff, dx = out.edx & 0xffff, di = out.edi & 0xffff;
+  ktest_check("v86-vme-cli-sti-pushf", !(cx & EFL_IF) && (cx & EFL_IOPL3) == EFL_IOPL3 && (dx & EFL_IF),
+              "FLAGS pushed after CLI %#x (expected IF 0, IOPL 3), after STI %#x", cx, dx);
+  ktest_check("v86-vme-popf", (di & 2) && !(di & EFL_IF), "FLAGS pushed after POPF of IF=0: %#x", di);
+  ktest_check("v86-vme-int-redirect", (out.ebx & 0xffff) == 6, "BX %#x after the redirected INT 0x31 (expected 6)",
+              out.ebx & 0xffff);
+  /* The only traps: INT 0x32 and HLT (the monitor stops at any other, 0x200 | its opcode). */
+  ktest_check("v86-vme-redirect-bitmap", why_end == 0xf4 && gp_count == 2 && gp_int_vec == 0x32 &&
+                                             (out.esi & 0xffff) == 0x5555,
+              "ended by %#x at offset %#x of the program after %u #GP, INT vector trapped %#x, SI %#x",
+              why_end, out.eip - off(v86_prog_vme), gp_count, gp_int_vec, out.esi & 0xffff);
   ktest_finish();
 }

@@ -52,7 +52,7 @@ v86_saved_esp:
 /* ---- real-mode code ---- */
   .section .rodata
   .code16
-  .globl v86_blob, v86_blob_end, v86_prog_iopl3, v86_prog_iopl0, v86_int31_handler
+  .globl v86_blob, v86_blob_end, v86_prog_iopl3, v86_prog_iopl0, v86_prog_vme, v86_int31_handler
 v86_blob:
 
 /* IOPL 3: INT n goes straight to the ring 0 gate; CLI, STI, PUSHF, POPF just run. */
@@ -83,6 +83,28 @@ v86_prog_iopl0:
   outb %al, $0x84              /* denied: #GP, skipped by the monitor */
   movw $0x7777, %si
   hlt                          /* #GP: the monitor ends the run */
+
+/* CR4.VME at IOPL 0: CLI, STI, PUSHF and POPF work on VIF without trapping; INT 0x31 (its
+   redirection bit clear) goes through the IVT by itself; INT 0x32 (bit set) traps with #GP. */
+v86_prog_vme:
+  cli                          /* VIF = 0 */
+  pushfw
+  popw %cx                     /* CX: IF shows VIF (0), IOPL shows 3 */
+  sti                          /* VIF = 1 */
+  pushfw
+  popw %dx                     /* DX: IF shows VIF (1) */
+  movw $0x0002, %di
+  pushw %di
+  popfw                        /* IF = 0 in the image: VIF = 0 */
+  pushfw
+  popw %di                     /* DI: IF shows VIF (0) */
+  sti
+  movw $3, %ax
+  int $0x31                    /* redirected: the handler doubles AX; its IRET restores VIF */
+  movw %ax, %bx
+  int $0x32                    /* redirection bit set: #GP to the monitor */
+  movw $0x5555, %si
+  hlt
 
 v86_int31_handler:
   addw %ax, %ax
