@@ -306,9 +306,53 @@ bool deliver_soft(Cpu& c, EventKind kind, uint8_t vector) {
   return true;
 }
 
+// CR4.VME: whether INT n from V86 mode goes to the V86 program's own interrupt vector table.
+// Bit n of the interrupt redirection bitmap (the 32 bytes just below the I/O map base in the
+// TSS) clear means it does.
+bool v86_int_redirected(Cpu& c, uint8_t vec, bool& redirected) {
+  redirected = false;
+  if (!(c.s.cr4 & cr4::VME)) return true;
+  const SegCache& tr = c.s.tr;
+  uint32_t iomap;
+  if (tr.limit < 103) return c.gp(0);
+  if (!c.read_lin(tr.base + 102, 2, iomap, kRead)) return false;
+  const uint32_t off = iomap - 32 + vec / 8;
+  if (iomap < 32 || off > tr.limit) return c.gp(0);
+  uint32_t bits;
+  if (!c.read_lin(tr.base + off, 1, bits, kRead)) return false;
+  redirected = !((bits >> (vec & 7)) & 1);
+  return true;
+}
+
+// A redirected INT n: FLAGS, CS and IP go on the V86 stack and CS:IP come from the vector
+// table at linear 0, as in real mode. Below IOPL 3 the FLAGS image carries VIF as IF and
+// IOPL 3, and VIF (not IF) is cleared.
+bool v86_redirect(Cpu& c, uint8_t vec) {
+  uint32_t ivt;
+  if (!c.read_lin(uint32_t(vec) * 4, 4, ivt, c.user_access())) return false;
+  const bool virt = iopl(c) < 3;
+  uint32_t f = c.flags() & 0xffff;
+  if (virt) f = (f & ~fl::IF) | ((c.s.eflags & fl::VIF) ? fl::IF : 0) | fl::IOPL;
+  const uint32_t sp0 = c.sp();
+  if (!c.push(f, 2) || !c.push(c.s.seg[CS].sel, 2) || !c.push(c.next_eip & 0xffff, 2)) {
+    c.set_sp(sp0);
+    return false;
+  }
+  c.s.eflags &= ~(fl::TF | (virt ? fl::VIF : fl::IF));
+  c.load_seg_real(CS, uint16_t(ivt >> 16));
+  c.next_eip = ivt & 0xffff;
+  return true;
+}
+
 bool int_n(Cpu& c, const Insn& i) {
-  if (c.v86() && iopl(c) < 3) return c.gp(0);
-  return deliver_soft(c, EventKind::SoftInt, uint8_t(i.imm));
+  const uint8_t vec = uint8_t(i.imm);
+  if (c.v86()) {
+    bool redirected;
+    if (!v86_int_redirected(c, vec, redirected)) return false;
+    if (redirected) return v86_redirect(c, vec);
+    if (iopl(c) < 3) return c.gp(0);
+  }
+  return deliver_soft(c, EventKind::SoftInt, vec);
 }
 
 bool int3(Cpu& c, const Insn&) { return deliver_soft(c, EventKind::Int3, exc::BP); }
@@ -334,7 +378,20 @@ bool iret_real(Cpu& c, unsigned n, uint32_t eip, uint16_t cs, uint32_t f) {
 }
 
 bool iret_from_v86(Cpu& c, unsigned n, uint32_t eip, uint16_t cs, uint32_t f) {
-  if (iopl(c) < 3) return c.gp(0);
+  if (iopl(c) < 3) {
+    // CR4.VME: a 16-bit IRET below IOPL 3 returns with the popped IF going to VIF, unless
+    // it would set TF, or enable interrupts while one is pending (VIP).
+    if (!(c.s.cr4 & cr4::VME) || n != 2) return c.gp(0);
+    if ((f & fl::TF) || ((f & fl::IF) && (c.s.eflags & fl::VIP))) return c.gp(0);
+    if (eip > c.s.seg[CS].limit) return c.gp(0);
+    c.set_sp(c.sp() + 3 * n);
+    c.load_seg_real(CS, cs);
+    const uint32_t vif = (f & fl::IF) ? fl::VIF : 0;
+    c.set_flags(f, 0xffffu & ~(fl::IOPL | fl::IF));
+    c.s.eflags = (c.s.eflags & ~fl::VIF) | vif;
+    c.next_eip = eip;
+    return true;
+  }
   if (eip > c.s.seg[CS].limit) return c.gp(0);
   c.set_sp(c.sp() + 3 * n);
   c.load_seg_real(CS, cs);

@@ -365,6 +365,9 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
           (c.zi.mnemonic == ZYDIS_MNEMONIC_SHL || c.zi.mnemonic == ZYDIS_MNEMONIC_SHR))
         undefined |= 0x001;
     }
+    if (c.zi.meta.category == ZYDIS_CATEGORY_STRINGOP &&
+        (c.zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)))
+      written = touched = 0;  // with ECX = 0, REP CMPS/SCAS leave the flags alone
     fs.undef = (fs.undef & ~written) | undefined;
     switch (c.zi.mnemonic) {
       case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_BTS: case ZYDIS_MNEMONIC_BTR:
