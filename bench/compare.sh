@@ -42,19 +42,9 @@ log() { echo "compare: $*" >&2; }
 BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
 VGA_BIOS=/usr/share/vgabios/vgabios.bin
 install_deps() {
-  tools/dev.sh deps # what building pvlab and its guests needs
-  local packages=(qemu-system-x86 bochs bochs-term bochsbios vgabios grub-pc-bin grub-common
-                  xorriso mtools)
-  local missing=()
-  for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # What building pvlab and its guests needs, plus the other emulators and a GRUB ISO maker.
+  tools/dev.sh deps qemu-system-x86 bochs bochs-term bochsbios vgabios grub-pc-bin grub-common \
+    xorriso mtools
 }
 install_deps
 for f in "$BOCHS_BIOS" "$VGA_BIOS" /usr/lib/grub/i386-pc/multiboot.mod; do

@@ -3,7 +3,7 @@
 # available for the package step).
 #   tools/dev.sh demo    install what is missing, build, run the demo guest
 #   tools/dev.sh test    install what is missing, build, run every test; ends "N passed, N failed"
-#   tools/dev.sh deps    only install the packages
+#   tools/dev.sh deps [PKG...]   only install the packages (and any extra ones named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,7 @@ PACKAGES=(
 
 install_deps() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -37,7 +37,7 @@ build() {
 }
 
 case "${1:-}" in
-  deps) install_deps ;;
+  deps) shift; install_deps "$@" ;;
   demo)
     install_deps
     build >/dev/null
