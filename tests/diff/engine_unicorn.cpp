@@ -36,7 +36,18 @@ const int kRegIds[8] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_R
 
 class UnicornEngine final : public Engine {
  public:
-  UnicornEngine() {
+  UnicornEngine() { open(); }
+  ~UnicornEngine() override { close(); }
+  const char* name() const override { return "unicorn"; }
+
+ private:
+  // Unicorn 2.0.1 keeps every translation it made (removing a block from the cache does not
+  // give its code space back) and crashes once the code buffer is full, some hundreds of
+  // thousands of cases in. A fresh instance every kRunsPerInstance runs avoids that.
+  static constexpr unsigned kRunsPerInstance = 50000;
+
+  void open() {
+    runs_ = 0;
     check(uc_open(UC_ARCH_X86, UC_MODE_32, &uc_), "open");
     check(uc_ctl_set_cpu_model(uc_, UC_CPU_X86_PENTIUM2), "cpu model");
     for (unsigned k = 0; k < PD_NUM_DATA; ++k)
@@ -83,12 +94,15 @@ class UnicornEngine final : public Engine {
                       1, 0),
           "memory hook");
   }
-  ~UnicornEngine() override {
+
+  void close() {
     uc_context_free(ring0_);
     uc_close(uc_);
+    ring0_ = nullptr;
+    uc_ = nullptr;
   }
-  const char* name() const override { return "unicorn"; }
 
+ public:
   void run(const TestCase& tc, Result& r) override {
     r = Result{};
     r.ran = true;
@@ -151,6 +165,11 @@ class UnicornEngine final : public Engine {
   // Load the case and run it from the ring-0 stub until `until`, or for `count` instructions
   // of the sequence when that is not zero.
   uc_err start(const TestCase& tc, uint64_t count, uint32_t until) {
+    if (++runs_ > kRunsPerInstance) {
+      close();
+      open();
+      runs_ = 1;
+    }
     limit_ = count;
     check(uc_context_restore(uc_, ring0_), "context restore");
     for (unsigned k = 0; k < PD_NUM_DATA; ++k)
@@ -230,6 +249,7 @@ class UnicornEngine final : public Engine {
   uc_engine* uc_ = nullptr;
   uc_context* ring0_ = nullptr;
   uc_hook h_intr_ = 0, h_mem_ = 0, h_code_ = 0;
+  unsigned runs_ = 0;        // runs of this instance
   uint64_t code_count_ = 0;  // instructions the code hook saw in this run
   uint64_t limit_ = 0;       // stop before instruction limit_ + 1 (0: no limit)
   uint32_t last_code_ = 0;   // the last of them

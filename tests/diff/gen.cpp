@@ -259,6 +259,9 @@ bool Generator::accept(Candidate& c) const {
     }
     if (f2 && f3) c.unicorn_unreliable = true;
   }
+  // Unicorn's LOCK NEG sets SF wrongly and can clobber EAX.
+  if (zi.mnemonic == ZYDIS_MNEMONIC_NEG && (zi.attributes & ZYDIS_ATTRIB_HAS_LOCK))
+    c.unicorn_unreliable = true;
   // Unicorn has no F6 /1 and F7 /1 (TEST aliases).
   if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (zi.opcode == 0xf6 || zi.opcode == 0xf7) &&
       ((zi.raw.modrm.reg) == 1))
@@ -378,6 +381,10 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
       case ZYDIS_MNEMONIC_DIV: case ZYDIS_MNEMONIC_IDIV:
         touched = 0;  // Unicorn leaves the flags as they were
         break;
+      case ZYDIS_MNEMONIC_AAA: case ZYDIS_MNEMONIC_AAS: case ZYDIS_MNEMONIC_DAA:
+      case ZYDIS_MNEMONIC_DAS:
+        touched = written;  // and keeps the ones these leave undefined
+        break;
       default:
         break;
     }
@@ -471,7 +478,11 @@ TestCase Generator::make(uint64_t seed, uint64_t index) {
     if (s.rel_size) {
       uint32_t t = uint32_t(s.target);
       // Land on the flag mask in front of a POPF, never on the POPF itself.
-      if (t < cs.size() && t > 0 && cs[t - 1].si.inserted) --t;
+      if (t < cs.size() && t > 0 && cs[t - 1].si.inserted) {
+        --t;
+        cs[t].si.undef_before |= s.undef_after;
+        cs[t].si.qctx_before |= s.qctx_after;
+      }
       if (t > cs.size()) t = uint32_t(cs.size());
       s.target = int16_t(t);
       uint32_t dest = t == cs.size() ? tc.end : PD_CODE_BASE + cs[t].si.offset;

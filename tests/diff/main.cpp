@@ -15,7 +15,8 @@
 // Usage:
 //   pvlab-diff [--seed S] [--insns N] [--seq-len L] [--engines pvlab,unicorn,host]
 //              [--report FILE] [--show K] [--mnemonic M] [--only INDEX [--prefix K]]
-//              [--unsafe-percent P] [--host-helper PATH] [--lengths]
+//              [--start INDEX] [--unsafe-percent P] [--host-helper PATH] [--trace]
+//              [--lengths]
 // It prints how many instructions and sequences it compared, a table of the mnemonics with
 // differences, the first --show differences in full (bytes, disassembly, initial state, each
 // engine's result), and ends with `diff: N passed, N failed` counting sequences. The exit
@@ -61,6 +62,8 @@ struct Options {
   unsigned show = 3;
   int64_t only = -1;
   unsigned prefix = 0;   // with --only: run just the first `prefix` instructions
+  bool trace = false;    // name each sequence on stderr before running it
+  uint64_t start = 0;    // index of the first sequence (to split or resume a long run)
   bool lengths = false;
   unsigned unsafe_percent = 10;
   std::string mnemonic;  // print only differences attributed to this mnemonic
@@ -107,7 +110,7 @@ class Runner {
   }
 
   int run() {
-    uint64_t first = o_.only >= 0 ? uint64_t(o_.only) : 0;
+    uint64_t first = o_.only >= 0 ? uint64_t(o_.only) : o_.start;
     for (uint64_t idx = first;; ++idx) {
       if (o_.only >= 0 ? idx != first : insns_ >= o_.insns) break;
       one(idx);
@@ -209,11 +212,14 @@ class Runner {
   void one(uint64_t idx) {
     TestCase tc = gen_.make(o_.seed, idx);
     if (o_.only >= 0 && o_.prefix) tc = truncate(tc, o_.prefix);
+    if (o_.trace) std::fprintf(stderr, "sequence %llu\n", (unsigned long long)idx);
     Run r;
     execute(tc, r);
-    if (!r.v.pvlab_ok && r.v.host_compared && r.v.pv_host.empty() && unicorn_went_wrong(tc)) {
-      // pvlab agrees with the host; its difference from Unicorn comes from an earlier point
-      // where Unicorn left the host (flags it got wrong that later became undefined).
+    if (!r.v.pvlab_ok && r.v.host_compared && r.v.pv_host.empty() &&
+        (tc.unicorn_unreliable || unicorn_went_wrong(tc))) {
+      // pvlab agrees with the host; its difference from Unicorn comes from an instruction
+      // Unicorn is known to get wrong, or from an earlier point where Unicorn left the host
+      // (flags it got wrong that later became undefined).
       r.v.pvlab_ok = true;
       if (!r.v.unicorn_deviates) {
         r.v.unicorn_deviates = true;
@@ -420,12 +426,14 @@ int main(int argc, char** argv) {
   app.add_option("--report", o.report, "write the summary and every first difference here");
   app.add_option("--show", o.show, "differences to print in full");
   app.add_option("--only", o.only, "run only the sequence with this index, printed in full");
+  app.add_option("--start", o.start, "index of the first sequence (to split a long run)");
   app.add_option("--prefix", o.prefix, "with --only: run only the first K instructions");
   app.add_option("--host-helper", o.helper, "path of pvlab-diff-host");
   app.add_option("--unsafe-percent", o.unsafe_percent,
                  "percent of sequences allowed to read undefined flags (not run on the host)")
       ->check(CLI::Range(0, 100));
   app.add_option("--mnemonic", o.mnemonic, "print only differences attributed to this mnemonic");
+  app.add_flag("--trace", o.trace, "name each sequence on stderr before it runs (to find a crash)");
   app.add_flag("--lengths", o.lengths, "only compare Zydis's and Capstone's instruction lengths");
   CLI11_PARSE(app, argc, argv);
   try {
