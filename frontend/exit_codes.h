@@ -10,5 +10,8 @@ constexpr int kIdle = 6;           // halted with interrupts enabled and nothing
 constexpr int kTripleFault = 8;    // triple fault (shutdown)
 constexpr int kLimit = 10;         // --max-insns or --max-cycles reached
 constexpr int kInternal = 12;      // pvlab itself failed (a bug: please report it)
-constexpr int kReset = 14;         // the guest reset the machine
+constexpr int kReset = 14;         // the guest reset the machine (PV: SHUTDOWN_reboot)
+constexpr int kCrash = 16;         // PV: the domain crashed (SHUTDOWN_crash, or the hypervisor killed it)
+constexpr int kSuspend = 18;       // PV: the domain suspended itself (SHUTDOWN_suspend)
+constexpr int kWatchdog = 20;      // PV: the domain's watchdog expired (SHUTDOWN_watchdog)
 }  // namespace pvlab::exit_code

@@ -15,6 +15,7 @@
 #include "demo_guest.h"
 #include "frontend/exit_codes.h"
 #include "frontend/machine.h"
+#include "frontend/run_pv.h"
 #include "frontend/state_dump.h"
 
 using namespace pvlab;
@@ -43,6 +44,8 @@ struct RunOptions {
   uint64_t max_insns = 0;
   uint64_t max_cycles = 0;
   bool stats = false;
+  unsigned vcpus = 1;
+  bool initdomain = false;
 };
 
 // A guest output destination: stdio, file:PATH or none.
@@ -124,12 +127,13 @@ int do_run(const RunOptions& o) {
     return exit_code::kUsage;
   }
   cfg.cmdline = o.cmdline;
-  bool log_int = false, log_io = false;
+  bool log_int = false, log_io = false, log_hcall = false;
   for (const auto& cat : o.log) {
     if (cat == "int") log_int = true;
     else if (cat == "io") log_io = true;
+    else if (cat == "hcall") log_hcall = true;
     else {
-      std::fprintf(stderr, "pvlab: --log %s: unknown category (known: int, io)\n", cat.c_str());
+      std::fprintf(stderr, "pvlab: --log %s: unknown category (known: int, io, hcall)\n", cat.c_str());
       return exit_code::kUsage;
     }
   }
@@ -168,10 +172,13 @@ int do_run(const RunOptions& o) {
   std::string machine = o.machine;
   if (machine == "auto") machine = img && has_xen_notes(*img) ? "pv" : "pc";
   if (machine == "pv") {
-    std::fprintf(stderr,
-                 "pvlab: %s: a Xen PV kernel needs the PV machine, which this pvlab does not have yet\n",
-                 img ? img->path.c_str() : "(image)");
-    return exit_code::kUsage;
+    if (!img) {
+      std::fprintf(stderr, "pvlab: --machine pv needs a PV kernel ELF, not a BIOS image\n");
+      return exit_code::kUsage;
+    }
+    PvRunOptions po{cfg.ram_bytes, o.vcpus, o.cmdline, o.initdomain, o.max_insns, o.max_cycles,
+                    o.stats, log_int, log_hcall};
+    return run_pv(*img, po);
   }
   if (machine != "pc") {
     std::fprintf(stderr, "pvlab: --machine %s: expected pc or pv\n", machine.c_str());
@@ -254,11 +261,13 @@ int main(int argc, char** argv) {
   run->add_option("--machine", ro.machine, "pc or pv (default: detected from the image)");
   run->add_option("--serial", ro.serial, "COM1: stdio, file:PATH or none")->capture_default_str();
   run->add_option("--debugcon", ro.debugcon, "port 0xE9 console: stdio, file:PATH or none")->capture_default_str();
-  run->add_option("--log", ro.log, "log categories: int (events delivered), io (unanswered ports)")->delimiter(',');
+  run->add_option("--log", ro.log, "log categories: int (events delivered), io (unanswered ports), hcall (PV hypercalls)")->delimiter(',');
   run->add_option("-m,--memory", ro.mem, "guest RAM, e.g. 64M or 1G")->capture_default_str();
   run->add_option("--cmdline", ro.cmdline, "kernel command line");
   run->add_option("--max-insns", ro.max_insns, "stop after this many instructions");
   run->add_option("--max-cycles", ro.max_cycles, "stop after this many cycles");
+  run->add_option("--vcpus", ro.vcpus, "PV: virtual CPUs of the domain")->check(CLI::Range(1, 16));
+  run->add_flag("--initdomain", ro.initdomain, "PV: boot the domain as the initial (privileged) domain");
   run->add_flag("--stats", ro.stats, "print instruction, cycle and TLB statistics at exit");
   try {
     app.parse(argc, argv);

@@ -8,5 +8,15 @@
 extern "C" {
 #include <xen/xen.h>
 #include <xen/elfnote.h>
+#include <xen/version.h>
+#include <xen/sched.h>
+#include <xen/features.h>
+#include <xen/event_channel.h>
+#include <xen/grant_table.h>
+#include <xen/memory.h>
+#include <xen/vcpu.h>
+#include <xen/physdev.h>
+#include <xen/callback.h>
+#include <xen/errno.h>
 #include <xen/foreign/x86_32.h>
 }

@@ -1,0 +1,133 @@
+// The PV hypervisor: machine memory with its frame table, the domain and its vcpus (each on
+// its own Cpu), the hypercall table, and the Platform the CPUs call on every privilege-0
+// event. It runs on the host in C++: hypercalls, faults and interrupts arrive through
+// Platform::intercept and are handled or bounced to the guest kernel's virtual trap table.
+#pragma once
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "hyper/builder.h"
+#include "hyper/domain.h"
+#include "hyper/frame_table.h"
+#include "hyper/guest_image.h"
+#include "hyper/hypercalls.h"
+#include "hyper/layout.h"
+
+namespace pvlab::hyper {
+
+struct HypervisorConfig {
+  size_t domain_bytes = 64u << 20;   // the guest's memory (-m)
+  unsigned vcpus = 1;
+  std::string cmdline;
+  bool initdomain = false;           // SIF_INITDOMAIN (console_io is then the console)
+  CpuConfig cpu;
+  uint64_t cpu_hz = 1'000'000'000;   // cycles per second: RDTSC and Xen system time
+  int64_t wallclock_epoch = 1767225600;   // wallclock at cycle 0 (2026-01-01T00:00:00Z)
+};
+
+enum class PvEnd : uint8_t {
+  Shutdown,   // the domain shut down (see Domain::shutdown)
+  Stopped,    // a CPU stopped (limit, debugger, internal problem): see stop
+};
+
+struct PvRunResult {
+  PvEnd end = PvEnd::Stopped;
+  StopReason stop = StopReason::None;
+  ShutdownReason reason = ShutdownReason::None;
+};
+
+class Hypervisor final : public Platform {
+ public:
+  explicit Hypervisor(const HypervisorConfig& cfg);
+  ~Hypervisor() override;
+
+  // Build the domain from a PV kernel image (hyper/builder.cpp). On failure `error` is one
+  // line naming the problem.
+  bool build(const GuestImage& img, std::string& error);
+  PvRunResult run(uint64_t max_insns = 0);
+
+  const HypervisorConfig& config() const { return cfg_; }
+  PhysMem& mem() { return mem_; }
+  Bus& bus() { return bus_; }
+  FrameTable& frames() { return frames_; }
+  Domain& domain() { return dom_; }
+  Cpu& cpu(unsigned vcpu = 0) { return *cpus_[vcpu]; }
+  Vcpu& vcpu_of(Cpu& c);
+  const HypercallTable& hypercalls() const { return table_; }
+  HypercallLog& hypercall_log() { return log_; }
+
+  // ---- machine memory ----------------------------------------------------------------------
+  uint8_t* frame_ptr(uint32_t mfn) { return mem_.ptr(paddr_t(mfn) << kPageShift); }
+  uint32_t machine_frames() const { return uint32_t(mem_.frames()); }
+  // A zeroed frame owned by the hypervisor; 0 when the pool is exhausted.
+  uint32_t alloc_xen_frame();
+  // The read-only machine-to-physical table the guest reads at kM2PStart.
+  void set_m2p(uint32_t mfn, uint32_t pfn);
+  uint32_t m2p(uint32_t mfn) const;
+  // Frames of hypervisor-owned tables every pae_xen_l2 shares (the L1s that map the M2P,
+  // the per-vcpu tables and the TSSs); mm.cpp copies them into each such L2.
+  uint64_t hv_l2_entry(unsigned slot) const { return hv_l2_[slot - kFirstHvL2Slot]; }
+  // Write an L1 entry of the per-vcpu table area (GDT/LDT/TSS pages).
+  void map_hv_page(uint32_t va, uint32_t mfn, bool writable);
+  // The frame of a free page used for unused GDT pages (all descriptors null).
+  uint32_t zero_frame() const { return zero_frame_; }
+
+  // ---- the domain's console and life ---------------------------------------------------------
+  void set_console_sink(std::function<void(char)> f) { console_sink_ = std::move(f); }
+  void console_write(const std::string& text);
+  const std::string& console() const { return console_; }
+  void set_hypercall_log(FILE* f) { hcall_log_ = f; }
+  void set_event_log(FILE* f) { event_log_ = f; }
+  FILE* event_log() const { return event_log_; }
+  void shutdown(ShutdownReason r);
+  // Stop the domain because it cannot go on (a frame that cannot be written, a fault with no
+  // handler). The reason is kept for the state dump.
+  void crash(Vcpu& v, const std::string& why);
+
+  // Load the vcpu's GDTR, TR and segment state after the guest's descriptor tables changed.
+  void load_gdt(Vcpu& v);
+  // Flat ring-1 segments from the reserved GDT entries, the TSS, EIP and ESP.
+  void enter_ring1(Vcpu& v, uint32_t eip, uint32_t esp);
+  const BootLayout& boot_layout() const { return layout_; }
+  // Load CR3 with a new L3 (type references are mm.cpp's business).
+  void load_cr3(Vcpu& v, uint32_t l3_mfn);
+
+  // Platform
+  bool intercept(Cpu& c, const Event& e) override;
+  bool idle(Cpu& c) override;
+  void deadline(Cpu& c) override;
+
+ private:
+  void setup_hypervisor_area();
+  void hypercall(Cpu& c, Vcpu& v, const Event& e);
+
+  HypervisorConfig cfg_;
+  PhysMem mem_;
+  Bus bus_;
+  FrameTable frames_;
+  Domain dom_;
+  std::vector<std::unique_ptr<Cpu>> cpus_;
+  HypercallTable table_;
+  HypercallLog log_;
+  uint32_t next_xen_frame_ = 1;
+  uint32_t xen_pool_end_ = 0;       // first frame after the hypervisor's pool
+  uint32_t m2p_first_mfn_ = 0;      // where the M2P table's frames start
+  uint32_t percpu_l1_ = 0;          // L1 mapping GDT/LDT pages of every vcpu
+  uint32_t tss_l1_ = 0;             // L1 mapping the TSS pages
+  uint32_t zero_frame_ = 0;
+  std::vector<uint64_t> hv_l2_;     // L2 entries for slots kFirstHvL2Slot .. 511
+  std::vector<uint32_t> reserved_gdt_;   // per vcpu: the GDT page holding the reserved entries
+  std::function<void(char)> console_sink_;
+  std::string console_;
+  FILE* hcall_log_ = nullptr;
+  FILE* event_log_ = nullptr;
+  std::optional<PvRunResult> end_;
+  BootLayout layout_;
+};
+
+}  // namespace pvlab::hyper
