@@ -63,6 +63,20 @@ struct xen_add_to_physmap {
 };
 static_assert(sizeof(xen_add_to_physmap) == 16);
 
+struct gnttab_copy_ptr {
+  uint32_t u;             // grant_ref_t ref, or xen_pfn_t gmfn (a machine frame for PV)
+  uint16_t domid;
+  uint16_t offset;
+};
+struct gnttab_copy {
+  gnttab_copy_ptr source, dest;
+  uint16_t len;
+  uint16_t flags;
+  int16_t status;
+  uint16_t pad;
+};
+static_assert(sizeof(gnttab_copy) == 24);
+
 struct xen_platform_parameters {
   ulong32 virt_start;
 };

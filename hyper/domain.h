@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "hyper/grants.h"
+
 namespace pvlab {
 class Cpu;
 }
@@ -75,6 +77,7 @@ struct Domain {
   uint32_t vm_assist = 0;        // VMASST_TYPE_* bits enabled
   bool initdomain = false;
   std::vector<std::unique_ptr<Vcpu>> vcpus;
+  GrantTable grants;
 
   ShutdownReason shutdown = ShutdownReason::None;
   std::string crash_reason;      // why the hypervisor crashed the domain, when it did

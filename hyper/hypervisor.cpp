@@ -76,6 +76,7 @@ Hypervisor::Hypervisor(const HypervisorConfig& cfg)
   }
   setup_hypervisor_area();
   register_basic_hypercalls(table_);
+  register_grant_hypercalls(table_);
 }
 
 Hypervisor::~Hypervisor() = default;
