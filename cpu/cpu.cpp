@@ -260,6 +260,10 @@ bool Cpu::check_interrupts() {
 
 StopReason Cpu::run(uint64_t max_insns) {
   uint64_t limit = max_insns ? s.insns + max_insns : ~0ull;
+  if (breaks_) {  // a breakpoint where the run starts does not fire (cpu/breakpoints.h)
+    bp_skip_armed_ = true;
+    bp_skip_lin_ = s.seg[CS].base + s.eip;
+  }
   return retire_hook_ ? run_loop<true>(limit) : run_loop<false>(limit);
 }
 
@@ -314,6 +318,11 @@ void Cpu::step_slow() {
     deliver_pending();
     return;
   }
+  if (PVLAB_UNLIKELY(breaks_ != nullptr) && break_room(*b) == 0) {
+    request_stop(StopReason::Breakpoint);
+    return;
+  }
+  trace_.enter(b->phys, s.insns);
   const uint32_t eip = s.eip;
   if (exec_one_slow(b->insns[0]) && kHooks) retire_hook_->retired(*this, b->insns[0], eip);
 }
@@ -333,7 +342,17 @@ uint64_t Cpu::fetch_stamp() {
 template <bool kHooks>
 StopReason Cpu::run_loop(uint64_t limit) {
   Block* prev = nullptr;  // the block that ran last, whose links may name the next one
+  // The last iteration ran a block to its end with exit_block_ clear and nothing else
+  // happened: every change of CS, CPL or mode ends a block (load_cs, load_seg_real, event
+  // delivery, SYSENTER, task switches, mode changes), so the fetch context is still the one
+  // fetch_stamp() last recorded and need not be compared again.
+  bool plain = false;
+  const auto quick_stamp = [this] {
+    return mmu_.itlb().epoch() + blocks_.generation() + ctx_epoch_;
+  };
   for (;;) {
+    const bool ctx_known = plain;
+    plain = false;
     if (PVLAB_UNLIKELY(blocks_.has_garbage())) {
       prev = nullptr;
       blocks_.collect();
@@ -351,7 +370,7 @@ StopReason Cpu::run_loop(uint64_t limit) {
       platform_->deadline(*this);
       continue;
     }
-    if (check_interrupts()) continue;
+    if (PVLAB_UNLIKELY(s.eflags & fl::IF) && check_interrupts()) continue;
     update_align_check();
     if (s.halted) {
       if (!(s.eflags & fl::IF)) return StopReason::HaltIfOff;
@@ -363,9 +382,9 @@ StopReason Cpu::run_loop(uint64_t limit) {
       prev = nullptr;
       continue;
     }
+    const uint64_t stamp = ctx_known ? quick_stamp() : fetch_stamp();
     Block* b = nullptr;
     if (prev) {
-      const uint64_t stamp = fetch_stamp();
       for (const Block::Link& l : prev->link) {
         if (l.eip == s.eip && l.stamp == stamp) {
           b = l.next;
@@ -384,23 +403,38 @@ StopReason Cpu::run_loop(uint64_t limit) {
       if (prev && b->frame2 == ~paddr_t(0)) {
         Block::Link& l = prev->link[prev->link_victim];
         prev->link_victim ^= 1;
-        l = {s.eip, fetch_stamp(), b};
+        l = {s.eip, quick_stamp(), b};  // the context was checked above
       }
     }
+    unsigned room = ~0u;  // instructions that may run before a debugger's breakpoint
+    if (PVLAB_UNLIKELY(breaks_ != nullptr) && (room = break_room_quick(*b)) == 0)
+      return StopReason::Breakpoint;
     prev = b;
-    const bool c32 = code32();
-    for (const Insn& i : b->insns) {
+    trace_.enter(b->phys, s.insns);
+    // Dropped blocks stay allocated until the next safe point, so the array stays readable
+    // while its instructions run. The instruction limit cuts the block short, so the loop
+    // tests only exit_block_ per instruction.
+    const uint32_t ip_mask = code32() ? 0xffffffffu : 0xffffu;
+    const Insn* i = b->insns.data();
+    const Insn* end = i + b->insns.size();
+    if (uint64_t(end - i) > limit - s.insns) end = i + (limit - s.insns);
+    if (PVLAB_UNLIKELY(room < uint64_t(end - i))) end = i + room;
+    for (;;) {
       const uint32_t eip = s.eip;
-      next_eip = c32 ? eip + i.len : ((eip + i.len) & 0xffff);
-      if (PVLAB_UNLIKELY(!i.fn(*this, i))) {
+      next_eip = (eip + i->len) & ip_mask;
+      if (PVLAB_UNLIKELY(!i->fn(*this, *i))) {
         deliver_pending();
         break;
       }
       s.eip = next_eip;
       ++s.insns;
-      s.cycles += i.cost;
-      if constexpr (kHooks) retire_hook_->retired(*this, i, eip);
-      if (PVLAB_UNLIKELY(exit_block_) || s.insns >= limit) break;
+      s.cycles += i->cost;
+      if constexpr (kHooks) retire_hook_->retired(*this, *i, eip);
+      if (PVLAB_UNLIKELY(exit_block_)) break;
+      if (++i == end) {
+        plain = true;
+        break;
+      }
     }
   }
 }

@@ -6,10 +6,12 @@
 #include <string>
 
 #include "cpu/block_cache.h"
+#include "cpu/breakpoints.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
 #include "cpu/platform.h"
 #include "cpu/state.h"
+#include "cpu/trace_ring.h"
 #include "mmu/mmu.h"
 
 namespace pvlab {
@@ -124,7 +126,14 @@ class Cpu final : public CodeWriteListener {
   // Recompute which DR7 breakpoints are armed. Call after writing DR7 or CR4.DE, and after
   // loading `s` from a snapshot.
   void update_debug_state();
-  bool debug_armed() const { return debug_armed_; }
+  // Some DR7 breakpoint or a debugger's watchpoint is armed (string instructions then run
+  // one element per step so each access is seen).
+  bool debug_armed() const { return debug_armed_ || dbg_watch_; }
+
+  // ---- a debugger's breakpoints, watchpoints, catches (cpu/breakpoints.h) -------------------
+  // Null or empty: none. Call only while the CPU is not running, after each change.
+  void set_debug_breaks(DebugBreaks* b);
+  DebugBreaks* debug_breaks() const { return breaks_; }
 
   // ---- memory ------------------------------------------------------------------------------
   // Segment-relative access with limit and type checks. `rmw` on a read checks write access
@@ -186,6 +195,30 @@ class Cpu final : public CodeWriteListener {
     }
     return read_lin_slow(lin, size, v, access);
   }
+  // The host pointer for a data access of `size` bytes at seg:off when nothing but a flat
+  // segment and a D-TLB front hit with a host mapping is needed (no fault possible, no
+  // watch); nullptr otherwise, having counted nothing: the caller then takes the full path,
+  // which raises what it must. `write` asks for write access (and the D bit); the pointer
+  // then also serves the read of a read-modify-write. `pa` receives the physical address
+  // for Bus::note_write. `accesses` is how many accesses of the modelled TLB the caller
+  // stands for (PUSHA writes its eight slots through one pointer): each counts a hit.
+  PVLAB_INLINE uint8_t* fast_host(unsigned seg, uint32_t off, unsigned size, bool write, paddr_t& pa,
+                                  unsigned accesses = 1) {
+    const SegCache& c = s.seg[seg];
+    if (!(c.limit == 0xffffffffu && off <= 0u - size && !c.expand_down &&
+          (write ? c.writable : c.readable)))
+      return nullptr;
+    const uint32_t lin = c.base + off;
+    if ((lin & kPageMask) > kPageSize - size || watch_active_) return nullptr;
+    Tlb& t = mmu_.dtlb();
+    TlbEntry* e = t.front(lin, user_access() | (write ? unsigned(kWrite) : 0u));
+    if (!e) return nullptr;
+    uint8_t* h = write ? e->host_write : e->host;
+    if (!h) return nullptr;
+    t.count_hits(accesses);
+    pa = e->frame | (lin & kPageMask);
+    return h + (lin & kPageMask);
+  }
   PVLAB_INLINE bool write_lin(uint32_t lin, unsigned size, uint32_t v, unsigned access) {
     access |= kWrite;
     if (PVLAB_LIKELY((lin & kPageMask) <= kPageSize - size && !watch_active_)) {
@@ -228,6 +261,10 @@ class Cpu final : public CodeWriteListener {
   // Translate for a debugger: no faults, no A/D bits, no TLB fill.
   bool debug_translate(uint32_t lin, paddr_t& pa) const;
   bool debug_read(uint32_t lin, void* dst, size_t n) const;
+  // Write for a debugger: no faults, no A/D bits, no TLB fill, read-only pages written too;
+  // decoded code on the written frames is dropped. False (and stops) at the first byte
+  // that has no translation or no RAM.
+  bool debug_write(uint32_t lin, const void* src, size_t n);
 
   // ---- operands ----------------------------------------------------------------------------
   PVLAB_INLINE uint32_t ea(const Insn& i) const {
@@ -295,6 +332,9 @@ class Cpu final : public CodeWriteListener {
   // Unknown mnemonics reach this handler (#UD); the name is kept for the report.
   std::string last_unimplemented;
 
+  // The blocks entered last, for the state dump (cpu/trace_ring.h).
+  const TraceRing& trace() const { return trace_; }
+
  private:
   struct DefaultPlatform final : Platform {};
 
@@ -322,6 +362,10 @@ class Cpu final : public CodeWriteListener {
   void step_slow();
   // Debug-register matching (cpu/debug.cpp), used only while a breakpoint is armed.
   bool code_breakpoint();
+  // A debugger's breakpoints (cpu/breakpoints.cpp), used only while breaks_ is set.
+  unsigned break_room(const Block& b);
+  void break_on_access(uint32_t lin, unsigned size, paddr_t pa, paddr_t page2, bool write);
+  void break_on_event(const Event& e);
   void note_data_access(uint32_t lin, unsigned size, bool write);
   void note_io_access(uint16_t port, unsigned size);
   void debug_trap(uint32_t dr6_bits);
@@ -335,6 +379,22 @@ class Cpu final : public CodeWriteListener {
   DefaultPlatform default_platform_;
   Platform* platform_ = &default_platform_;
   RetireHook* retire_hook_ = nullptr;
+  DebugBreaks* breaks_ = nullptr;   // a debugger's breakpoints (null: none)
+  bool dbg_watch_ = false;          // breaks_ holds watchpoints
+  bool bp_skip_armed_ = false;      // a breakpoint at bp_skip_lin_ does not fire (run start)
+  uint64_t bp_pages_[64] = {};      // bit per page number mod 4096: a breakpoint may be there
+  PVLAB_INLINE bool bp_page(uint64_t addr) const {
+    const unsigned p = unsigned(addr >> kPageShift) & 4095;
+    return (bp_pages_[p >> 6] >> (p & 63)) & 1;
+  }
+  // break_room() for the run loop: blocks with no breakpoint on their page (and no resume
+  // address to skip) are cleared inline.
+  PVLAB_INLINE unsigned break_room_quick(const Block& b) {
+    if (PVLAB_LIKELY(!bp_skip_armed_ && !bp_page(s.seg[CS].base + s.eip) && !bp_page(b.phys))) return ~0u;
+    return break_room(b);
+  }
+  uint32_t bp_skip_lin_ = 0;
+  TraceRing trace_;
 
   Event pending_;
   bool has_pending_ = false;
@@ -347,7 +407,7 @@ class Cpu final : public CodeWriteListener {
     const bool on = (s.cr0 & cr0::AM) && (s.eflags & fl::AC) && s.cpl == 3;
     if (PVLAB_UNLIKELY(on != align_check_)) {
       align_check_ = on;
-      watch_active_ = data_breakpoints_ || align_check_;
+      watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_;
     }
   }
   bool watch_active_ = false;   // data breakpoints armed: memory goes through the slow path

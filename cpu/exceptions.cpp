@@ -27,6 +27,7 @@ ExClass classify(const Event& e) {
 bool Cpu::deliver(const Event& first) {
   Event e = first;
   materialize(s);
+  if (PVLAB_UNLIKELY(breaks_ != nullptr)) break_on_event(e);
   for (;;) {
     if (platform_->intercept(*this, e)) {
       // Execution continues where the platform left EIP (an instruction that called deliver,

@@ -1,6 +1,7 @@
-// Lazy arithmetic flags. Flag-setting ALU operations record their inputs and result in
-// CpuState::lf; CF, PF, AF, ZF, SF and OF are computed only when something reads them.
-// Instructions that set flags some other way materialize first and write EFLAGS directly.
+// Lazy arithmetic flags. Flag-setting ALU operations and the shifts SHL, SHR and SAR record
+// their inputs and result in CpuState::lf; CF, PF, AF, ZF, SF and OF are computed only when
+// something reads them. Instructions that set flags some other way materialize first and
+// write EFLAGS directly.
 #pragma once
 #include "cpu/state.h"
 #include "mmu/types.h"
@@ -27,6 +28,8 @@ PVLAB_INLINE bool lazy_cf(const LazyFlags& f) {
     case LazyOp::Inc:
     case LazyOp::Dec: return f.carry;
     case LazyOp::Neg: return (f.src1 & m) != 0;
+    case LazyOp::Shl: return (f.src1 & sign_bit(f.size)) != 0;  // the last bit shifted out
+    case LazyOp::Shr: return (f.src1 & 1) != 0;
     case LazyOp::None: break;
   }
   return false;
@@ -42,6 +45,8 @@ PVLAB_INLINE bool lazy_of(const LazyFlags& f) {
     case LazyOp::Inc: return (f.res & size_mask(f.size)) == sb;
     case LazyOp::Dec: return (f.res & size_mask(f.size)) == sb - 1;
     case LazyOp::Neg: return (f.res & size_mask(f.size)) == sb;
+    case LazyOp::Shl:
+    case LazyOp::Shr: return ((f.src1 ^ f.res) & sb) != 0;
     case LazyOp::Logic:
     case LazyOp::None: break;
   }
@@ -54,7 +59,7 @@ PVLAB_INLINE bool lazy_af(const LazyFlags& f) {
       return ((f.src1 ^ f.src2 ^ f.res) & 0x10) != 0;
     case LazyOp::Inc: case LazyOp::Dec: case LazyOp::Neg:
       return ((f.src1 ^ f.res) & 0x10) != 0;
-    case LazyOp::Logic: case LazyOp::None: break;
+    case LazyOp::Logic: case LazyOp::Shl: case LazyOp::Shr: case LazyOp::None: break;
   }
   return false;
 }

@@ -37,6 +37,14 @@ uint32_t handler_flags(uint32_t f, const Desc& gate) {
   return f;
 }
 
+// Where a same-privilege frame of `words` doublewords goes when none of its writes can fail:
+// a 32-bit gate, a flat 32-bit stack, the whole frame in one page the D-TLB maps for writing
+// (Cpu::fast_host). nullptr: the frame takes the StackBuilder path.
+uint8_t* same_ring_frame(Cpu& c, unsigned size, unsigned words, paddr_t& pa) {
+  if (size != 4 || !c.s.seg[SS].big()) return nullptr;
+  return c.fast_host(SS, c.s.r[ESP] - 4 * words, 4 * words, true, pa, words);
+}
+
 }  // namespace
 
 bool Cpu::deliver_protected(const Event& e) {
@@ -95,6 +103,7 @@ bool Cpu::deliver_protected(const Event& e) {
   const uint32_t target = gate.gate_offset();
   const uint32_t old_flags = flags() | (rf ? fl::RF : 0);
   const unsigned new_cpl = inner ? cd.dpl() : s.cpl;
+  paddr_t frame_pa;
 
   if (inner) {
     uint16_t nss;
@@ -128,6 +137,24 @@ bool Cpu::deliver_protected(const Event& e) {
     }
     prot::load_data(*this, SS, nss, sd);
     s.r[ESP] = st.esp();
+    prot::load_cs(*this, csel, cd, new_cpl);
+  } else if (uint8_t* p = same_ring_frame(*this, size, e.has_error ? 4 : 3, frame_pa)) {
+    // The checks and the order of the path below, with the frame written through one host
+    // pointer (it cannot fail the limit check there).
+    const unsigned words = e.has_error ? 4 : 3;
+    if (target > cd.limit()) return gp(ext);
+    if (!prot::mark_accessed(*this, csel, cd)) return false;
+    uint8_t* w = p;
+    if (e.has_error) {
+      store_host(w, 4, e.error);
+      w += 4;
+    }
+    store_host(w, 4, ret_eip);
+    store_host(w + 4, 4, s.seg[CS].sel);
+    store_host(w + 8, 4, old_flags);
+    bus_.note_write(frame_pa, 4 * words);
+    s.eflags = handler_flags(s.eflags, gate);
+    s.r[ESP] -= 4 * words;
     prot::load_cs(*this, csel, cd, new_cpl);
   } else {
     prot::StackBuilder st(s.seg[SS], s.r[ESP], s.cpl);

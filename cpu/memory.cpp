@@ -66,6 +66,8 @@ bool Cpu::read_lin_slow(uint32_t lin, unsigned size, uint32_t& v, unsigned acces
     p[k] = {e->frame, e->host};
   }
   if (watch_active_) note_data_access(lin, size, false);
+  if (PVLAB_UNLIKELY(dbg_watch_))
+    break_on_access(lin, size, p[0].frame | (lin & kPageMask), npages == 2 ? p[1].frame : ~paddr_t(0), false);
   v = 0;
   for (unsigned b = 0; b < size; ++b) {
     uint32_t a = lin + b;
@@ -88,6 +90,8 @@ bool Cpu::write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned acces
     p[k] = {e->frame, e->host_write};
   }
   if (watch_active_) note_data_access(lin, size, true);
+  if (PVLAB_UNLIKELY(dbg_watch_))
+    break_on_access(lin, size, p[0].frame | (lin & kPageMask), npages == 2 ? p[1].frame : ~paddr_t(0), true);
   for (unsigned b = 0; b < size; ++b) {
     uint32_t a = lin + b;
     const Piece& pc = p[((a & ~kPageMask) == (lin & ~kPageMask)) ? 0 : 1];
@@ -209,6 +213,16 @@ bool Cpu::debug_read(uint32_t lin, void* dst, size_t n) const {
     paddr_t pa;
     if (!debug_translate(uint32_t(lin + k), pa)) return false;
     if (!bus_.peek(pa, out[k])) return false;
+  }
+  return true;
+}
+
+bool Cpu::debug_write(uint32_t lin, const void* src, size_t n) {
+  const uint8_t* in = static_cast<const uint8_t*>(src);
+  for (size_t k = 0; k < n; ++k) {
+    paddr_t pa;
+    if (!debug_translate(uint32_t(lin + k), pa)) return false;
+    if (!bus_.poke(pa, in[k])) return false;   // Bus::poke drops decoded code on the frame
   }
   return true;
 }

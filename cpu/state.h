@@ -58,6 +58,7 @@ struct DescTable {
 enum class LazyOp : uint8_t {
   None,   // EFLAGS holds the arithmetic flags
   Add, Adc, Sub, Sbb, Logic, Inc, Dec, Neg,
+  Shl, Shr,  // shifts: src1 = the operand shifted by count - 1 (SHR also for SAR)
 };
 
 struct LazyFlags {

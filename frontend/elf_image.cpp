@@ -43,6 +43,34 @@ void parse_notes(ElfImage& img, uint64_t off, uint64_t size) {
   }
 }
 
+// What a Xen domain builder also reads from the section headers: the legacy `__xen_guest`
+// section, and the Xen notes of SHT_NOTE sections when no PT_NOTE segment held any.
+void read_xen_sections(ElfImage& img, const Elf32_Ehdr& eh, const std::vector<Elf32_Shdr>& sh) {
+  const auto& b = img.bytes;
+  auto is_xen = [](const ElfNote& n) { return n.owner == "Xen"; };
+  const bool have_xen_notes = std::any_of(img.notes.begin(), img.notes.end(), is_xen);
+  const Elf32_Shdr* names = eh.e_shstrndx < sh.size() ? &sh[eh.e_shstrndx] : nullptr;
+  for (const auto& s : sh) {
+    const bool inside = s.sh_type != SHT_NOBITS && uint64_t(s.sh_offset) + s.sh_size <= b.size();
+    if (!inside) continue;
+    if (s.sh_type == SHT_NOTE && !have_xen_notes) {
+      const size_t before = img.notes.size();
+      parse_notes(img, s.sh_offset, s.sh_size);
+      img.notes.erase(std::remove_if(img.notes.begin() + long(before), img.notes.end(),
+                                     [&](const ElfNote& n) { return !is_xen(n); }),
+                      img.notes.end());
+    }
+    if (!names || s.sh_name >= names->sh_size) continue;
+    const uint64_t name_at = uint64_t(names->sh_offset) + s.sh_name;
+    static constexpr char kLegacy[] = "__xen_guest";
+    if (name_at + sizeof kLegacy > b.size() || uint64_t(s.sh_name) + sizeof kLegacy > names->sh_size ||
+        std::memcmp(b.data() + name_at, kLegacy, sizeof kLegacy) != 0)
+      continue;
+    const char* p = reinterpret_cast<const char*>(b.data() + s.sh_offset);
+    img.xen_guest_section = std::string(p, strnlen(p, s.sh_size));
+  }
+}
+
 }  // namespace
 
 std::optional<ElfImage> parse_elf(std::string path, std::vector<uint8_t> bytes, std::string& error) {
@@ -113,6 +141,7 @@ std::optional<ElfImage> parse_elf(std::string path, std::vector<uint8_t> bytes, 
       }
       std::sort(img.symbols.begin(), img.symbols.end(),
                 [](const auto& x, const auto& y) { return x.value < y.value; });
+      read_xen_sections(img, eh, sh);
     }
   }
   return img;

@@ -26,6 +26,8 @@ struct ElfImage {
   uint32_t entry = 0;
   std::vector<ElfSegment> segments;
   std::vector<ElfNote> notes;
+  // The legacy `__xen_guest` section of old PV kernels (its text up to the first NUL).
+  std::optional<std::string> xen_guest_section;
   // Symbols from .symtab (value, size, name), for debuggers and CPI stacks.
   struct Symbol { uint32_t value, size; std::string name; };
   std::vector<Symbol> symbols;

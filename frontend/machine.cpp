@@ -101,13 +101,7 @@ bool PcMachine::load_bios(const std::vector<uint8_t>& rom, std::string& error) {
 }
 
 bool PcMachine::intercept(Cpu& c, const Event& e) {
-  if (event_log_) {
-    static const char* kinds[] = {"fault", "trap", "int", "int3", "irq", "nmi"};
-    std::fprintf(event_log_, "pvlab: [cycle %llu] %s vector %u", (unsigned long long)c.s.cycles,
-                 kinds[unsigned(e.kind)], e.vector);
-    if (e.has_error) std::fprintf(event_log_, " error %#x", e.error);
-    std::fprintf(event_log_, " at %04x:%08x\n", c.s.seg[CS].sel, c.s.eip);
-  }
+  if (log_) log_->event(c, e);
   return false;
 }
 

@@ -11,6 +11,7 @@
 #include "devices/pc/debugcon.h"
 #include "devices/pc/pc_devices.h"
 #include "frontend/elf_image.h"
+#include "frontend/guest_log.h"
 
 namespace pvlab {
 
@@ -58,8 +59,8 @@ class PcMachine final : public Platform {
   // the guest waits for input with nothing else that could wake it; returns the bytes read
   // (empty: none now, or end of input when waiting). Bytes enter the cycle-stamped queue.
   void set_input_poll(std::function<std::string(bool wait)> f) { input_poll_ = std::move(f); }
-  // Report every exception and interrupt delivered (--log int) to this stream.
-  void set_event_log(FILE* f) { event_log_ = f; }
+  // The --log categories that watch events (int, pf, unimp); null for none.
+  void set_log(GuestLog* log) { log_ = log; }
 
   // Load a Multiboot-style ELF kernel and set up the Multiboot entry state.
   bool load_multiboot(const ElfImage& img, std::string& error);
@@ -96,7 +97,7 @@ class PcMachine final : public Platform {
   std::string console_;
   std::function<void(char)> serial_sink_, debugcon_sink_;
   std::function<std::string(bool)> input_poll_;
-  FILE* event_log_ = nullptr;
+  GuestLog* log_ = nullptr;
   std::optional<RunResult> end_;
 };
 

@@ -14,7 +14,10 @@
 
 #include "demo_guest.h"
 #include "frontend/exit_codes.h"
+#include "frontend/gdb_stub.h"
+#include "frontend/guest_log.h"
 #include "frontend/machine.h"
+#include "frontend/rtc_epoch.h"
 #include "frontend/run_pv.h"
 #include "frontend/state_dump.h"
 
@@ -41,11 +44,14 @@ struct RunOptions {
   std::string serial = "stdio";
   std::string debugcon = "stdio";
   std::vector<std::string> log;
+  std::string rtc_epoch;
   uint64_t max_insns = 0;
   uint64_t max_cycles = 0;
   bool stats = false;
   unsigned vcpus = 1;
   bool initdomain = false;
+  int gdb_port = 0;
+  bool gdb_wait = false;
 };
 
 // A guest output destination: stdio, file:PATH or none.
@@ -99,12 +105,6 @@ bool has_multiboot_header(const std::vector<uint8_t>& b) {
   return false;
 }
 
-bool has_xen_notes(const ElfImage& img) {
-  for (const auto& n : img.notes)
-    if (n.owner == "Xen") return true;
-  return false;
-}
-
 std::optional<std::vector<uint8_t>> read_file(const std::string& path, std::string& err) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
@@ -115,6 +115,11 @@ std::optional<std::vector<uint8_t>> read_file(const std::string& path, std::stri
 }
 
 int do_run(const RunOptions& o) {
+  for (const std::string& cat : o.log)
+    if (cat == "help") {
+      std::fputs(log_help().c_str(), stdout);
+      return 0;
+    }
   MachineConfig cfg;
   try {
     cfg.ram_bytes = parse_mem(o.mem);
@@ -127,18 +132,18 @@ int do_run(const RunOptions& o) {
     return exit_code::kUsage;
   }
   cfg.cmdline = o.cmdline;
-  bool log_int = false, log_io = false, log_hcall = false;
-  for (const auto& cat : o.log) {
-    if (cat == "int") log_int = true;
-    else if (cat == "io") log_io = true;
-    else if (cat == "hcall") log_hcall = true;
-    else {
-      std::fprintf(stderr, "pvlab: --log %s: unknown category (known: int, io, hcall)\n", cat.c_str());
-      return exit_code::kUsage;
-    }
-  }
-
   std::string err;
+  if (!o.rtc_epoch.empty() && !parse_rtc_epoch(o.rtc_epoch, cfg.rtc_epoch, err)) {
+    std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+    return exit_code::kUsage;
+  }
+  unsigned log_mask = 0;
+  if (!parse_log_categories(o.log, log_mask, err)) {
+    std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+    return exit_code::kUsage;
+  }
+  GuestLog log(stderr, log_mask);
+
   std::optional<ElfImage> img;
   std::optional<std::vector<uint8_t>> bios;
   if (!o.bios.empty()) {
@@ -170,14 +175,15 @@ int do_run(const RunOptions& o) {
     return exit_code::kUsage;
   }
   std::string machine = o.machine;
-  if (machine == "auto") machine = img && has_xen_notes(*img) ? "pv" : "pc";
+  if (machine == "auto") machine = img && is_pv_kernel(*img) ? "pv" : "pc";
   if (machine == "pv") {
     if (!img) {
       std::fprintf(stderr, "pvlab: --machine pv needs a PV kernel ELF, not a BIOS image\n");
       return exit_code::kUsage;
     }
     PvRunOptions po{cfg.ram_bytes, o.vcpus, o.cmdline, o.initdomain, o.max_insns, o.max_cycles,
-                    o.stats, log_int, log_hcall};
+                    o.stats, log.on(log_cat::kInt), log.on(log_cat::kHcall), o.gdb_port, o.gdb_wait};
+    if (o.serial == "stdio") po.input_poll = poll_stdin;   // stdin to the domain's console
     return run_pv(*img, po);
   }
   if (machine != "pc") {
@@ -194,7 +200,7 @@ int do_run(const RunOptions& o) {
   m.set_serial_sink(serial);
   m.set_debugcon_sink(debugcon);
   if (o.serial == "stdio") m.set_input_poll(poll_stdin);
-  if (log_int) m.set_event_log(stderr);
+  if (log_mask) m.set_log(&log);
   if (bios && !m.load_bios(*bios, err)) {
     std::fprintf(stderr, "pvlab: %s: %s\n", o.bios.c_str(), err.c_str());
     return exit_code::kUsage;
@@ -207,22 +213,38 @@ int do_run(const RunOptions& o) {
     std::fprintf(stderr, "pvlab: %s: no Multiboot header; entering it the Multiboot way anyway\n",
                  o.image.c_str());
   if (o.max_cycles) m.cpu().set_cycle_limit(o.max_cycles);
+  log.attach(m.cpu());
 
   auto t0 = std::chrono::steady_clock::now();
-  RunResult r = m.run(o.max_insns);
+  RunResult r;
+  try {
+    if (o.gdb_port) {
+      int gdb_status = 0;
+      std::optional<RunResult> g = run_pc_with_gdb(m, {o.gdb_port, o.gdb_wait, o.max_insns}, gdb_status);
+      if (!g) return gdb_status;
+      r = *g;
+    } else {
+      r = m.run(o.max_insns);
+    }
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "pvlab: internal error: %s\n%s", e.what(), state_dump(m.cpu()).c_str());
+    return exit_code::kInternal;
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
   int status = exit_status(r);
   if (r.end == RunEnd::Stopped) {
+    // Every way the CPU stops by itself is fatal for the guest: say why and where.
     std::fprintf(stderr, "pvlab: guest stopped: %s\n", stop_reason_name(r.stop));
     if (r.stop == StopReason::TripleFault)
       std::fprintf(stderr, "pvlab: %s\n", m.cpu().triple_fault_reason().c_str());
-    if (r.stop == StopReason::TripleFault || !m.cpu().last_unimplemented.empty())
-      std::fprintf(stderr, "%s", state_dump(m.cpu()).c_str());
+    if (!m.cpu().last_unimplemented.empty())
+      std::fprintf(stderr, "pvlab: the guest used %s, which pvlab does not implement\n",
+                   m.cpu().last_unimplemented.c_str());
+    std::fprintf(stderr, "%s", state_dump(m.cpu()).c_str());
   }
-  if (log_io)
-    for (uint16_t port : m.bus().unknown_ports())
-      std::fprintf(stderr, "pvlab: io: the guest used port %#06x, which no device answers\n", port);
+  log.finish(m.bus());
   if (o.stats) {
     const CpuState& s = m.cpu().s;
     auto& it = m.cpu().mmu().itlb().stats();
@@ -251,6 +273,7 @@ int main(int argc, char** argv) {
       "  pvlab run kernel.elf --stats   print instruction, cycle and TLB counts at exit\n"
       "  pvlab run --bios rom.bin       start a raw ROM image from the reset vector\n"
       "  pvlab run k.elf --serial file:com1.txt --log int,io\n"
+      "  pvlab run k.elf --rtc-epoch 2001-02-03T04:05:06 --log help\n"
       "Exit status: 0 power-off; odd values from isa-debug-exit ((value << 1) | 1); 2 bad usage or\n"
       "image; 4 HLT with interrupts off; 6 idle forever; 8 triple fault; 10 instruction or cycle\n"
       "limit; 12 internal error; 14 guest reset.\n");
@@ -261,7 +284,8 @@ int main(int argc, char** argv) {
   run->add_option("--machine", ro.machine, "pc or pv (default: detected from the image)");
   run->add_option("--serial", ro.serial, "COM1: stdio, file:PATH or none")->capture_default_str();
   run->add_option("--debugcon", ro.debugcon, "port 0xE9 console: stdio, file:PATH or none")->capture_default_str();
-  run->add_option("--log", ro.log, "log categories: int (events delivered), io (unanswered ports), hcall (PV hypercalls)")->delimiter(',');
+  run->add_option("--log", ro.log, "log categories, comma-separated: int, pf, unimp, cpu, io, hcall; --log help describes them")->delimiter(',');
+  run->add_option("--rtc-epoch", ro.rtc_epoch, "RTC time at power-on: SECONDS since 1970 or YYYY-MM-DDTHH:MM:SS (UTC; default 2024-01-01T00:00:00)");
   run->add_option("-m,--memory", ro.mem, "guest RAM, e.g. 64M or 1G")->capture_default_str();
   run->add_option("--cmdline", ro.cmdline, "kernel command line");
   run->add_option("--max-insns", ro.max_insns, "stop after this many instructions");
@@ -269,6 +293,11 @@ int main(int argc, char** argv) {
   run->add_option("--vcpus", ro.vcpus, "PV: virtual CPUs of the domain")->check(CLI::Range(1, 16));
   run->add_flag("--initdomain", ro.initdomain, "PV: boot the domain as the initial (privileged) domain");
   run->add_flag("--stats", ro.stats, "print instruction, cycle and TLB statistics at exit");
+  CLI::Option* gdb_opt =
+      run->add_option("--gdb", ro.gdb_port, "serve gdb's remote protocol on 127.0.0.1:PORT (docs/debugging.md)")
+          ->check(CLI::Range(1, 65535));
+  run->add_flag("--gdb-wait", ro.gdb_wait, "with --gdb: stop before the first instruction until gdb continues")
+      ->needs(gdb_opt);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

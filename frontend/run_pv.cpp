@@ -4,7 +4,9 @@
 #include <cstdio>
 
 #include "frontend/exit_codes.h"
+#include "frontend/gdb_stub.h"
 #include "frontend/state_dump.h"
+#include "devices/xen/console.h"
 #include "hyper/hypervisor.h"
 
 namespace pvlab {
@@ -19,6 +21,67 @@ hyper::GuestImage guest_image_of(const ElfImage& img) {
   for (const ElfNote& n : img.notes) g.notes.push_back({n.owner, n.type, n.desc});
   return g;
 }
+
+int pv_exit_status(const hyper::PvRunResult& r, bool* dump) {
+  bool d = false;
+  int status = exit_code::kInternal;
+  if (r.end == hyper::PvEnd::Shutdown) {
+    switch (r.reason) {
+      case hyper::ShutdownReason::PowerOff: status = exit_code::kPowerOff; break;
+      case hyper::ShutdownReason::Reboot: status = exit_code::kReset; break;
+      case hyper::ShutdownReason::Suspend: status = exit_code::kSuspend; break;
+      case hyper::ShutdownReason::Watchdog: status = exit_code::kWatchdog; break;
+      case hyper::ShutdownReason::Crash:
+      case hyper::ShutdownReason::None: status = exit_code::kCrash; d = true; break;
+    }
+  } else {
+    switch (r.stop) {
+      case StopReason::InsnLimit:
+      case StopReason::CycleLimit: status = exit_code::kLimit; break;
+      case StopReason::Idle: status = exit_code::kIdle; break;
+      case StopReason::HaltIfOff: status = exit_code::kHaltIfOff; break;
+      default: status = exit_code::kInternal; d = true; break;
+    }
+  }
+  if (dump) *dump = d;
+  return status;
+}
+
+bool is_pv_kernel(const ElfImage& img) {
+  for (const auto& n : img.notes)
+    if (n.owner == "Xen") return true;
+  return false;
+}
+
+namespace {
+
+uint64_t insns_of(hyper::Hypervisor& hv) {
+  uint64_t n = 0;
+  for (unsigned i = 0; i < hv.config().vcpus; ++i) n += hv.cpu(i).s.insns;
+  return n;
+}
+
+// With host input the run goes in slices; between them what the host has is queued for the
+// console at the domain's current cycle, and when every vcpu waits with nothing that could
+// wake it, the run waits for input on the host.
+hyper::PvRunResult run_with_input(hyper::Hypervisor& hv, InputQueue& input,
+                                  const std::function<std::string(bool)>& poll, uint64_t max_insns) {
+  constexpr uint64_t kSlice = 4'000'000;
+  uint64_t left = max_insns ? max_insns : ~0ull;
+  for (;;) {
+    const uint64_t before = insns_of(hv);
+    hyper::PvRunResult r = hv.run(std::min(kSlice, left));
+    left -= std::min(left, insns_of(hv) - before);
+    if (r.end != hyper::PvEnd::Stopped) return r;
+    const bool idle = r.stop == StopReason::Idle;
+    if (!idle && !(r.stop == StopReason::InsnLimit && left > 0)) return r;
+    const std::string in = poll(idle);
+    if (!in.empty()) input.push(hv.now(), input_source::kXenConsole, in);
+    else if (idle) return r;   // input ended: nothing will ever wake the domain
+  }
+}
+
+}  // namespace
 
 int run_pv(const ElfImage& img, const PvRunOptions& o) {
   hyper::HypervisorConfig cfg;
@@ -40,35 +103,34 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   }
   if (o.max_cycles)
     for (unsigned i = 0; i < cfg.vcpus; ++i) hv.cpu(i).set_cycle_limit(o.max_cycles);
+  // The console's back half: the ring drained to stdout, host input into the ring.
+  InputQueue input;
+  xen::ConsoleBackend console(hv, &input);
+  if (!console.attached()) std::fprintf(stderr, "pvlab: console: %s\n", console.error().c_str());
 
   auto t0 = std::chrono::steady_clock::now();
-  hyper::PvRunResult r = hv.run(o.max_insns);
+  hyper::PvRunResult r;
+  if (o.gdb_port) {
+    int gdb_status = 0;
+    std::optional<hyper::PvRunResult> g = run_pv_with_gdb(hv, {o.gdb_port, o.gdb_wait, o.max_insns}, gdb_status);
+    if (!g) return gdb_status;
+    r = *g;
+  } else if (o.input_poll) {
+    r = run_with_input(hv, input, o.input_poll, o.max_insns);
+  } else {
+    r = hv.run(o.max_insns);
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
 
-  int status = exit_code::kInternal;
   bool dump = false;
+  const int status = pv_exit_status(r, &dump);
   if (r.end == hyper::PvEnd::Shutdown) {
-    switch (r.reason) {
-      case hyper::ShutdownReason::PowerOff: status = exit_code::kPowerOff; break;
-      case hyper::ShutdownReason::Reboot: status = exit_code::kReset; break;
-      case hyper::ShutdownReason::Suspend: status = exit_code::kSuspend; break;
-      case hyper::ShutdownReason::Watchdog: status = exit_code::kWatchdog; break;
-      case hyper::ShutdownReason::Crash:
-      case hyper::ShutdownReason::None: status = exit_code::kCrash; dump = true; break;
-    }
     if (r.reason != hyper::ShutdownReason::PowerOff)
       std::fprintf(stderr, "pvlab: domain %s: %s\n", hyper::shutdown_reason_name(r.reason),
                    hv.domain().crash_reason.c_str());
   } else {
     std::fprintf(stderr, "pvlab: guest stopped: %s\n", stop_reason_name(r.stop));
-    switch (r.stop) {
-      case StopReason::InsnLimit:
-      case StopReason::CycleLimit: status = exit_code::kLimit; break;
-      case StopReason::Idle: status = exit_code::kIdle; break;
-      case StopReason::HaltIfOff: status = exit_code::kHaltIfOff; break;
-      default: status = exit_code::kInternal; dump = true; break;
-    }
   }
   if (dump)
     for (unsigned i = 0; i < cfg.vcpus; ++i) {

@@ -3,9 +3,15 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "frontend/elf_image.h"
+
+namespace pvlab::hyper {
+struct GuestImage;
+struct PvRunResult;
+}  // namespace pvlab::hyper
 
 namespace pvlab {
 
@@ -17,8 +23,20 @@ struct PvRunOptions {
   uint64_t max_insns = 0, max_cycles = 0;
   bool stats = false;
   bool log_int = false, log_hcall = false;
+  int gdb_port = 0;          // --gdb PORT: serve the gdb remote protocol (frontend/gdb_stub.h)
+  bool gdb_wait = false;     // --gdb-wait: stop before the first instruction
+  // Host input for the domain's console (stdin): wait=false reads what is there now,
+  // wait=true blocks until something comes or input ends (empty).
+  std::function<std::string(bool wait)> input_poll;
 };
 
 int run_pv(const ElfImage& img, const PvRunOptions& o);
+
+// A PV kernel is an ELF file with Xen notes.
+bool is_pv_kernel(const ElfImage& img);
+// The builder's view of an ELF file (pointers into img.bytes).
+hyper::GuestImage guest_image_of(const ElfImage& img);
+// pvlab's exit status for how a domain's run ended; `dump` says whether a state dump helps.
+int pv_exit_status(const hyper::PvRunResult& r, bool* dump = nullptr);
 
 }  // namespace pvlab

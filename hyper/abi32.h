@@ -3,6 +3,7 @@
 // differ on a 64-bit host). Written once here; each carries a size check against the layout a
 // 32-bit PAE guest compiles.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "hyper/xen_abi.h"
@@ -84,5 +85,75 @@ struct xen_platform_parameters {
 struct sched_shutdown {
   uint32_t reason;
 };
+
+// VCPUOP_set_singleshot_timer's argument: 12 bytes on i386 (16 with the host's alignment).
+struct vcpu_set_singleshot_timer {
+  uint64_t timeout_abs_ns;
+  uint32_t flags;
+} __attribute__((packed, aligned(4)));
+static_assert(sizeof(vcpu_set_singleshot_timer) == 12);
+
+// VCPUOP_get_runstate_info / the runstate memory area: the 64-bit fields 4-aligned on i386.
+struct vcpu_runstate_info {
+  int32_t state;
+  uint64_t state_entry_time;
+  uint64_t time[4];
+} __attribute__((packed, aligned(4)));
+static_assert(sizeof(vcpu_runstate_info) == 44);
+
+// VCPUOP_initialise's context. foreign/x86_32.h cannot give it on a 64-bit host: its
+// callback fields are written for an x86_64 hypervisor (no event/failsafe CS words).
+struct vcpu_guest_context {
+  uint8_t fpu_ctxt[512];
+  uint32_t flags;
+  cpu_user_regs_x86_32_t user_regs;
+  trap_info_x86_32_t trap_ctxt[256];
+  ulong32 ldt_base, ldt_ents;
+  ulong32 gdt_frames[16], gdt_ents;
+  ulong32 kernel_ss, kernel_sp;
+  ulong32 ctrlreg[8];
+  ulong32 debugreg[8];
+  ulong32 event_callback_cs, event_callback_eip;
+  ulong32 failsafe_callback_cs, failsafe_callback_eip;
+  ulong32 vm_assist;
+};
+static_assert(sizeof(cpu_user_regs_x86_32_t) == 68);
+static_assert(sizeof(vcpu_guest_context) == 2800);
+static_assert(offsetof(vcpu_guest_context, event_callback_cs) == 2780);
+
+// memory_op (xen/memory.h), i386 layouts.
+struct xen_memory_reservation {
+  ulong32 extent_start;   // handle of xen_pfn_t[] (32-bit frames)
+  ulong32 nr_extents;
+  uint32_t extent_order;
+  uint32_t mem_flags;
+  uint16_t domid;
+  uint16_t pad;
+};
+static_assert(sizeof(xen_memory_reservation) == 20);
+
+struct xen_memory_map {
+  uint32_t nr_entries;
+  ulong32 buffer;         // handle of e820 entries
+};
+static_assert(sizeof(xen_memory_map) == 8);
+
+struct e820_entry {
+  uint64_t addr, size;
+  uint32_t type;
+} __attribute__((packed, aligned(4)));
+static_assert(sizeof(e820_entry) == 20);
+
+struct xen_machphys_mfn_list {
+  uint32_t max_extents;
+  ulong32 extent_start;   // handle of xen_pfn_t[]
+  uint32_t nr_extents;
+};
+static_assert(sizeof(xen_machphys_mfn_list) == 12);
+
+struct xen_machphys_mapping {
+  ulong32 v_start, v_end, max_mfn;
+};
+static_assert(sizeof(xen_machphys_mapping) == 12);
 
 }  // namespace pvlab::hyper::abi32

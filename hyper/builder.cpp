@@ -5,6 +5,9 @@
 #include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
 #include "hyper/mm.h"
+#include "hyper/schedule.h"
+#include "hyper/time.h"
+#include "hyper/vcpu.h"
 
 namespace pvlab::hyper {
 
@@ -65,6 +68,7 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
   // The domain's memory: the frames after the hypervisor's pool and the M2P.
   const uint32_t first = m2p_first_mfn_ + (machine_frames() * 4 + kPageSize - 1) / kPageSize;
   d.nr_pages = machine_frames() - first;
+  d.tot_pages = d.max_pages = d.nr_pages;
   d.p2m.resize(d.nr_pages);
   for (uint32_t pfn = 0; pfn < d.nr_pages; ++pfn) {
     const uint32_t mfn = first + pfn;
@@ -178,13 +182,10 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
       const uint32_t mfn = mfn_of(uint32_t(pva));
       put64(frame_ptr(l1) + k * 8,
             (uint64_t(mfn) << kPageShift) | pte::P | pte::A | (is_pt ? 0 : pte::RW));
-      mm_note_boot_mapping(*this, mfn, !is_pt);
     }
   }
-  // The hypervisor's entries in the slot-3 L2.
-  for (unsigned i = kFirstHvL2Slot; i < kPaeEntries; ++i)
-    put64(frame_ptr(l2_mfn[3]) + i * 8, hv_l2_entry(i));
-  frames_[l2_mfn[3]].pae_xen_l2 = true;
+  // The tables are raw entries so far: pinning the L3 below validates the tree, copies the
+  // hypervisor's entries into the slot-3 L2 and takes every reference (hyper/mm.cpp).
 
   // Shared info, start_info, console and xenstore pages.
   d.shared_info_mfn = alloc_xen_frame();
@@ -196,6 +197,8 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
     if (vp->id < XEN_LEGACY_MAX_VCPUS)
       write_machine(*this, vp->vcpu_info_maddr + offsetof(vcpu_info_x86_32_t, evtchn_upcall_mask), &mask, 1);
   }
+  events_init_domain(*this, d);   // the console and xenstore ports start_info names
+  time_init_domain(*this, d);
   d.start_info_pfn = pfn_of(L.start_info_va);
   d.xenstore_pfn = pfn_of(L.xenstore_va);
   d.console_pfn = pfn_of(L.console_va);
@@ -246,19 +249,12 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
   // vcpu 0 enters in ring 1.
   Vcpu& v0 = d.vcpu(0);
   v0.online = true;
-  Cpu& c = *v0.cpu;
-  c.s.cr0 = cr0::PE | cr0::PG | cr0::WP | cr0::ET | cr0::NE | cr0::MP;
-  c.s.cr4 = cr4::PAE | cr4::PGE;
-  c.s.msr.efer = efer::NXE;
-  load_gdt(v0);
-  c.s.eflags = fl::kFixed1 | fl::IF;
-  c.s.lf.op = LazyOp::None;
-  c.update_mode();
-  c.sync_paging();
-  c.mmu().flush(true);
+  v0.initialised = true;
+  vcpu_enter_pv_mode(*this, v0);
   load_cr3(v0, l3_mfn);
   enter_ring1(v0, bp.entry, L.stack_va + kPageSize);
-  c.s.r[ESI] = L.start_info_va;
+  v0.cpu->s.r[ESI] = L.start_info_va;
+  sched_init_domain(*this, d);
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hyper/events_state.h"
 #include "hyper/grants.h"
 
 namespace pvlab {
@@ -47,19 +48,30 @@ struct Vcpu {
   uint8_t iopl = 0;            // virtual IOPL (PHYSDEVOP_set_iopl)
   bool guest_ts = false;       // fpu_taskswitch's virtual CR0.TS
   std::array<uint32_t, 8> debugreg{};
+  Callback sysenter_callback;          // CALLBACKTYPE_sysenter
+  bool failsafe_masks_events = false;  // CALLBACKF_mask_events given with the failsafe callback
+  bool sysenter_masks_events = false;  // ... and with the sysenter callback
+  uint32_t guest_cr2 = 0;              // the guest's CR2: the last #PF address bounced to it
+  bool in_multicall = false;           // a multicall is being run (no nesting)
 
   // Descriptor tables (mm.cpp): the guest's GDT frames and entry count, the LDT.
   std::vector<uint32_t> gdt_frames;
   unsigned gdt_entries = 0;
   uint32_t ldt_base = 0;
   unsigned ldt_entries = 0;
+  std::vector<uint32_t> ldt_frames;   // the LDT's machine frames (descriptor type references)
 
   // Page tables: the machine frame of the L3 in CR3 (mm.cpp keeps its type reference).
   uint32_t cr3_mfn = 0;
+  uint32_t base_mfn = 0;       // the L3 mm.cpp holds a type reference on for this vcpu (0: none)
 
   // Time (time.cpp): one-shot and periodic timers as cycle deadlines (0: none).
   uint64_t timer_deadline = 0;
   uint64_t periodic_period = 0, periodic_next = 0;
+
+  // Events, polling and runstate (events.cpp, schedule.cpp, vcpu.cpp).
+  VcpuEvents ev;
+  bool initialised = false;    // has a context (the builder's or VCPUOP_initialise's)
 };
 
 enum class ShutdownReason : uint8_t { None, PowerOff, Reboot, Suspend, Crash, Watchdog };
@@ -69,6 +81,7 @@ struct Domain {
   uint16_t id = 1;
   std::string name;
   uint32_t nr_pages = 0;
+  uint32_t tot_pages = 0, max_pages = 0;   // frames owned now / at most (memory_op reservations)
   std::vector<uint32_t> p2m;     // pseudo-physical frame -> machine frame
   uint32_t shared_info_mfn = 0;  // a hypervisor frame shared with the domain
   uint32_t start_info_pfn = 0;
@@ -78,6 +91,9 @@ struct Domain {
   bool initdomain = false;
   std::vector<std::unique_ptr<Vcpu>> vcpus;
   GrantTable grants;
+  EventChannels evtchn;          // events.cpp
+  SchedState sched;              // schedule.cpp
+  std::string console_input;     // the initial domain's console input for CONSOLEIO_read
 
   ShutdownReason shutdown = ShutdownReason::None;
   std::string crash_reason;      // why the hypervisor crashed the domain, when it did

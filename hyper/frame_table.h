@@ -34,6 +34,12 @@ struct FrameInfo {
   bool shared_xen = false;    // a hypervisor page shared with `owner` (shared_info, grant frames)
   uint32_t type_count = 0;
   uint32_t count = 0;
+  // Linear page tables (mm.cpp): > 0, how many other L2s map this validated L2 read-only as
+  // if it were an L1; < 0, how many such entries this L2 holds. Never both, so no chains.
+  int16_t linear = 0;
+  // FrameTable::flush_gen when a mapping of the frame was last removed: a TLB may still hold
+  // it until every processor's TLB has been flushed since.
+  uint32_t unmapped_gen = 0;
 };
 
 class FrameTable {
@@ -43,6 +49,8 @@ class FrameTable {
   bool valid(uint64_t mfn) const { return mfn < f_.size(); }
   FrameInfo& operator[](uint32_t mfn) { return f_[mfn]; }
   const FrameInfo& operator[](uint32_t mfn) const { return f_[mfn]; }
+  // Counts full TLB flushes of every processor (mm.cpp).
+  uint32_t flush_gen = 1;
 
  private:
   std::vector<FrameInfo> f_;

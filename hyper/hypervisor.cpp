@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "hyper/guest_access.h"
+#include "hyper/schedule.h"
 #include "hyper/traps.h"
 
 namespace pvlab::hyper {
@@ -73,10 +74,15 @@ Hypervisor::Hypervisor(const HypervisorConfig& cfg)
     v->id = i;
     v->cpu = cpus_.back().get();
     dom_.vcpus.push_back(std::move(v));
+    code_fanout_.cpus.push_back(cpus_.back().get());
   }
+  bus_.set_code_listener(&code_fanout_);
   setup_hypervisor_area();
   register_basic_hypercalls(table_);
   register_grant_hypercalls(table_);
+  register_mm_hypercalls(table_);
+  register_event_hypercalls(table_);
+  register_trap_hypercalls(table_);
 }
 
 Hypervisor::~Hypervisor() = default;
@@ -162,6 +168,10 @@ void Hypervisor::setup_hypervisor_area() {
       map_hv_page(gdt_va(v.id) + p * kPageSize, zero_frame_, false);
     for (unsigned p = 0; p < 16; ++p) map_hv_page(ldt_va(v.id) + p * kPageSize, zero_frame_, false);
     const uint32_t tss = alloc_xen_frame();
+    // The I/O permission bitmap starts beyond the TSS limit: no port is open to ring 1 or 3
+    // on the processor, so guest port I/O always faults and is emulated under the virtual IOPL.
+    const uint16_t no_iomap = 0x68;
+    std::memcpy(frame_ptr(tss) + 102, &no_iomap, 2);
     map_hv_page(tss_va(v.id), tss, true);
     reserved_gdt_.push_back(reserved);
   }
@@ -229,38 +239,55 @@ bool Hypervisor::intercept(Cpu& c, const Event& e) {
 }
 
 void Hypervisor::hypercall(Cpu& c, Vcpu& v, const Event& e) {
-  HypercallCtx ctx{*this, dom_, v, {c.s.r[EBX], c.s.r[ECX], c.s.r[EDX], c.s.r[ESI], c.s.r[EDI]}, {}, false};
   const uint32_t nr = c.s.r[EAX];
-  const uint64_t cycle = c.s.cycles;
   c.s.eip = e.return_eip;
+  bool handled_eip = false;
+  const int32_t result =
+      dispatch_hypercall(v, nr, {c.s.r[EBX], c.s.r[ECX], c.s.r[EDX], c.s.r[ESI], c.s.r[EDI]}, handled_eip);
+  if (!handled_eip) c.s.r[EAX] = uint32_t(result);
+}
+
+int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<uint32_t, 5>& args,
+                                       bool& handled_eip) {
+  HypercallCtx ctx{*this, dom_, v, args, {}, false};
+  const uint64_t cycle = v.cpu->s.cycles;
   int32_t result;
   if (const HypercallDef* d = table_.find(nr)) {
     result = d->fn(ctx);
   } else {
     result = ctx.reject(-ENOSYS, "no such hypercall");
   }
-  if (!ctx.handled_eip) c.s.r[EAX] = uint32_t(result);
+  handled_eip = ctx.handled_eip;
   HypercallRecord rec{cycle, dom_.id, uint8_t(v.id), nr, ctx.arg, result, std::move(ctx.reason)};
   if (hcall_log_) std::fprintf(hcall_log_, "pvlab: [cycle %llu] %s\n", (unsigned long long)cycle,
                                format_hypercall(table_, rec).c_str());
   log_.add(std::move(rec));
+  return result;
 }
 
-bool Hypervisor::idle(Cpu& c) {
-  (void)c;
-  return false;
+bool Hypervisor::idle(Cpu& c) { return sched_idle(*this, vcpu_of(c)); }
+
+void Hypervisor::deadline(Cpu& c) { sched_deadline(*this, vcpu_of(c)); }
+
+// Upcalls arrive as interrupts, so they are taken at instruction boundaries with the rest of
+// the CPU's checks; the hint keeps the common case (nothing raised) to one test.
+bool Hypervisor::irq_pending() {
+  return current_ && current_->ev.upcall_hint && events_upcall_ready(*this, *current_);
 }
 
-void Hypervisor::deadline(Cpu& c) { c.set_deadline(~0ull); }
+uint8_t Hypervisor::irq_ack() { return kEventUpcallVector; }
+
+uint64_t Hypervisor::now() const {
+  uint64_t t = dom_.sched.idle_clock;
+  for (auto& c : cpus_) t = std::max(t, c->s.cycles);
+  return t;
+}
 
 PvRunResult Hypervisor::run(uint64_t max_insns) {
   end_.reset();
   if (dom_.shutdown != ShutdownReason::None)
     return PvRunResult{PvEnd::Shutdown, StopReason::None, dom_.shutdown};
-  Cpu& c = *cpus_[0];
-  StopReason r = c.run(max_insns);
-  if (end_) return *end_;
-  return PvRunResult{PvEnd::Stopped, r, ShutdownReason::None};
+  return sched_run(*this, max_insns);
 }
 
 }  // namespace pvlab::hyper

@@ -13,6 +13,7 @@
 #include "cpu/cpu.h"
 #include "hyper/builder.h"
 #include "hyper/domain.h"
+#include "hyper/events.h"
 #include "hyper/frame_table.h"
 #include "hyper/guest_image.h"
 #include "hyper/hypercalls.h"
@@ -59,6 +60,10 @@ class Hypervisor final : public Platform {
   Cpu& cpu(unsigned vcpu = 0) { return *cpus_[vcpu]; }
   Vcpu& vcpu_of(Cpu& c);
   const HypercallTable& hypercalls() const { return table_; }
+  // Run hypercall `nr` for `v` through the table and log it (with its reason when refused);
+  // the interrupted CPU's EIP is already past the call. A multicall's entries come here too.
+  // `handled_eip`: the handler set EIP and EAX itself (iret).
+  int32_t dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<uint32_t, 5>& args, bool& handled_eip);
   HypercallLog& hypercall_log() { return log_; }
 
   // ---- machine memory ----------------------------------------------------------------------
@@ -76,6 +81,8 @@ class Hypervisor final : public Platform {
   void map_hv_page(uint32_t va, uint32_t mfn, bool writable);
   // The frame of a free page used for unused GDT pages (all descriptors null).
   uint32_t zero_frame() const { return zero_frame_; }
+  // The vcpu's GDT page holding the reserved entries (and the LDT descriptor, mm_desc.cpp).
+  uint32_t reserved_gdt_frame(unsigned vcpu) const { return reserved_gdt_[vcpu]; }
 
   // ---- the domain's console and life ---------------------------------------------------------
   void set_console_sink(std::function<void(char)> f) { console_sink_ = std::move(f); }
@@ -97,18 +104,42 @@ class Hypervisor final : public Platform {
   // Load CR3 with a new L3 (type references are mm.cpp's business).
   void load_cr3(Vcpu& v, uint32_t l3_mfn);
 
+  // ---- scheduling (schedule.cpp) ---------------------------------------------------------------
+  // The vcpu whose CPU is running now (nullptr between turns).
+  Vcpu* current_vcpu() const { return current_; }
+  void set_current_vcpu(Vcpu* v) { current_ = v; }
+  // How the last run ended, once it has (a shutdown).
+  const PvRunResult* run_end() const { return end_ ? &*end_ : nullptr; }
+  // Host back ends with work at cycle deadlines (devices/xen/), polled by the run loop.
+  void add_host_device(HostDevice* d) { host_devices_.push_back(d); }
+  void remove_host_device(HostDevice* d) { std::erase(host_devices_, d); }
+  const std::vector<HostDevice*>& host_devices() const { return host_devices_; }
+  // The latest cycle any vcpu has reached (the stamp for host input).
+  uint64_t now() const;
+
   // Platform
   bool intercept(Cpu& c, const Event& e) override;
   bool idle(Cpu& c) override;
   void deadline(Cpu& c) override;
+  bool irq_pending() override;
+  uint8_t irq_ack() override;
 
  private:
   void setup_hypervisor_area();
   void hypercall(Cpu& c, Vcpu& v, const Event& e);
 
+  // Every CPU's block cache hears of code writes (the Bus has one listener).
+  struct CodeWriteFanout final : CodeWriteListener {
+    std::vector<Cpu*> cpus;
+    void code_written(paddr_t addr, unsigned size) override {
+      for (Cpu* c : cpus) c->code_written(addr, size);
+    }
+  };
+
   HypervisorConfig cfg_;
   PhysMem mem_;
   Bus bus_;
+  CodeWriteFanout code_fanout_;
   FrameTable frames_;
   Domain dom_;
   std::vector<std::unique_ptr<Cpu>> cpus_;
@@ -127,6 +158,8 @@ class Hypervisor final : public Platform {
   FILE* hcall_log_ = nullptr;
   FILE* event_log_ = nullptr;
   std::optional<PvRunResult> end_;
+  Vcpu* current_ = nullptr;
+  std::vector<HostDevice*> host_devices_;
   BootLayout layout_;
 };
 

@@ -19,4 +19,12 @@ extern "C" {
 #include <xen/callback.h>
 #include <xen/errno.h>
 #include <xen/foreign/x86_32.h>
+#include <xen/arch-x86/cpuid.h>
 }
+
+namespace pvlab::hyper {
+// The Xen release pvlab answers as (XENVER_version, CPUID leaf 0x40000001): the one whose
+// interface version is pinned above.
+constexpr uint32_t kXenVersionMajor = (__XEN_INTERFACE_VERSION__ >> 16) & 0xff;
+constexpr uint32_t kXenVersionMinor = (__XEN_INTERFACE_VERSION__ >> 8) & 0xff;
+}  // namespace pvlab::hyper

@@ -46,6 +46,7 @@ TlbEntry& Tlb::insert(laddr_t lin, const TlbEntry& value) {
   }
   s[way] = value;
   s[way].tag = page | TlbEntry::kValid;
+  if (value.perms & perm::LARGE) may_hold_large_ = true;
   front_[(lin >> kPageShift) & (kFront - 1)] = &s[way];
   return s[way];
 }
@@ -55,17 +56,21 @@ void Tlb::flush_all() {
   ++stats_.flushes;
   std::fill(e_.begin(), e_.end(), TlbEntry{});
   std::fill(victim_.begin(), victim_.end(), 0u);
+  may_hold_large_ = false;
 }
 
 void Tlb::flush_nonglobal() {
   ++epoch_;
   ++stats_.flushes;
-  for (auto& e : e_)
+  bool large = false;
+  for (auto& e : e_) {
     if (!(e.perms & perm::G)) e.tag = 0;
+    else if ((e.tag & TlbEntry::kValid) && (e.perms & perm::LARGE)) large = true;
+  }
+  may_hold_large_ = large;
 }
 
 void Tlb::invlpg(laddr_t lin) {
-  ++epoch_;
   ++stats_.invlpgs;
   drop_page(lin);
 }
@@ -77,14 +82,30 @@ size_t Tlb::valid_entries() const {
 }
 
 void Tlb::drop_page(laddr_t lin) {
-  ++epoch_;
+  // The epoch moves only when an entry goes: translations nothing dropped still hold.
   uint32_t page = lin & ~kPageMask;
-  for (auto& e : e_) {
-    if (!(e.tag & TlbEntry::kValid)) continue;
-    uint32_t epage = e.tag & ~kPageMask;
-    // A large page is dropped whole, whichever 4 KiB piece of it INVLPG names.
-    if (epage == page || ((e.perms & perm::LARGE) && ((epage ^ lin) & e.large_mask) == 0)) e.tag = 0;
+  bool dropped = false;
+  if (!may_hold_large_) {
+    // Only large-page pieces can sit outside the set that `lin` indexes.
+    TlbEntry* set = &e_[((lin >> kPageShift) & set_mask_) * geo_.ways];
+    for (unsigned w = 0; w < geo_.ways; ++w) {
+      if (set[w].tag == (page | TlbEntry::kValid)) {
+        set[w].tag = 0;
+        dropped = true;
+      }
+    }
+  } else {
+    for (auto& e : e_) {
+      if (!(e.tag & TlbEntry::kValid)) continue;
+      uint32_t epage = e.tag & ~kPageMask;
+      // A large page is dropped whole, whichever 4 KiB piece of it INVLPG names.
+      if (epage == page || ((e.perms & perm::LARGE) && ((epage ^ lin) & e.large_mask) == 0)) {
+        e.tag = 0;
+        dropped = true;
+      }
+    }
   }
+  if (dropped) ++epoch_;
 }
 
 }  // namespace pvlab

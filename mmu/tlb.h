@@ -64,6 +64,17 @@ class Tlb {
     }
     return lookup_sets(lin, access);
   }
+  // The direct-mapped front alone, counting nothing: the entry for `lin` that permits
+  // `access`, or nullptr. A caller that uses the entry counts the hit with count_hits(1); one
+  // that does not goes on to lookup(), which counts as usual. count_hits(n) counts n hits
+  // for a caller that makes n accesses through the one entry.
+  PVLAB_INLINE TlbEntry* front(laddr_t lin, unsigned access) {
+    TlbEntry* f = front_[(lin >> kPageShift) & (kFront - 1)];
+    if (PVLAB_LIKELY(f->tag == ((lin & ~kPageMask) | TlbEntry::kValid) && (f->allow & (1u << access))))
+      return f;
+    return nullptr;
+  }
+  PVLAB_INLINE void count_hits(unsigned n) { stats_.hits += n; }
   TlbEntry& insert(laddr_t lin, const TlbEntry& value);
   void flush_all();
   void flush_nonglobal();
@@ -74,8 +85,9 @@ class Tlb {
   void drop_page(laddr_t lin);
   size_t valid_entries() const;
   void reset_stats() { stats_ = {}; }
-  // Changes whenever any translation may have changed (fills, flushes, INVLPG, drops): a
-  // translation remembered at one epoch still holds while the epoch is the same.
+  // Changes whenever any translation may have changed (fills, flushes, an INVLPG or drop
+  // that removed an entry): a translation remembered at one epoch still holds while the
+  // epoch is the same.
   uint64_t epoch() const { return epoch_; }
 
  private:
@@ -90,6 +102,9 @@ class Tlb {
   std::vector<uint32_t> victim_;
   TlbStats stats_;
   uint64_t epoch_ = 0;
+  // Some valid entry may be a piece of a large page (set by insert, recomputed by the
+  // flushes). While clear, every entry for a page sits in the set its address indexes.
+  bool may_hold_large_ = false;
 };
 
 }  // namespace pvlab

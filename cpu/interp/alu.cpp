@@ -9,13 +9,19 @@ namespace {
 
 enum class Alu { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test };
 
+template <Alu A>
+[[gnu::noinline]] bool binop(Cpu& c, const Insn& i);
+
 // The semantic, over operand accessors D (destination) and S (source) from forms.h.
 template <Alu A, class D, class S>
 PVLAB_INLINE bool binop_impl(Cpu& c, const Insn& i) {
   constexpr bool kWrites = A != Alu::Cmp && A != Alu::Test;
+  D d;
+  S s;
+  if (!d.prepare(c, i, 0, kWrites) || !s.prepare(c, i, 1, false)) return binop<A>(c, i);
   uint32_t a, b;
-  if (!D::get(c, i, 0, a, kWrites) || !S::get(c, i, 1, b, false)) return false;
-  const unsigned sz = D::size(i, 0);
+  if (!d.get(c, i, 0, a, kWrites) || !s.get(c, i, 1, b, false)) return false;
+  const unsigned sz = d.size(i, 0);
   const uint32_t m = size_mask(sz);
   a &= m;
   b &= m;
@@ -34,7 +40,7 @@ PVLAB_INLINE bool binop_impl(Cpu& c, const Insn& i) {
     case Alu::Xor: r = a ^ b; op = LazyOp::Logic; break;
   }
   r &= m;
-  if (kWrites && !D::put(c, i, 0, r)) return false;
+  if (kWrites && !d.put(c, i, 0, r)) return false;
   set_lazy(c.s, op, sz, a, b, r, carry);
   return true;
 }

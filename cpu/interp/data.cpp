@@ -11,28 +11,62 @@ namespace pvlab::interp {
 
 namespace {
 
+[[gnu::noinline]] bool mov(Cpu& c, const Insn& i);
+
 template <class D, class S>
 struct Mov {
   static bool run(Cpu& c, const Insn& i) {
+    D d;
+    S s;
+    if (!d.prepare(c, i, 0, true) || !s.prepare(c, i, 1, false)) return mov(c, i);
     uint32_t v;
-    if (!S::get(c, i, 1, v, false)) return false;
-    return D::put(c, i, 0, v);
+    if (!s.get(c, i, 1, v, false)) return false;
+    return d.put(c, i, 0, v);
   }
 };
 
 bool mov(Cpu& c, const Insn& i) { return Mov<form::Any, form::Any>::run(c, i); }
 
-bool movzx(Cpu& c, const Insn& i) {
+// MOVZX / MOVSX: a byte or word source widened into a word or doubleword register.
+template <bool kSigned>
+[[gnu::noinline]] bool movx(Cpu& c, const Insn& i);
+
+template <bool kSigned, class D, class S>
+PVLAB_INLINE bool movx_impl(Cpu& c, const Insn& i) {
+  D d;
+  S s;
+  if (!s.prepare(c, i, 1, false)) return movx<kSigned>(c, i);
   uint32_t v;
-  if (!c.load(i, 1, v)) return false;
-  return c.store(i, 0, v & size_mask(i.op[1].size));
+  if (!s.get(c, i, 1, v, false)) return false;
+  const unsigned from = s.size(i, 1);
+  if (kSigned) v = from == 1 ? uint32_t(int32_t(int8_t(v))) : uint32_t(int32_t(int16_t(v)));
+  else v &= size_mask(from);
+  return d.put(c, i, 0, v);
 }
 
-bool movsx(Cpu& c, const Insn& i) {
-  uint32_t v;
-  if (!c.load(i, 1, v)) return false;
-  v = i.op[1].size == 1 ? uint32_t(int32_t(int8_t(v))) : uint32_t(int32_t(int16_t(v)));
-  return c.store(i, 0, v);
+template <bool kSigned>
+bool movx(Cpu& c, const Insn& i) {
+  return movx_impl<kSigned, form::Any, form::Any>(c, i);
+}
+
+template <bool kSigned>
+struct Movx {
+  template <class D, class S>
+  struct F {
+    static bool run(Cpu& c, const Insn& i) { return movx_impl<kSigned, D, S>(c, i); }
+  };
+  template <class S>
+  using To32 = F<form::Reg<4>, S>;
+  template <class S>
+  using To16 = F<form::Reg<2>, S>;
+};
+
+template <bool kSigned>
+Handler specialize_movx(const Insn& i) {
+  if (i.nops != 2 || i.op[0].kind != OpKind::Reg) return nullptr;
+  if (i.op[0].size == 4) return form::pick_rm<Movx<kSigned>::template To32>(i, 1);
+  if (i.op[0].size == 2) return form::pick_rm<Movx<kSigned>::template To16>(i, 1);
+  return nullptr;
 }
 
 bool lea(Cpu& c, const Insn& i) {
@@ -189,8 +223,10 @@ bool popf(Cpu& c, const Insn& i) {
 void register_data(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_MOV, mov);
   t.set_specializer(ZYDIS_MNEMONIC_MOV, [](const Insn& i) { return form::pick2<Mov>(i); });
-  t.set(ZYDIS_MNEMONIC_MOVZX, movzx);
-  t.set(ZYDIS_MNEMONIC_MOVSX, movsx);
+  t.set(ZYDIS_MNEMONIC_MOVZX, movx<false>);
+  t.set_specializer(ZYDIS_MNEMONIC_MOVZX, specialize_movx<false>);
+  t.set(ZYDIS_MNEMONIC_MOVSX, movx<true>);
+  t.set_specializer(ZYDIS_MNEMONIC_MOVSX, specialize_movx<true>);
   t.set(ZYDIS_MNEMONIC_LEA, lea);
   t.set(ZYDIS_MNEMONIC_XCHG, xchg, 0, 2);
   t.set(ZYDIS_MNEMONIC_XADD, xadd, 0, 2);

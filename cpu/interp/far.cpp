@@ -6,6 +6,7 @@
 //
 // Each handler checks everything first and commits last (see cpu/protect.h), so a fault leaves
 // the instruction restartable.
+#include "cpu/interp/forms.h"
 #include "cpu/interp/groups.h"
 #include "cpu/protect.h"
 
@@ -435,8 +436,15 @@ bool iret(Cpu& c, const Insn& i) {
   if (pm(c) && (c.s.eflags & fl::NT)) return iret_task(c);
   const unsigned n = i.osize;
   uint32_t eip, csv, f;
-  if (!c.stack_read(0, n, eip) || !c.stack_read(n, n, csv) || !c.stack_read(2 * n, n, f))
+  paddr_t pa;
+  if (const uint8_t* p = n == 4 ? form::stack_host(c, 0, 12, false, pa, 3) : nullptr) {
+    eip = Cpu::load_host(p, 4);  // the three reads below, none of which can fail
+    csv = Cpu::load_host(p + 4, 4);
+    f = Cpu::load_host(p + 8, 4);
+  } else if (!c.stack_read(0, n, eip) || !c.stack_read(n, n, csv) ||
+             !c.stack_read(2 * n, n, f)) {
     return false;
+  }
   if (n == 2) eip &= 0xffff;
   const uint16_t sel = uint16_t(csv);
   if (c.s.mode == CpuMode::Real) return iret_real(c, n, eip, sel, f);
@@ -458,6 +466,7 @@ bool iret(Cpu& c, const Insn& i) {
     if (!prot::mark_accessed(c, sel, cd)) return false;
     c.set_sp(c.sp() + 3 * n);
     prot::load_cs(c, sel, cd, rpl);
+    c.s.lf.op = LazyOp::None;  // every arithmetic flag is replaced: no need to compute them
     c.set_flags(f, mask);
     c.next_eip = eip;
     return true;
@@ -466,6 +475,7 @@ bool iret(Cpu& c, const Insn& i) {
   if (!read_outer(c, 3 * n, n, rpl, o)) return false;
   if (eip > cd.limit()) return c.gp(0);
   if (!prot::mark_accessed(c, sel, cd) || !prot::mark_accessed(c, o.ss, o.sd)) return false;
+  c.s.lf.op = LazyOp::None;
   c.set_flags(f, mask);
   commit_outer(c, sel, cd, o, 0);
   c.next_eip = eip;

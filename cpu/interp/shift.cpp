@@ -1,9 +1,9 @@
 // Shifts and rotates: SHL/SAL, SHR, SAR, ROL, ROR, RCL, RCR, and the double shifts SHLD, SHRD.
 //
 // The count comes from an immediate, CL, or is 1; it is masked to five bits, and a masked count
-// of zero changes nothing (the memory operand is still read with write intent). Flags are
-// written eagerly after the result is stored. Flags the SDM leaves undefined follow the
-// reference CPU (Unicorn 2):
+// of zero changes nothing (the memory operand is still read with write intent). SHL, SHR and
+// SAR leave their flags lazy (cpu/flags.h); the others write them after the result is stored.
+// Flags the SDM leaves undefined follow the reference CPU (Unicorn 2):
 //   SHL/SHR/SAR/SHLD/SHRD  AF=0; OF = MSB(t) XOR MSB(result) for any count, where t is the
 //                          operand shifted by count-1 (so OF is the SDM value for count 1);
 //                          CF is the bit shifted out last, read from t.
@@ -12,6 +12,7 @@
 //   RCL/RCR                only CF and OF change: OF = MSB(operand) XOR MSB(result). The
 //                          count is taken modulo 9 / 17 for byte / word operands; a count that
 //                          becomes zero changes nothing.
+#include "cpu/interp/forms.h"
 #include "cpu/interp/groups.h"
 
 namespace pvlab::interp {
@@ -31,6 +32,30 @@ PVLAB_INLINE bool load_count(Cpu& c, const Insn& i, unsigned n, uint32_t& count)
   return true;
 }
 
+// Count forms of op[1] for the specialized handlers: any (looked at when the instruction
+// runs), the immediate, CL, or the implicit 1.
+struct CountAny {
+  static PVLAB_INLINE bool get(Cpu& c, const Insn& i, uint32_t& n) { return load_count(c, i, 1, n); }
+};
+struct CountImm {
+  static PVLAB_INLINE bool get(Cpu&, const Insn& i, uint32_t& n) {
+    n = i.imm & 31;
+    return true;
+  }
+};
+struct CountCl {
+  static PVLAB_INLINE bool get(Cpu& c, const Insn&, uint32_t& n) {
+    n = c.s.r[ECX] & 31;
+    return true;
+  }
+};
+struct CountOne {
+  static PVLAB_INLINE bool get(Cpu&, const Insn&, uint32_t& n) {
+    n = 1;
+    return true;
+  }
+};
+
 PVLAB_INLINE uint32_t msb(uint32_t v, unsigned bits) { return (v >> (bits - 1)) & 1; }
 
 // Flags of SHL/SHR/SAR/SHLD/SHRD from the operand shifted by count-1 (`t`) and the result.
@@ -43,49 +68,59 @@ PVLAB_INLINE uint32_t shift_flags(uint32_t t, uint32_t res, unsigned sz, bool ri
 }
 
 template <Sh S>
-bool shift(Cpu& c, const Insn& i) {
+[[gnu::noinline]] bool shift(Cpu& c, const Insn& i);
+
+// The semantic over a destination accessor D (cpu/interp/forms.h) and a count form C. SHL, SHR
+// and SAR leave their flags lazy (LazyOp::Shl / Shr with src1 = t: the same CF, OF, AF = 0
+// and SF/ZF/PF of the result as shift_flags gives).
+template <Sh S, class D, class C>
+PVLAB_INLINE bool shift_impl(Cpu& c, const Insn& i) {
+  D d;
+  if (!d.prepare(c, i, 0, true)) return shift<S>(c, i);
   uint32_t a, n;
-  if (!c.load(i, 0, a, true) || !load_count(c, i, 1, n)) return false;
-  const unsigned sz = i.op[0].size, bits = 8 * sz;
+  if (!d.get(c, i, 0, a, true) || !C::get(c, i, n)) return false;
+  const unsigned sz = d.size(i, 0), bits = 8 * sz;
   const uint32_t m = size_mask(sz);
   a &= m;
   if ((S == Sh::Rcl || S == Sh::Rcr) && sz < 4) n %= bits + 1;
   if (n == 0) return true;
 
-  uint32_t res, flags, mask = fl::kArith;
+  // SHL, SHR and SAR return from their case; the rotates change CF and OF only.
+  uint32_t res, flags;
   switch (S) {
     case Sh::Shl: {
       const uint32_t t = a << (n - 1);
       res = (t << 1) & m;
-      flags = shift_flags(t, res, sz, false);
-      break;
+      if (!d.put(c, i, 0, res)) return false;
+      set_lazy(c.s, LazyOp::Shl, sz, t, 0, res);
+      return true;
     }
     case Sh::Shr: {
       const uint32_t t = a >> (n - 1);
       res = t >> 1;
-      flags = shift_flags(t, res, sz, true);
-      break;
+      if (!d.put(c, i, 0, res)) return false;
+      set_lazy(c.s, LazyOp::Shr, sz, t, 0, res);
+      return true;
     }
     case Sh::Sar: {
       const int32_t sa = sz == 1 ? int8_t(a) : sz == 2 ? int16_t(a) : int32_t(a);
       const uint32_t t = uint32_t(sa >> (n - 1));
       res = uint32_t(int32_t(t) >> 1) & m;
-      flags = shift_flags(t, res, sz, true);
-      break;
+      if (!d.put(c, i, 0, res)) return false;
+      set_lazy(c.s, LazyOp::Shr, sz, t, 0, res);
+      return true;
     }
     case Sh::Rol: {
       const unsigned k = n & (bits - 1);
       res = k ? ((a << k) | (a >> (bits - k))) & m : a;
       const uint32_t cf = res & 1;
       flags = (cf ? fl::CF : 0) | ((msb(res, bits) ^ cf) ? fl::OF : 0);
-      mask = fl::CF | fl::OF;
       break;
     }
     case Sh::Ror: {
       const unsigned k = n & (bits - 1);
       res = k ? ((a >> k) | (a << (bits - k))) & m : a;
       flags = (msb(res, bits) ? fl::CF : 0) | ((msb(res, bits) ^ msb(res, bits - 1)) ? fl::OF : 0);
-      mask = fl::CF | fl::OF;
       break;
     }
     case Sh::Rcl: {
@@ -95,7 +130,6 @@ bool shift(Cpu& c, const Insn& i) {
       if (n > 1) res |= a >> (bits + 1 - n);
       res &= m;
       flags = (((a >> (bits - n)) & 1) ? fl::CF : 0) | (msb(a ^ res, bits) ? fl::OF : 0);
-      mask = fl::CF | fl::OF;
       break;
     }
     case Sh::Rcr: {
@@ -104,18 +138,38 @@ bool shift(Cpu& c, const Insn& i) {
       if (n > 1) res |= a << (bits + 1 - n);
       res &= m;
       flags = (((a >> (n - 1)) & 1) ? fl::CF : 0) | (msb(a ^ res, bits) ? fl::OF : 0);
-      mask = fl::CF | fl::OF;
       break;
     }
   }
-  if (!c.store(i, 0, res)) return false;
-  if (mask == fl::kArith) {
-    set_arith_flags(c.s, flags);
-  } else {
-    materialize(c.s);
-    c.s.eflags = (c.s.eflags & ~mask) | flags;
-  }
+  if (!d.put(c, i, 0, res)) return false;
+  materialize(c.s);
+  c.s.eflags = (c.s.eflags & ~(fl::CF | fl::OF)) | flags;
   return true;
+}
+
+template <Sh S>
+bool shift(Cpu& c, const Insn& i) {
+  return shift_impl<S, form::Any, CountAny>(c, i);
+}
+
+template <Sh S, class C>
+struct ShiftBy {
+  template <class D>
+  struct F {
+    static bool run(Cpu& c, const Insn& i) { return shift_impl<S, D, C>(c, i); }
+  };
+};
+
+// A handler with the destination form and the count form fixed, or nullptr.
+template <Sh S>
+Handler specialize_shift(const Insn& i) {
+  if (i.nops < 2) return form::pick_rm<ShiftBy<S, CountOne>::template F>(i, 0);
+  const Operand& k = i.op[1];
+  if (k.kind == OpKind::Imm && k.imm_index == 0)
+    return form::pick_rm<ShiftBy<S, CountImm>::template F>(i, 0);
+  if (k.kind == OpKind::Reg && k.size == 1 && k.reg == ECX)  // CL
+    return form::pick_rm<ShiftBy<S, CountCl>::template F>(i, 0);
+  return nullptr;
 }
 
 // SHLD / SHRD: dest op[0], source op[1], count op[2]. The operands are joined into one wide
@@ -155,8 +209,11 @@ bool shift_double(Cpu& c, const Insn& i) {
 
 void register_shift(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_SHL, shift<Sh::Shl>);
+  t.set_specializer(ZYDIS_MNEMONIC_SHL, specialize_shift<Sh::Shl>);
   t.set(ZYDIS_MNEMONIC_SHR, shift<Sh::Shr>);
+  t.set_specializer(ZYDIS_MNEMONIC_SHR, specialize_shift<Sh::Shr>);
   t.set(ZYDIS_MNEMONIC_SAR, shift<Sh::Sar>);
+  t.set_specializer(ZYDIS_MNEMONIC_SAR, specialize_shift<Sh::Sar>);
   t.set(ZYDIS_MNEMONIC_ROL, shift<Sh::Rol>);
   t.set(ZYDIS_MNEMONIC_ROR, shift<Sh::Ror>);
   t.set(ZYDIS_MNEMONIC_RCL, shift<Sh::Rcl>);

@@ -8,6 +8,7 @@
 // PUSH of a segment register with a 32-bit operand size writes a zero-extended doubleword:
 // Intel allows that or a 16-bit write, and pvlab's reference CPU for differential testing
 // does the former.
+#include "cpu/interp/forms.h"
 #include "cpu/interp/groups.h"
 
 namespace pvlab::interp {
@@ -15,7 +16,7 @@ namespace pvlab::interp {
 namespace {
 
 // PUSH r/m, imm, sreg. PUSH ESP pushes the value ESP had before the instruction.
-bool push(Cpu& c, const Insn& i) {
+[[gnu::noinline]] bool push(Cpu& c, const Insn& i) {
   uint32_t v;
   if (!c.load(i, 0, v)) return false;
   return c.push(v, i.osize);
@@ -24,7 +25,7 @@ bool push(Cpu& c, const Insn& i) {
 // POP r/m, sreg. POP ESP leaves the popped value in ESP; a memory destination addressed
 // through ESP uses ESP after the increment. POP SS holds off interrupts for one instruction
 // (Cpu::load_seg).
-bool pop(Cpu& c, const Insn& i) {
+[[gnu::noinline]] bool pop(Cpu& c, const Insn& i) {
   uint32_t v;
   if (!c.stack_read(0, i.osize, v)) return false;
   const Operand& o = i.op[0];
@@ -52,7 +53,7 @@ bool pop(Cpu& c, const Insn& i) {
 }
 
 // PUSHA/PUSHAD: EAX, ECX, EDX, EBX, the original ESP, EBP, ESI, EDI.
-bool pusha(Cpu& c, const Insn& i) {
+[[gnu::noinline]] bool pusha(Cpu& c, const Insn& i) {
   const unsigned n = i.osize;
   for (unsigned r = 0; r < 8; ++r) {
     if (!c.stack_write(0u - n * (r + 1), n, c.s.r[r])) return false;
@@ -65,7 +66,7 @@ bool pusha(Cpu& c, const Insn& i) {
 // skipped. Each register is loaded as its slot is read and ESP moves only at the end: a fault
 // part-way leaves the registers already popped loaded, as processors do (the instruction
 // restarts with ESP unchanged and pops them again).
-bool popa(Cpu& c, const Insn& i) {
+[[gnu::noinline]] bool popa(Cpu& c, const Insn& i) {
   const unsigned n = i.osize;
   for (int r = EDI; r >= EAX; --r) {
     if (r == ESP) continue;
@@ -116,15 +117,86 @@ bool leave(Cpu& c, const Insn& i) {
   return true;
 }
 
+// ---- fast forms: 32-bit operands on a 32-bit flat stack ---------------------------------
+// Each writes or reads its whole frame through one host pointer (Cpu::fast_host) and falls
+// back to the generic handler above whenever that is not possible, so faults, wrap-around
+// and watched memory all take the full path.
+
+template <class S>
+struct Push32 {
+  static bool run(Cpu& c, const Insn& i) {
+    S src;
+    paddr_t pa;
+    uint8_t* p;
+    if (!src.prepare(c, i, 0, false) || !(p = form::stack_host(c, 0u - 4, 4, true, pa)))
+      return push(c, i);
+    uint32_t v;
+    src.get(c, i, 0, v, false);
+    Cpu::store_host(p, 4, v);
+    c.s.r[ESP] -= 4;
+    return form::wrote(c, pa, 4);
+  }
+};
+
+bool pop_reg32(Cpu& c, const Insn& i) {
+  paddr_t pa;
+  const uint8_t* p = form::stack_host(c, 0, 4, false, pa);
+  if (!p) return pop(c, i);
+  const uint32_t v = Cpu::load_host(p, 4);
+  c.s.r[ESP] += 4;
+  c.s.r[i.op[0].reg] = v;  // POP ESP keeps the popped value
+  return true;
+}
+
+bool pusha32(Cpu& c, const Insn& i) {
+  paddr_t pa;
+  uint8_t* p = form::stack_host(c, 0u - 32, 32, true, pa, 8);
+  if (!p) return pusha(c, i);
+  for (unsigned r = 0; r < 8; ++r) Cpu::store_host(p + 28 - 4 * r, 4, c.s.r[r]);
+  c.s.r[ESP] -= 32;
+  return form::wrote(c, pa, 32);
+}
+
+bool popa32(Cpu& c, const Insn& i) {
+  paddr_t pa;
+  const uint8_t* p = form::stack_host(c, 0, 32, false, pa, 7);  // the ESP slot is skipped
+  if (!p) return popa(c, i);
+  for (unsigned r = 0; r < 8; ++r)
+    if (r != ESP) c.s.r[r] = Cpu::load_host(p + 28 - 4 * r, 4);
+  c.s.r[ESP] += 32;
+  return true;
+}
+
+Handler specialize_push(const Insn& i) {
+  if (i.osize != 4 || i.nops != 1) return nullptr;
+  const Operand& o = i.op[0];
+  if (o.kind == OpKind::Reg && o.size == 4) return Push32<form::Reg<4>>::run;
+  if (o.kind == OpKind::Imm && o.imm_index == 0) return Push32<form::Imm>::run;
+  if (o.kind == OpKind::Mem && o.size == 4 && i.asize == 4) return Push32<form::Mem<4>>::run;
+  return nullptr;
+}
+
+Handler specialize_pop(const Insn& i) {
+  if (i.osize == 4 && i.nops == 1 && i.op[0].kind == OpKind::Reg && i.op[0].size == 4)
+    return pop_reg32;
+  return nullptr;
+}
+
 }  // namespace
 
 void register_stack(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_PUSH, push);
+  t.set_specializer(ZYDIS_MNEMONIC_PUSH, specialize_push);
   t.set(ZYDIS_MNEMONIC_POP, pop);
+  t.set_specializer(ZYDIS_MNEMONIC_POP, specialize_pop);
   t.set(ZYDIS_MNEMONIC_PUSHA, pusha, 0, 8);
   t.set(ZYDIS_MNEMONIC_PUSHAD, pusha, 0, 8);
+  t.set_specializer(ZYDIS_MNEMONIC_PUSHAD,
+                    [](const Insn& i) -> Handler { return i.osize == 4 ? pusha32 : nullptr; });
   t.set(ZYDIS_MNEMONIC_POPA, popa, 0, 8);
   t.set(ZYDIS_MNEMONIC_POPAD, popa, 0, 8);
+  t.set_specializer(ZYDIS_MNEMONIC_POPAD,
+                    [](const Insn& i) -> Handler { return i.osize == 4 ? popa32 : nullptr; });
   t.set(ZYDIS_MNEMONIC_ENTER, enter, 0, 4);
   t.set(ZYDIS_MNEMONIC_LEAVE, leave, 0, 2);
 }

@@ -1,0 +1,212 @@
+// A debugging session: the one API the command line, the gdb stub (frontend/gdb_stub.h)
+// and the GUI drive, for bare-metal and PV machines alike (frontend/session_target.h).
+//
+// Running. run() runs on the calling thread until something stops the machine; start()
+// runs the same on the session's own thread, and wait() collects the stop. Either way the
+// machine runs in slices of kSliceInsns instructions; between slices the session checks
+// pause() (callable from any thread) and lets views in. Every method that reads or changes
+// the machine takes the session's lock, so while the machine runs a view sees it as it is
+// between two slices: a consistent state, never one in the middle of an instruction.
+//
+// Stopping. Breakpoints (linear or physical), watchpoints (read / write / access of a linear
+// or physical range), caught exception vectors and caught PV hypercalls are checked by the
+// CPU itself (cpu/breakpoints.h): with none set, an attached session costs one pointer test
+// per block. Step runs one instruction (or delivers one event); step over runs a CALL, an
+// INT or a REP string instruction to the instruction after it; run-to stops at an address.
+//
+// Addresses: "virtual" means linear (segment base + offset; pvlab's guests use flat
+// segments, so it is the address the program sees). Physical means guest physical (machine
+// address for a PV domain).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cpu/breakpoints.h"
+#include "frontend/debug_views.h"
+#include "frontend/session_target.h"
+
+namespace pvlab {
+
+enum class RunMode : uint8_t { Continue, Step, StepOver, RunTo };
+
+struct StopInfo {
+  enum class Why : uint8_t {
+    Step,         // the step finished
+    Breakpoint,   // an instruction breakpoint (or the run-to / step-over target)
+    Watchpoint,   // hit.addr / hit.access / hit.index say which
+    Event,        // a caught exception vector or hypercall: hit.vector, hit.eax
+    Paused,       // pause() was called
+    Ended,        // the machine is finished: exit_status, text
+  };
+  Why why = Why::Paused;
+  unsigned vcpu = 0;
+  uint32_t pc = 0;          // linear address of the next instruction
+  DebugHit hit;
+  int exit_status = 0;      // Ended
+  std::string text;         // one line saying what happened
+};
+const char* stop_why_name(StopInfo::Why w);
+
+// Registers as the session names them. The gdb stub maps gdb's numbering onto these.
+enum class Reg : uint8_t {
+  EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, EIP, EFLAGS,
+  CS, SS, DS, ES, FS, GS,
+  CR0, CR2, CR3, CR4, EFER,
+  DR0, DR1, DR2, DR3, DR6, DR7,
+  GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, LDTR, TR,
+  ES_BASE, CS_BASE, SS_BASE, DS_BASE, FS_BASE, GS_BASE,
+  ES_LIMIT, CS_LIMIT, SS_LIMIT, DS_LIMIT, FS_LIMIT, GS_LIMIT,
+  CPL, kCount
+};
+struct RegInfo {
+  const char* name;
+  uint8_t bits;          // 32 or 64
+  bool writable;
+  const char* group;     // "general", "segment", "system"
+};
+const RegInfo& reg_info(Reg r);
+std::optional<Reg> reg_by_name(const std::string& name);
+
+struct BreakpointInfo {
+  int id = 0;
+  uint64_t addr = 0;
+  bool phys = false;
+};
+struct WatchpointInfo {
+  int id = 0;
+  Watchpoint w;
+};
+
+class Session {
+ public:
+  static constexpr uint64_t kSliceInsns = 1'000'000;
+
+  explicit Session(std::unique_ptr<Target> target);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // ---- the machine ---------------------------------------------------------------------------
+  Target& target() { return *target_; }
+  const char* kind() const { return target_->kind(); }
+  unsigned vcpus() { return target_->vcpus(); }
+  // The vcpu that views and steps address (0 unless changed).
+  void select_vcpu(unsigned v);
+  unsigned vcpu() const { return vcpu_; }
+  // Stop the machine for good after this many instructions in all (0: no limit).
+  void set_insn_limit(uint64_t total) { insn_limit_ = total; }
+  bool ended();
+  int exit_status();
+  std::string console();
+
+  // ---- running -------------------------------------------------------------------------------
+  // Run on this thread until a stop; `addr` is the run-to target (linear).
+  StopInfo run(RunMode mode = RunMode::Continue, uint32_t addr = 0);
+  // The same on the session's thread; wait() returns the stop once there is one.
+  void start(RunMode mode = RunMode::Continue, uint32_t addr = 0);
+  bool running() const { return running_.load(); }
+  std::optional<StopInfo> wait(std::chrono::milliseconds timeout);
+  // Stop a run at the next slice boundary (any thread; nothing happens when none runs).
+  void pause();
+  // The last stop (Paused before the first run).
+  StopInfo last_stop();
+
+  // ---- breakpoints, watchpoints, catches -----------------------------------------------------
+  int add_breakpoint(uint64_t addr, bool phys = false);
+  bool remove_breakpoint(int id);
+  bool remove_breakpoint_at(uint64_t addr, bool phys = false);
+  int add_watchpoint(const Watchpoint& w);
+  bool remove_watchpoint(int id);
+  bool remove_watchpoint_at(const Watchpoint& w);
+  void clear_breakpoints();   // breakpoints and watchpoints (catches stay)
+  std::vector<BreakpointInfo> breakpoints();
+  std::vector<WatchpointInfo> watchpoints();
+  void catch_vector(uint8_t vector, bool on);
+  // PV: stop after a hypercall `nr` (any number with `any`; only refused ones with
+  // `failed_only`). Returns false on a bare-metal machine.
+  bool catch_hypercall(std::optional<uint32_t> nr, bool on, bool failed_only = false);
+  void clear_catches();
+
+  // ---- registers and memory ------------------------------------------------------------------
+  uint64_t reg(Reg r);
+  // False with `error` when the register cannot take the value (read-only, a selector the
+  // descriptor tables do not hold, a CR0 value the CPU refuses, ...).
+  bool set_reg(Reg r, uint64_t value, std::string& error);
+  // Bytes read (stops at the first unmapped or non-RAM byte). No side effects.
+  size_t read_memory(uint64_t addr, void* dst, size_t n, bool phys = false);
+  // Bytes written; decoded code on written frames is dropped. Read-only pages are written too.
+  size_t write_memory(uint64_t addr, const void* src, size_t n, bool phys = false);
+  bool translate(uint32_t lin, paddr_t& phys);
+
+  // ---- views ---------------------------------------------------------------------------------
+  std::string disassemble(uint32_t lin, unsigned count, bool att = false);
+  PageWalkView page_walk(uint32_t lin);
+  std::string registers_text();
+  std::string counters_text();
+  std::string tlb_text();
+  std::string descriptor_text(DescTableKind which);
+  std::string tss_text();
+  // PV views (an explanation instead on a bare-metal machine).
+  std::string frames_text(uint32_t first = 0, uint32_t count = 0);
+  std::string evtchn_text();
+  std::string hypercalls_text(unsigned n = 32);
+  // The monitor command interpreter shared by gdb's `monitor` and the command line:
+  // `help` lists the commands.
+  std::string monitor(const std::string& line);
+
+  // Run `f(Target&)` under the session's lock (views the API above lacks).
+  template <class F>
+  auto with_target(F&& f) {
+    Lock l(*this);
+    return f(*target_);
+  }
+
+ private:
+  // The session's lock, taken by views; the running thread yields to waiting views between
+  // slices.
+  struct Lock {
+    explicit Lock(Session& s);
+    ~Lock();
+    Session& s;
+  };
+  Cpu& cur() { return target_->cpu(vcpu_); }
+  void sync_breaks();          // push breaks_ (plus any temporary breakpoint) to every CPU
+  StopInfo run_locked_slices(RunMode mode, uint32_t addr);
+  StopInfo make_stop(StopInfo::Why why);
+  void worker();
+
+  std::unique_ptr<Target> target_;
+  unsigned vcpu_ = 0;
+  uint64_t insn_limit_ = 0;
+
+  std::mutex mu_;
+  std::atomic<int> waiters_{0};
+  std::atomic<bool> pause_{false};
+  std::atomic<bool> running_{false};
+
+  DebugBreaks breaks_;
+  std::vector<BreakpointInfo> bps_;
+  std::vector<WatchpointInfo> wps_;
+  int next_id_ = 1;
+  bool hcall_failed_only_ = false;
+  std::optional<uint32_t> temp_bp_;   // step over / run to
+  StopInfo last_;
+
+  // The session's thread (started on first use).
+  std::thread thread_;
+  std::mutex qmu_;
+  std::condition_variable qcv_;
+  bool job_ = false, quit_ = false;
+  RunMode job_mode_ = RunMode::Continue;
+  uint32_t job_addr_ = 0;
+  std::optional<StopInfo> result_;
+};
+
+}  // namespace pvlab

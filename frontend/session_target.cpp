@@ -1,0 +1,109 @@
+// The Session's adapters for a bare-metal PC and a PV domain, and loading a kernel into a
+// new machine of the right kind.
+#include "frontend/session_target.h"
+
+#include "frontend/exit_codes.h"
+#include "frontend/run_pv.h"
+#include "hyper/hypervisor.h"
+
+namespace pvlab {
+
+namespace {
+
+// A stop the machine cannot come back from by itself.
+bool final_stop(StopReason r) {
+  return r != StopReason::InsnLimit && r != StopReason::Breakpoint && r != StopReason::Requested &&
+         r != StopReason::None;
+}
+
+}  // namespace
+
+// ---- PC -----------------------------------------------------------------------------------
+
+TargetRun PcTarget::run(uint64_t max_insns) {
+  if (ended_) return {last_.stop, true};
+  last_ = m_.run(max_insns);
+  ended_ = last_.end != RunEnd::Stopped || final_stop(last_.stop);
+  return {last_.stop, ended_};
+}
+
+int PcTarget::exit_status() const { return pvlab::exit_status(last_); }
+
+std::string PcTarget::end_text() const {
+  switch (last_.end) {
+    case RunEnd::PowerOff: return "the guest powered off";
+    case RunEnd::DebugExit:
+      return "the guest wrote isa-debug-exit (status " + std::to_string(last_.guest_status) + ")";
+    case RunEnd::Reset: return "the guest reset the machine";
+    case RunEnd::Stopped: break;
+  }
+  return std::string("guest stopped: ") + stop_reason_name(last_.stop);
+}
+
+void PcTarget::end_by_limit() {
+  last_ = RunResult{RunEnd::Stopped, StopReason::InsnLimit, 0};
+  ended_ = true;
+}
+
+// ---- PV -----------------------------------------------------------------------------------
+
+PvTarget::PvTarget(hyper::Hypervisor& hv) : hv_(hv), last_(new hyper::PvRunResult) {}
+PvTarget::PvTarget(std::unique_ptr<hyper::Hypervisor> hv)
+    : own_(std::move(hv)), hv_(*own_), last_(new hyper::PvRunResult) {}
+PvTarget::~PvTarget() = default;
+
+unsigned PvTarget::vcpus() { return hv_.config().vcpus; }
+Cpu& PvTarget::cpu(unsigned vcpu) { return hv_.cpu(vcpu); }
+Bus& PvTarget::bus() { return hv_.bus(); }
+const std::string& PvTarget::console() { return hv_.console(); }
+
+TargetRun PvTarget::run(uint64_t max_insns) {
+  if (ended_) return {last_->stop, true};
+  *last_ = hv_.run(max_insns);
+  ended_ = last_->end == hyper::PvEnd::Shutdown || final_stop(last_->stop);
+  return {last_->stop, ended_};
+}
+
+int PvTarget::exit_status() const { return pv_exit_status(*last_); }
+
+std::string PvTarget::end_text() const {
+  if (last_->end == hyper::PvEnd::Shutdown) {
+    std::string t = std::string("domain ") + hyper::shutdown_reason_name(last_->reason);
+    if (!hv_.domain().crash_reason.empty()) t += ": " + hv_.domain().crash_reason;
+    return t;
+  }
+  return std::string("guest stopped: ") + stop_reason_name(last_->stop);
+}
+
+void PvTarget::end_by_limit() {
+  *last_ = hyper::PvRunResult{hyper::PvEnd::Stopped, StopReason::InsnLimit, hyper::ShutdownReason::None};
+  ended_ = true;
+}
+
+// ---- loading ------------------------------------------------------------------------------
+
+std::unique_ptr<Target> load_target(const ElfImage& img, const LoadOptions& o, std::string& error) {
+  std::string machine = o.machine;
+  if (machine == "auto") machine = is_pv_kernel(img) ? "pv" : "pc";
+  if (machine == "pv") {
+    hyper::HypervisorConfig cfg;
+    cfg.domain_bytes = o.mem_bytes;
+    cfg.vcpus = o.vcpus;
+    cfg.cmdline = o.cmdline;
+    auto hv = std::make_unique<hyper::Hypervisor>(cfg);
+    if (!hv->build(guest_image_of(img), error)) return nullptr;
+    return std::make_unique<PvTarget>(std::move(hv));
+  }
+  if (machine != "pc") {
+    error = "machine " + machine + ": expected auto, pc or pv";
+    return nullptr;
+  }
+  MachineConfig cfg;
+  cfg.ram_bytes = o.mem_bytes;
+  cfg.cmdline = o.cmdline;
+  auto m = std::make_unique<PcMachine>(cfg);
+  if (!m->load_multiboot(img, error)) return nullptr;
+  return std::make_unique<PcTarget>(std::move(m));
+}
+
+}  // namespace pvlab

@@ -1,0 +1,116 @@
+// The machines a debugging Session drives, behind one small interface: a bare-metal PC
+// (frontend/machine.h) or a PV domain on pvlab's hypervisor (hyper/hypervisor.h). The
+// Session sees vcpus (each a Cpu), the bus, "run for at most N instructions", the console
+// and how the machine ended; views that only make sense for one kind reach the machine
+// through pc() or hypervisor().
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cpu/cpu.h"
+#include "frontend/elf_image.h"
+#include "frontend/machine.h"
+
+namespace pvlab {
+
+namespace hyper {
+class Hypervisor;
+struct PvRunResult;
+}  // namespace hyper
+
+struct TargetRun {
+  StopReason stop = StopReason::None;   // why the CPU came back
+  bool ended = false;                   // the machine is finished (see Target::exit_status)
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual const char* kind() const = 0;   // "pc" or "pv"
+  virtual unsigned vcpus() = 0;
+  virtual Cpu& cpu(unsigned vcpu) = 0;
+  virtual Bus& bus() = 0;
+  // Run for at most `max_insns` instructions (0: no limit). StopReason::InsnLimit with
+  // ended = false means the budget ran out and the machine can go on; Breakpoint and
+  // Requested come from a debugger; everything else ends the machine.
+  virtual TargetRun run(uint64_t max_insns) = 0;
+  // Ask the running CPUs to stop at the next block boundary (same thread only).
+  void request_stop() {
+    for (unsigned i = 0; i < vcpus(); ++i) cpu(i).request_stop();
+  }
+  virtual const std::string& console() = 0;
+  virtual bool ended() const = 0;
+  // pvlab's exit status for the end (frontend/exit_codes.h), and one line saying what it was.
+  virtual int exit_status() const = 0;
+  virtual std::string end_text() const = 0;
+  // The run ended by the instruction limit the Session enforces.
+  virtual void end_by_limit() = 0;
+  virtual PcMachine* pc() { return nullptr; }
+  virtual hyper::Hypervisor* hypervisor() { return nullptr; }
+};
+
+// A bare-metal PC. Owns the machine when built with load_target(), else borrows it.
+class PcTarget final : public Target {
+ public:
+  explicit PcTarget(PcMachine& m) : m_(m) {}
+  explicit PcTarget(std::unique_ptr<PcMachine> m) : own_(std::move(m)), m_(*own_) {}
+  const char* kind() const override { return "pc"; }
+  unsigned vcpus() override { return 1; }
+  Cpu& cpu(unsigned) override { return m_.cpu(); }
+  Bus& bus() override { return m_.bus(); }
+  TargetRun run(uint64_t max_insns) override;
+  const std::string& console() override { return m_.console(); }
+  bool ended() const override { return ended_; }
+  int exit_status() const override;
+  std::string end_text() const override;
+  void end_by_limit() override;
+  PcMachine* pc() override { return &m_; }
+  // The result of the last run (what `pvlab run` reports at the end).
+  const RunResult& last() const { return last_; }
+
+ private:
+  std::unique_ptr<PcMachine> own_;
+  PcMachine& m_;
+  RunResult last_;
+  bool ended_ = false;
+};
+
+// A PV domain. Owns the hypervisor when built with load_target(), else borrows it.
+class PvTarget final : public Target {
+ public:
+  explicit PvTarget(hyper::Hypervisor& hv);
+  explicit PvTarget(std::unique_ptr<hyper::Hypervisor> hv);
+  ~PvTarget() override;
+  const char* kind() const override { return "pv"; }
+  unsigned vcpus() override;
+  Cpu& cpu(unsigned vcpu) override;
+  Bus& bus() override;
+  TargetRun run(uint64_t max_insns) override;
+  const std::string& console() override;
+  bool ended() const override { return ended_; }
+  int exit_status() const override;
+  std::string end_text() const override;
+  void end_by_limit() override;
+  hyper::Hypervisor* hypervisor() override { return &hv_; }
+  const hyper::PvRunResult& last() const { return *last_; }
+
+ private:
+  std::unique_ptr<hyper::Hypervisor> own_;
+  hyper::Hypervisor& hv_;
+  std::unique_ptr<hyper::PvRunResult> last_;
+  bool ended_ = false;
+};
+
+// What `pvlab debug` (and tests) load: a Multiboot or PV ELF kernel.
+struct LoadOptions {
+  size_t mem_bytes = 64u << 20;
+  std::string cmdline;
+  std::string machine = "auto";   // auto, pc or pv
+  unsigned vcpus = 1;             // PV
+};
+
+// Build the machine for `img` the way `pvlab run` does. Null with `error` set on failure.
+std::unique_ptr<Target> load_target(const ElfImage& img, const LoadOptions& o, std::string& error);
+
+}  // namespace pvlab

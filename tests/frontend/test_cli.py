@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Command-line tests of `pvlab run` on small BIOS ROMs (tests/frontend/asm/rom_*.S):
+--rtc-epoch read back through the CMOS, --log help and bad categories, --log cpu,io, and the
+state dump (with the last instructions) on a triple fault and at an instruction limit.
+
+    test_cli.py --pvlab BUILD/frontend/pvlab --roms fe_rom_rtc.bin fe_rom_triple.bin ...
+
+Ends with `cli: N passed, N failed`.
+"""
+import argparse
+import calendar
+import os
+import subprocess
+import sys
+
+EXIT_TRIPLE_FAULT = 8
+EXIT_LIMIT = 10
+EXIT_USAGE = 2
+
+
+def bcd(v):
+    return ((v // 10) << 4) | (v % 10)
+
+
+def rtc_bytes(year, month, day, hour, minute, second):
+    """What rom_rtc prints: century, year, month, day, hour, minute, second in BCD."""
+    return bytes([bcd(year // 100), bcd(year % 100), bcd(month), bcd(day), bcd(hour), bcd(minute),
+                  bcd(second)])
+
+
+class Cli:
+    def __init__(self, pvlab, roms):
+        self.pvlab = pvlab
+        self.roms = {os.path.basename(r).removeprefix('fe_').removesuffix('.bin'): r for r in roms}
+        self.passed = self.failed = 0
+
+    def run(self, *args, rom=None):
+        cmd = [self.pvlab, 'run', '--serial', 'none']
+        if rom:
+            cmd += ['--bios', self.roms[rom]]
+        p = subprocess.run(cmd + list(args), stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr.decode(errors='replace')
+
+    def check(self, name, ok, detail=''):
+        if ok:
+            self.passed += 1
+            print(f'PASS {name}')
+        else:
+            self.failed += 1
+            print(f'FAIL {name}' + (f'\n  {detail}' if detail else ''))
+
+
+def in_order(text, parts):
+    at = 0
+    for p in parts:
+        k = text.find(p, at)
+        if k < 0:
+            return False
+        at = k + 1
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--pvlab', required=True)
+    ap.add_argument('--roms', nargs='+', required=True)
+    args = ap.parse_args()
+    t = Cli(args.pvlab, args.roms)
+
+    # --rtc-epoch: both forms, the default, and refusals.
+    want = rtc_bytes(2001, 2, 3, 4, 5, 6)
+    for value in ('2001-02-03T04:05:06', str(calendar.timegm((2001, 2, 3, 4, 5, 6)))):
+        rc, out, err = t.run('--rtc-epoch', value, rom='rom_rtc')
+        t.check(f'rtc-epoch {value}', rc == 1 and out == want, f'status {rc}, output {out.hex()}, {err}')
+    rc, out, err = t.run('--rtc-epoch', '2099-12-31T23:59:58', rom='rom_rtc')
+    t.check('rtc-epoch 2099', rc == 1 and out == rtc_bytes(2099, 12, 31, 23, 59, 58), f'{rc} {out.hex()}')
+    rc, out, err = t.run(rom='rom_rtc')
+    t.check('rtc-epoch default 2024-01-01', rc == 1 and out == rtc_bytes(2024, 1, 1, 0, 0, 0), f'{rc} {out.hex()}')
+    for bad in ('2001-02-29T00:00:00', 'yesterday', '2001-02-03'):
+        rc, out, err = t.run('--rtc-epoch', bad, rom='rom_rtc')
+        t.check(f'rtc-epoch refuses {bad}', rc == EXIT_USAGE and f'--rtc-epoch {bad}:' in err and not out,
+                f'{rc} {err}')
+
+    # --log help and unknown categories.
+    rc, out, err = t.run('--log', 'help')
+    text = out.decode()
+    t.check('log help', rc == 0 and all(f'  {c} ' in text for c in ('int', 'pf', 'unimp', 'cpu', 'io', 'hcall')),
+            f'{rc} {text}')
+    rc, out, err = t.run('--log', 'int,nosuch', rom='rom_rtc')
+    t.check('log refuses an unknown category', rc == EXIT_USAGE and 'nosuch' in err, f'{rc} {err}')
+
+    # --log cpu,io on a ROM that sets and clears CR0.PE and reads an unanswered port.
+    rc, out, err = t.run('--log', 'cpu,io', rom='rom_modes')
+    t.check('log cpu,io', rc == 1 and in_order(err, ['cpu: cr0 60000010 -> 60000011 (+PE)',
+                                                     'cpu: mode real -> protected',
+                                                     'cpu: cr0 60000011 -> 60000010 (-PE)',
+                                                     'cpu: mode protected -> real',
+                                                     'io: the guest used port 0x1234']), err)
+    rc, out, err = t.run(rom='rom_modes')
+    t.check('no log without --log', rc == 1 and err == '', err)
+
+    # The state dump: a triple fault in real mode, and the instruction limit.
+    rc, out, err = t.run(rom='rom_triple')
+    t.check('triple fault dump', rc == EXIT_TRIPLE_FAULT and in_order(err, [
+        'guest stopped: triple fault', 'eip=0000f00e', 'mode=real', 'last instructions',
+        'mov ax, 1', 'mov bx, 2', 'lidt', 'int3  <- eip', 'code at cs:eip']), err)
+    rc, out, err = t.run('--max-insns', '4', rom='rom_modes')
+    t.check('limit dump', rc == EXIT_LIMIT and in_order(err, [
+        'guest stopped: instruction limit reached', 'last instructions', 'mov eax, cr0', 'or al, 1',
+        'mov cr0, eax  <- eip']), err)
+
+    print(f'cli: {t.passed} passed, {t.failed} failed')
+    return 0 if t.failed == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

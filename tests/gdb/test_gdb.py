@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Debug the demo guest with the real gdb through pvlab's remote stub.
+
+pvlab runs the demo guest with `--gdb PORT --gdb-wait`; gdb (batch mode) loads the guest's
+ELF file for its symbols, attaches, breaks on `main`, checks the Multiboot magic on the
+stack, steps one instruction, reads a register of pvlab's system feature (CR0) and memory
+(the Multiboot header), sets a hardware watchpoint on the sieve's `composite[4]` and sees
+the guest write 1 there, runs two monitor commands, and lets the guest run to its end.
+With --long-elf, a second scenario talks the protocol itself to a long-running guest: a bad
+checksum, an absurd length and a malformed packet get a nack or an error, Ctrl-C (0x03)
+stops the running guest, a monitor command answers, and `k` ends pvlab.
+Each check prints PASS or FAIL; the last line is `gdb: N passed, N failed`.
+
+    test_gdb.py --pvlab BUILD/frontend/pvlab --elf BUILD/guests/hello.elf [--long-elf BUILD/guests/intloop.elf]
+
+The port is chosen from the process id (and the next free one after it); every wait has a
+time limit, and pvlab is killed if it is still running at the end. Exit status 77 (skipped)
+when gdb is not installed.
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+TIMEOUT = 120
+
+
+def free_port() -> int:
+    base = 20000 + os.getpid() % 20000
+    for port in range(base, base + 200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(('127.0.0.1', port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError('no free TCP port')
+
+
+def wait_listening(port: int, proc: subprocess.Popen, limit: float) -> bool:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        # The stub prints its line when it listens; a connection attempt would count as gdb.
+        with open(f'/proc/net/tcp') as f:
+            if any(f':{port:04X} ' in line and line.split()[3] == '0A' for line in f):
+                return True
+        time.sleep(0.05)
+    return False
+
+
+class Remote:
+    """A minimal client of the remote protocol for what gdb's batch mode cannot do (Ctrl-C,
+    broken packets)."""
+
+    def __init__(self, port: int):
+        self.s = socket.create_connection(('127.0.0.1', port), timeout=20)
+        self.buf = b''
+
+    def send_raw(self, data: bytes) -> None:
+        self.s.sendall(data)
+
+    def send(self, payload: str) -> None:
+        body = payload.encode('latin-1')
+        self.send_raw(b'$' + body + b'#%02x' % (sum(body) & 0xff))
+
+    def read_until(self, pred, limit: float = 20.0):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            r = pred(self.buf)
+            if r is not None:
+                return r
+            self.s.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                chunk = self.s.recv(4096)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            self.buf += chunk
+        return None
+
+    def packet(self, limit: float = 20.0):
+        """The next packet's payload (acks before it are dropped)."""
+        def take(b: bytes):
+            m = re.search(rb'\$([^#]*)#[0-9a-f]{2}', b)
+            if not m:
+                return None
+            self.buf = b[m.end():]
+            return m.group(1).decode('latin-1')
+        return self.read_until(take, limit)
+
+
+def interrupt_scenario(pvlab_path: str, elf: str, check) -> None:
+    """Ctrl-C stops a running guest (T02); broken packets get '-' or an error; k ends pvlab."""
+    port = free_port()
+    proc = subprocess.Popen([pvlab_path, 'run', elf, '--gdb', str(port), '--gdb-wait',
+                             '--cmdline', 'iters=1000000'],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        if not wait_listening(port, proc, 30):
+            check('interrupt: pvlab listens', False)
+            return
+        r = Remote(port)
+        r.send_raw(b'$m0,4#00')   # bad checksum: a nack
+        check('bad checksum gets a nack', r.read_until(lambda b: b'-' in b or None) is not None)
+        r.buf = b''
+        r.send('m0,ffffffff')
+        check('absurd length gets an error', r.packet() == 'E01')
+        r.send('Zq')
+        check('malformed packet gets an error', r.packet() == 'E01')
+        r.send('QStartNoAckMode')
+        check('no-ack mode', r.packet() == 'OK')
+        r.send('vCont;c')
+        time.sleep(0.3)
+        r.send_raw(b'\x03')
+        check('Ctrl-C stops the guest with SIGINT', (r.packet() or '').startswith('T02'))
+        r.send('qRcmd,' + 'counters'.encode().hex())
+        out = ''
+        while True:
+            p = r.packet()
+            if p is None or p == 'OK' or not p.startswith('O'):
+                break
+            out += bytes.fromhex(p[1:]).decode()
+        m = re.search(r'instructions (\d+)', out)
+        check('the guest ran before the stop', m is not None and int(m.group(1)) > 1000, out[:80])
+        r.send('k')
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        check('k ends pvlab', proc.poll() == 0, str(proc.poll()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--pvlab', required=True)
+    ap.add_argument('--elf', required=True)
+    ap.add_argument('--long-elf', help='a long-running guest for the Ctrl-C test (intloop.elf)')
+    a = ap.parse_args()
+    gdb = shutil.which('gdb')
+    if not gdb:
+        print('gdb is not installed: skipped')
+        return 77
+
+    port = free_port()
+    pvlab = subprocess.Popen([a.pvlab, 'run', a.elf, '--gdb', str(port), '--gdb-wait'],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    results = []
+
+    def check(name: str, ok: bool, detail: str = '') -> None:
+        results.append(ok)
+        print(('PASS ' if ok else 'FAIL ') + name + ('' if ok or not detail else ': ' + detail))
+
+    try:
+        if not wait_listening(port, pvlab, 30):
+            check('pvlab listens', False, 'no listening socket')
+            return 1
+        cmds = [
+            'set pagination off',
+            'set confirm off',
+            f'file {a.elf}',
+            f'target remote :{port}',
+            'break main',
+            'continue',
+            'printf "AT_MAIN %d\\n", $pc >= (unsigned)&main && $pc < (unsigned)&main + 64',
+            'printf "MAGIC %x\\n", *(unsigned *)($ebp + 8)',   # main has pushed ebp and set it
+            'printf "PC1 %x\\n", $pc',
+            'stepi',
+            'printf "PC2 %x\\n", $pc',
+            'printf "CR0 %x\\n", $cr0',
+            'set $eax = 0x1234abcd',
+            'printf "EAX %x\\n", $eax',
+            'printf "MBHDR %x\\n", *(unsigned *)0x100000',
+            'x/2xw 0x100000',
+            'info registers eip',
+            'watch *((char *)&composite + 4)',
+            'continue',
+            'printf "COMPOSITE4 %d\\n", *((char *)&composite + 4)',
+            'monitor pt 0x100000',
+            'monitor counters',
+            'delete',
+            'continue',
+        ]
+        args = [gdb, '-nx', '-batch']
+        for c in cmds:
+            args += ['-ex', c]
+        try:
+            g = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=TIMEOUT)
+            out = g.stdout + g.stderr
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b'').decode(errors='replace') if isinstance(e.stdout, bytes) else (e.stdout or '')
+            check('gdb finishes in time', False, f'{TIMEOUT} s')
+        print('---- gdb output ----')
+        print(out)
+        print('--------------------')
+
+        def value(tag: str):
+            m = re.search(rf'^{tag} ([0-9a-f]+)$', out, re.M)
+            return int(m.group(1), 16) if m else None
+
+        check('breakpoint on main hit', re.search(r'Breakpoint 1, 0x[0-9a-f]+ in main', out) is not None
+              or 'Breakpoint 1, main' in out)
+        check('stopped inside main', value('AT_MAIN') == 1, str(value('AT_MAIN')))
+        check('multiboot magic on the stack', value('MAGIC') == 0x2badb002, hex(value('MAGIC') or 0))
+        pc1, pc2 = value('PC1'), value('PC2')
+        check('stepi moves eip forward', pc1 is not None and pc2 is not None and 0 < pc2 - pc1 <= 15,
+              f'{pc1} -> {pc2}')
+        cr0 = value('CR0')
+        check('cr0 readable, protected mode', cr0 is not None and cr0 & 1 == 1, str(cr0))
+        check('register write', value('EAX') == 0x1234abcd, str(value('EAX')))
+        check('memory read (multiboot header)', value('MBHDR') == 0x1badb002, str(value('MBHDR')))
+        check('x command', re.search(r'0x100000[^:]*:\s+0x1badb002', out) is not None)
+        check('hardware watchpoint triggers', 'Hardware watchpoint 2' in out and
+              re.search(r'New value = 1', out) is not None)
+        check('watched byte written', value('COMPOSITE4') == 1, str(value('COMPOSITE4')))
+        check('monitor pt', 'linear 0x00100000' in out)
+        check('monitor counters', re.search(r'instructions \d+\s+cycles \d+', out) is not None)
+        check('guest runs to its end', re.search(r'exited normally|exited with code 00', out) is not None)
+        try:
+            rc = pvlab.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            rc = None
+        check('pvlab exits with the guest status', rc == 0, str(rc))
+        pv_out = pvlab.stdout.read() if pvlab.stdout else ''
+        check('guest output intact', 'primes below 10000: 1229' in pv_out)
+    finally:
+        if pvlab.poll() is None:
+            pvlab.kill()
+            pvlab.wait()
+    if a.long_elf:
+        interrupt_scenario(a.pvlab, a.long_elf, check)
+    passed = sum(results)
+    failed = len(results) - passed
+    print(f'gdb: {passed} passed, {failed} failed')
+    return 0 if failed == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
