@@ -15,7 +15,9 @@
 #     which stays meaningful on a busy machine; TIMER=wall uses elapsed time instead;
 #   - MIPS = instructions / seconds / 1e6; the ratios are pvlab's MIPS over the other's
 #     (above 1: pvlab is faster).
-# Environment: REPEATS (default 3), TIMER (cpu or wall), RUN_TIMEOUT seconds per run (600).
+# Environment: REPEATS (default 3), TIMER (cpu or wall), RUN_TIMEOUT seconds per run (600),
+# ONLY (a space-separated subset of the workloads, e.g. ONLY=traploop; default all three),
+# EMULATORS (default "pvlab qemu bochs"; pvlab always runs, its counts are the reference).
 # Raw results go to BUILD_DIR/compare/results.csv. Never part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,16 @@ if [ "$quick" = 1 ]; then
 else
   workloads=("intloop 1000 16000" "memloop 200 2700" "traploop 2000 34000")
 fi
+if [ -n "${ONLY:-}" ]; then
+  picked=()
+  for w in "${workloads[@]}"; do
+    for o in $ONLY; do [ "${w%% *}" = "$o" ] && picked+=("$w"); done
+  done
+  [ "${#picked[@]}" -gt 0 ] || { echo "compare: ONLY='$ONLY' names no workload" >&2; exit 2; }
+  workloads=("${picked[@]}")
+fi
+emulators="pvlab"
+for e in ${EMULATORS:-qemu bochs}; do [ "$e" = pvlab ] || emulators="$emulators $e"; done
 
 log() { echo "compare: $*" >&2; }
 
@@ -153,7 +165,7 @@ for ((r = 1; r <= repeats; ++r)); do
   for w in "${workloads[@]}"; do
     read -r name n1 n2 <<<"$w"
     for n in "$n1" "$n2"; do
-      for emu in pvlab qemu bochs; do
+      for emu in $emulators; do
         "run_$emu" "$name" "$n" || true
         sum=$(grep -a -o "$name checksum 0x[0-9a-f]*" "$work/out.txt" | awk '{print $3}' || true)
         insns=""

@@ -413,23 +413,30 @@ StopReason Cpu::run_loop(uint64_t limit) {
     trace_.enter(b->phys, s.insns);
     // Dropped blocks stay allocated until the next safe point, so the array stays readable
     // while its instructions run. The instruction limit cuts the block short, so the loop
-    // tests only exit_block_ per instruction.
-    const uint32_t ip_mask = code32() ? 0xffffffffu : 0xffffu;
+    // tests only exit_block_ per instruction. The block's mode key says whether it is 32-bit
+    // code (mode_key()), as CS does now.
+    const uint32_t ip_mask = (b->mode & 1) ? 0xffffffffu : 0xffffu;
     const Insn* i = b->insns.data();
     const Insn* end = i + b->insns.size();
     if (uint64_t(end - i) > limit - s.insns) end = i + (limit - s.insns);
     if (PVLAB_UNLIKELY(room < uint64_t(end - i))) end = i + room;
+    // EIP stays in a register: only a handler that ends the block (event delivery) moves
+    // s.eip other than through next_eip.
+    uint32_t eip = s.eip;
     for (;;) {
-      const uint32_t eip = s.eip;
       next_eip = (eip + i->len) & ip_mask;
       if (PVLAB_UNLIKELY(!i->fn(*this, *i))) {
         deliver_pending();
         break;
       }
-      s.eip = next_eip;
+      const uint32_t start = eip;
+      s.eip = eip = next_eip;
       ++s.insns;
       s.cycles += i->cost;
-      if constexpr (kHooks) retire_hook_->retired(*this, *i, eip);
+      if constexpr (kHooks) {
+        retire_hook_->retired(*this, *i, start);
+        eip = s.eip;
+      }
       if (PVLAB_UNLIKELY(exit_block_)) break;
       if (++i == end) {
         plain = true;

@@ -11,7 +11,7 @@ namespace pvlab {
 
 namespace {
 
-constexpr std::array<LogCategory, 6> kCategories = {{
+constexpr std::array<LogCategory, 7> kCategories = {{
     {"int", log_cat::kInt, "every exception and interrupt delivered (vector, error code, CS:EIP)"},
     {"pf", log_cat::kPf, "page faults: CR2, the error code and what it means, CS:EIP"},
     {"unimp", log_cat::kUnimp,
@@ -19,6 +19,7 @@ constexpr std::array<LogCategory, 6> kCategories = {{
     {"cpu", log_cat::kCpu, "CR0/CR3/CR4 writes, real/protected/V86 mode switches, LTR, task switches"},
     {"io", log_cat::kIo, "ports no device answers (once each, at the end of the run)"},
     {"hcall", log_cat::kHcall, "hypercalls of a Xen PV guest (--machine pv)"},
+    {"refused", log_cat::kRefused, "PV hypercalls the hypervisor refused, with the reason (on for the built-in demo)"},
 }};
 
 const char* mode_name(CpuMode m) {

@@ -11,6 +11,7 @@
 //          LTR and task switches
 //   io     ports no device answers, once each, at the end of the run
 //   hcall  hypercalls of a PV guest (the pv machine reports them itself)
+//   refused  the hypercalls of a PV guest that the hypervisor refused, with the reason
 #pragma once
 #include <cstdio>
 #include <memory>
@@ -32,6 +33,7 @@ constexpr unsigned kCpu = 1u << 2;
 constexpr unsigned kUnimp = 1u << 3;
 constexpr unsigned kPf = 1u << 4;
 constexpr unsigned kHcall = 1u << 5;   // the PV machine's hypercall log (frontend/run_pv.cpp)
+constexpr unsigned kRefused = 1u << 6; // only the hypercalls it refused, with the reason
 }  // namespace log_cat
 
 struct LogCategory {

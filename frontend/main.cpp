@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "demo_guest.h"
+#include "pv_demo_guest.h"
 #include "frontend/exit_codes.h"
 #include "frontend/gdb_stub.h"
 #include "frontend/guest_log.h"
@@ -20,6 +20,7 @@
 #include "frontend/rtc_epoch.h"
 #include "frontend/run_pv.h"
 #include "frontend/state_dump.h"
+#include "ui/debugger.h"
 
 using namespace pvlab;
 
@@ -154,8 +155,10 @@ int do_run(const RunOptions& o) {
     }
   }
   if (o.image.empty() && !bios) {
+    // The built-in guest: the PV demo, which shows the reasons of the refusals it provokes.
     img = parse_elf("(built-in demo guest)",
-                    std::vector<uint8_t>(std::begin(kDemoGuest), std::end(kDemoGuest)), err);
+                    std::vector<uint8_t>(std::begin(kPvDemoGuest), std::end(kPvDemoGuest)), err);
+    if (o.log.empty()) log_mask |= log_cat::kRefused;
   } else if (!o.image.empty()) {
     auto bytes = read_file(o.image, err);
     if (!bytes) {
@@ -182,7 +185,8 @@ int do_run(const RunOptions& o) {
       return exit_code::kUsage;
     }
     PvRunOptions po{cfg.ram_bytes, o.vcpus, o.cmdline, o.initdomain, o.max_insns, o.max_cycles,
-                    o.stats, log.on(log_cat::kInt), log.on(log_cat::kHcall), o.gdb_port, o.gdb_wait};
+                    o.stats, bool(log_mask & log_cat::kInt), bool(log_mask & log_cat::kHcall),
+                    bool(log_mask & log_cat::kRefused), o.gdb_port, o.gdb_wait};
     if (o.serial == "stdio") po.input_poll = poll_stdin;   // stdin to the domain's console
     return run_pv(*img, po);
   }
@@ -298,6 +302,8 @@ int main(int argc, char** argv) {
           ->check(CLI::Range(1, 65535));
   run->add_flag("--gdb-wait", ro.gdb_wait, "with --gdb: stop before the first instruction until gdb continues")
       ->needs(gdb_opt);
+  ui::DebugOptions dbo;
+  CLI::App* debug = ui::add_debug_command(app, dbo);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -305,6 +311,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : exit_code::kUsage;
   }
   try {
+    if (debug->parsed()) {
+      if (dbo.image.empty()) dbo.demo.assign(std::begin(kPvDemoGuest), std::end(kPvDemoGuest));
+      return ui::debug_main(dbo);
+    }
     return do_run(ro);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pvlab: internal error: %s\n", e.what());

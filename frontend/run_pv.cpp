@@ -95,6 +95,7 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     if (c == '\n') std::fflush(stdout);
   });
   if (o.log_hcall) hv.set_hypercall_log(stderr);
+  if (o.log_refused) hv.set_refusal_log(stderr);
   if (o.log_int) hv.set_event_log(stderr);
   std::string err;
   if (!hv.build(guest_image_of(img), err)) {
@@ -146,6 +147,15 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     std::fprintf(stderr, "pvlab: %llu instructions, %llu cycles, %.3f s, %.1f MIPS\n",
                  (unsigned long long)insns, (unsigned long long)cycles, secs,
                  secs > 0 ? double(insns) / secs / 1e6 : 0.0);
+    uint64_t ih = 0, im = 0, dh = 0, dm = 0, walks = 0;
+    for (unsigned i = 0; i < cfg.vcpus; ++i) {
+      auto& it = hv.cpu(i).mmu().itlb().stats();
+      auto& dt = hv.cpu(i).mmu().dtlb().stats();
+      ih += it.hits, im += it.misses, dh += dt.hits, dm += dt.misses, walks += it.walks + dt.walks;
+    }
+    std::fprintf(stderr, "pvlab: I-TLB %llu hits %llu misses, D-TLB %llu hits %llu misses, %llu walks\n",
+                 (unsigned long long)ih, (unsigned long long)im, (unsigned long long)dh,
+                 (unsigned long long)dm, (unsigned long long)walks);
     std::fprintf(stderr, "pvlab: %llu hypercalls (%llu refused)\n",
                  (unsigned long long)hv.hypercall_log().total(),
                  (unsigned long long)hv.hypercall_log().failed());

@@ -22,7 +22,7 @@ struct PvRunOptions {
   bool initdomain = false;
   uint64_t max_insns = 0, max_cycles = 0;
   bool stats = false;
-  bool log_int = false, log_hcall = false;
+  bool log_int = false, log_hcall = false, log_refused = false;
   int gdb_port = 0;          // --gdb PORT: serve the gdb remote protocol (frontend/gdb_stub.h)
   bool gdb_wait = false;     // --gdb-wait: stop before the first instruction
   // Host input for the domain's console (stdin): wait=false reads what is there now,

@@ -254,10 +254,11 @@ class Parser {
     if (!info_.has(XEN_ELFNOTE_PAE_MODE) || p == "no")
       return fail(std::string("not a PAE kernel (PAE_MODE ") + (info_.has(XEN_ELFNOTE_PAE_MODE) ? "\"no\"" : "absent") +
                   "): pvlab runs 32-bit PAE guests only");
-    if (p == "yes" || (info_.source == XenGuestInfo::Source::legacy_section && starts_with(p, "yes") &&
-                       p != "yes[extended-cr3]"))
-      info_.pae = PaeMode::yes;
-    else if (p == "yes[extended-cr3]") info_.pae = PaeMode::extended_cr3;
+    // Xen reads a PAE_MODE note of "yes" as extended-CR3 capable; in the legacy section
+    // "yes" is plain PAE and "yes[extended-cr3]" says so explicitly.
+    const bool legacy = info_.source == XenGuestInfo::Source::legacy_section;
+    if (p == "yes[extended-cr3]" || (p == "yes" && !legacy)) info_.pae = PaeMode::extended_cr3;
+    else if (legacy && starts_with(p, "yes")) info_.pae = PaeMode::yes;
     else if (p == "bimodal") info_.pae = PaeMode::bimodal;
     else
       return fail("PAE_MODE " + quoted(p) + " is none of yes, yes[extended-cr3], bimodal, no");

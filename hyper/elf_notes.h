@@ -35,6 +35,8 @@ struct XenGuestInput {
   std::optional<Image> image;
 };
 
+// PAE_MODE: "yes" in a note and "yes[extended-cr3]" in the legacy section both mean the
+// kernel's L3 may live anywhere (extended_cr3); the legacy "yes" alone is plain PAE.
 enum class PaeMode { no, yes, extended_cr3, bimodal };
 
 struct XenGuestInfo {
@@ -42,6 +44,9 @@ struct XenGuestInfo {
   std::string guest_os, guest_version, xen_version, loader;
   std::string pae_text, features_text;  // as written
   PaeMode pae = PaeMode::no;
+  // As Xen's builders do, a domain starts with VMASST_TYPE_pae_extended_cr3 enabled (and so
+  // XENVER_get_features reports pae_pgdir_above_4gb) when this holds.
+  bool extended_cr3() const { return pae == PaeMode::extended_cr3 || pae == PaeMode::bimodal; }
   std::optional<uint64_t> entry, virt_base, paddr_offset, hypercall_page, hv_start_low;
   // Feature bits (bit n = XENFEAT n of xen/features.h, submap 0) the kernel can use, and
   // those it requires ('!' in FEATURES); required bits are also supported bits.

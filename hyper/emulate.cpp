@@ -16,9 +16,9 @@
 //   MOV from/to DRn         ring 1        set_debugreg / get_debugreg's rules
 //   RDMSR / WRMSR           ring 1        the PV MSR policy (emulate_msr.cpp)
 //   RDTSC with CR4.TSD      ring 1        the time-stamp counter
-//   HLT                     ring 1        block until an event (SCHEDOP_block)
 //   WBINVD / INVD           ring 1        nothing (pvlab has no caches)
-// Anything else, or any of these from a ring not listed, stays a #GP for the guest.
+// Anything else, or any of these from a ring not listed, stays a #GP for the guest; HLT
+// among them, as in Xen: a PV kernel idles with SCHEDOP_block.
 #include "hyper/emulate.h"
 
 #include "cpu/cpu.h"
@@ -257,12 +257,6 @@ bool kernel_op(Hypervisor& hv, Vcpu& v, const Insn& i) {
     }
     case ZYDIS_MNEMONIC_WBINVD:
     case ZYDIS_MNEMONIC_INVD: break;
-    case ZYDIS_MNEMONIC_HLT: {
-      advance(c, i);
-      HypercallCtx ctx{hv, hv.domain(), v, {}, {}, false};
-      sched_block(ctx);
-      return true;
-    }
     default: return false;
   }
   advance(c, i);

@@ -16,9 +16,17 @@ namespace {
 constexpr uint32_t kXenMajor = (__XEN_INTERFACE_VERSION__ >> 16) & 0xff;
 constexpr uint32_t kXenMinor = (__XEN_INTERFACE_VERSION__ >> 8) & 0xff;
 
-// Features every guest sees through XENVER_get_features (submap 0).
-constexpr uint32_t kFeatureMap0 = (1u << XENFEAT_writable_page_tables) |
-                                  (1u << XENFEAT_pae_pgdir_above_4gb);
+// Submap 0 of XENVER_get_features for a (non-translated) PV domain: preserved A/D bits in
+// mmu_update always; PAE page directories above 4 GiB once the guest enabled the
+// pae_extended_cr3 assist; dom0 for the initial domain. Writable page tables are a feature
+// of translated guests only: a PV kernel keeps its page tables read-only (the
+// writable_pagetables vm_assist is a different thing).
+uint32_t feature_map0(const Domain& d) {
+  uint32_t m = 1u << XENFEAT_mmu_pt_update_preserve_ad;
+  if (d.vm_assist & (1u << VMASST_TYPE_pae_extended_cr3)) m |= 1u << XENFEAT_pae_pgdir_above_4gb;
+  if (d.initdomain) m |= 1u << XENFEAT_dom0;
+  return m;
+}
 
 template <size_t N>
 int32_t put_text(HypercallCtx& c, uint32_t va, const char* text) {
@@ -53,7 +61,7 @@ int32_t do_xen_version(HypercallCtx& c) {
     case XENVER_get_features: {
       xen_feature_info_t fi;
       if (!get_guest(c.hv, c.vcpu, arg, fi)) return c.reject(-XEN_EFAULT, "feature_info not readable");
-      fi.submap = fi.submap_idx == 0 ? kFeatureMap0 : 0;
+      fi.submap = fi.submap_idx == 0 ? feature_map0(c.dom) : 0;
       if (!put_guest(c.hv, c.vcpu, arg, fi)) return c.reject(-XEN_EFAULT, "feature_info not writable");
       return 0;
     }

@@ -255,12 +255,13 @@ int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<ui
   if (const HypercallDef* d = table_.find(nr)) {
     result = d->fn(ctx);
   } else {
-    result = ctx.reject(-ENOSYS, "no such hypercall");
+    result = ctx.reject(-XEN_ENOSYS, "no such hypercall");
   }
   handled_eip = ctx.handled_eip;
   HypercallRecord rec{cycle, dom_.id, uint8_t(v.id), nr, ctx.arg, result, std::move(ctx.reason)};
-  if (hcall_log_) std::fprintf(hcall_log_, "pvlab: [cycle %llu] %s\n", (unsigned long long)cycle,
-                               format_hypercall(table_, rec).c_str());
+  FILE* out = hcall_log_ ? hcall_log_ : (result < 0 ? refusal_log_ : nullptr);
+  if (out) std::fprintf(out, "pvlab: [cycle %llu] %s\n", (unsigned long long)cycle,
+                        format_hypercall(table_, rec).c_str());
   log_.add(std::move(rec));
   return result;
 }

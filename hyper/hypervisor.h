@@ -89,6 +89,8 @@ class Hypervisor final : public Platform {
   void console_write(const std::string& text);
   const std::string& console() const { return console_; }
   void set_hypercall_log(FILE* f) { hcall_log_ = f; }
+  // Only the refused hypercalls, with their reasons (the built-in demo shows them).
+  void set_refusal_log(FILE* f) { refusal_log_ = f; }
   void set_event_log(FILE* f) { event_log_ = f; }
   FILE* event_log() const { return event_log_; }
   void shutdown(ShutdownReason r);
@@ -156,6 +158,7 @@ class Hypervisor final : public Platform {
   std::function<void(char)> console_sink_;
   std::string console_;
   FILE* hcall_log_ = nullptr;
+  FILE* refusal_log_ = nullptr;
   FILE* event_log_ = nullptr;
   std::optional<PvRunResult> end_;
   Vcpu* current_ = nullptr;

@@ -136,7 +136,7 @@ int get_l1e(Hypervisor& hv, Domain& d, uint64_t e, uint32_t l1, unsigned i, std:
     return -XEN_EINVAL;
   }
   const uint64_t mfn = entry_frame(e);
-  const bool write = false && (e & pte::RW);
+  const bool write = e & pte::RW;
   if (!hv.frames().valid(mfn)) {
     why = where("L1", l1, i) + " maps " + frame(mfn) + ", which is not RAM (I/O space needs privilege)";
     return -XEN_EPERM;

@@ -64,18 +64,36 @@ Handler specialize_binop(const Insn& i) {
 }
 
 template <bool kInc>
-bool incdec(Cpu& c, const Insn& i) {
+[[gnu::noinline]] bool incdec(Cpu& c, const Insn& i);
+
+template <bool kInc, class D>
+PVLAB_INLINE bool incdec_impl(Cpu& c, const Insn& i) {
+  D d;
+  if (!d.prepare(c, i, 0, true)) return incdec<kInc>(c, i);
   uint32_t a;
-  if (!c.load(i, 0, a, true)) return false;
-  const unsigned sz = i.op[0].size;
+  if (!d.get(c, i, 0, a, true)) return false;
+  const unsigned sz = d.size(i, 0);
   const uint32_t m = size_mask(sz);
   a &= m;
   uint32_t r = (kInc ? a + 1 : a - 1) & m;
   bool cf = get_cf(c.s);
-  if (!c.store(i, 0, r)) return false;
+  if (!d.put(c, i, 0, r)) return false;
   set_lazy(c.s, kInc ? LazyOp::Inc : LazyOp::Dec, sz, a, 1, r, cf);
   return true;
 }
+
+template <bool kInc>
+bool incdec(Cpu& c, const Insn& i) {
+  return incdec_impl<kInc, form::Any>(c, i);
+}
+
+template <bool kInc>
+struct IncDec {
+  template <class D>
+  struct F {
+    static bool run(Cpu& c, const Insn& i) { return incdec_impl<kInc, D>(c, i); }
+  };
+};
 
 bool neg(Cpu& c, const Insn& i) {
   uint32_t a;
@@ -117,7 +135,11 @@ void register_alu(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_TEST, binop<Alu::Test>);
   t.set_specializer(ZYDIS_MNEMONIC_TEST, specialize_binop<Alu::Test>);
   t.set(ZYDIS_MNEMONIC_INC, incdec<true>);
+  t.set_specializer(ZYDIS_MNEMONIC_INC,
+                    [](const Insn& i) { return form::pick_rm<IncDec<true>::F>(i, 0); });
   t.set(ZYDIS_MNEMONIC_DEC, incdec<false>);
+  t.set_specializer(ZYDIS_MNEMONIC_DEC,
+                    [](const Insn& i) { return form::pick_rm<IncDec<false>::F>(i, 0); });
   t.set(ZYDIS_MNEMONIC_NEG, neg);
   t.set(ZYDIS_MNEMONIC_NOT, not_);
 }

@@ -35,6 +35,8 @@ bool jmp(Cpu& c, const Insn& i) {
   return jump_near(c, t);
 }
 
+bool jmp_rel(Cpu& c, const Insn& i) { return jump_near(c, rel_target(c, i)); }
+
 bool jcc(Cpu& c, const Insn& i) {
   if (!c.cond(i.opcode & 0xf)) return true;
   return jump_near(c, rel_target(c, i));
@@ -129,6 +131,9 @@ bool jcxz(Cpu& c, const Insn& i) {
 void register_branch(OpTable& t) {
   constexpr uint16_t E = iflag::ENDS_BLOCK;
   t.set(ZYDIS_MNEMONIC_JMP, jmp, E);
+  t.set_specializer(ZYDIS_MNEMONIC_JMP, [](const Insn& i) -> Handler {
+    return i.op[0].kind == OpKind::Rel ? jmp_rel : nullptr;
+  });
   for (auto m : {ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB, ZYDIS_MNEMONIC_JNB,
                  ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ, ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE,
                  ZYDIS_MNEMONIC_JS, ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP, ZYDIS_MNEMONIC_JNP,

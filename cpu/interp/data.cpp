@@ -74,6 +74,12 @@ bool lea(Cpu& c, const Insn& i) {
   return true;
 }
 
+// LEA r32 with 32-bit addressing.
+bool lea32(Cpu& c, const Insn& i) {
+  c.s.r[i.op[0].reg] = form::ea32(c, i);
+  return true;
+}
+
 // XCHG: a memory operand is always op[0] or op[1]; the memory write comes first so that a
 // fault leaves the register as it was. XCHG with memory is locked whether or not LOCK is given.
 bool xchg(Cpu& c, const Insn& i) {
@@ -228,6 +234,9 @@ void register_data(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_MOVSX, movx<true>);
   t.set_specializer(ZYDIS_MNEMONIC_MOVSX, specialize_movx<true>);
   t.set(ZYDIS_MNEMONIC_LEA, lea);
+  t.set_specializer(ZYDIS_MNEMONIC_LEA, [](const Insn& i) -> Handler {
+    return i.op[0].size == 4 && i.asize == 4 ? lea32 : nullptr;
+  });
   t.set(ZYDIS_MNEMONIC_XCHG, xchg, 0, 2);
   t.set(ZYDIS_MNEMONIC_XADD, xadd, 0, 2);
   t.set(ZYDIS_MNEMONIC_CMPXCHG, cmpxchg, 0, 2);

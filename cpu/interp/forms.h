@@ -33,6 +33,15 @@ struct Any {
   }
 };
 
+// The effective address of an instruction with 32-bit addressing (Cpu::ea without the wrap
+// to 16 bits): the forms below that use it are picked only for 32-bit addressing.
+PVLAB_INLINE uint32_t ea32(const Cpu& c, const Insn& i) {
+  uint32_t a = i.mem.disp;
+  if (i.mem.base != 0xff) a += c.s.r[i.mem.base];
+  if (i.mem.index != 0xff) a += c.s.r[i.mem.index] << i.mem.scale;
+  return a;
+}
+
 // After a store through a Cpu::fast_host pointer (one page): tell the bus when that frame
 // holds decoded code. The common case is one test; the rare one is a call of its own, at the
 // end of the caller, so fast paths need no stack frame.
@@ -67,11 +76,7 @@ struct Mem {
   uint8_t* host = nullptr;
   paddr_t pa = 0;
   PVLAB_INLINE bool prepare(Cpu& c, const Insn& i, unsigned, bool write) {
-    // 32-bit addressing only (the pickers below see to that): no wrap to 16 bits.
-    uint32_t off = i.mem.disp;
-    if (i.mem.base != 0xff) off += c.s.r[i.mem.base];
-    if (i.mem.index != 0xff) off += c.s.r[i.mem.index] << i.mem.scale;
-    host = c.fast_host(i.mem.seg, off, N, write, pa);
+    host = c.fast_host(i.mem.seg, ea32(c, i), N, write, pa);
     return host != nullptr;
   }
   static constexpr unsigned size(const Insn&, unsigned) { return N; }

@@ -62,17 +62,17 @@ namespace {
   return true;
 }
 
-// POPA/POPAD: the reverse order, from the top of the stack (EDI) up; the ESP slot is
-// skipped. Each register is loaded as its slot is read and ESP moves only at the end: a fault
-// part-way leaves the registers already popped loaded, as processors do (the instruction
-// restarts with ESP unchanged and pops them again).
+// POPA/POPAD: the reverse order, from the top of the stack (EDI) up. The ESP slot is read
+// but its value dropped: a page fault on it names its address, as on the hardware. Each
+// register is loaded as its slot is read and ESP moves only at the end: a fault part-way
+// leaves the registers already popped loaded, as processors do (the instruction restarts
+// with ESP unchanged and pops them again).
 [[gnu::noinline]] bool popa(Cpu& c, const Insn& i) {
   const unsigned n = i.osize;
   for (int r = EDI; r >= EAX; --r) {
-    if (r == ESP) continue;
     uint32_t v;
     if (!c.stack_read(n * (EDI - r), n, v)) return false;
-    c.set_reg(unsigned(r), n, v);
+    if (r != ESP) c.set_reg(unsigned(r), n, v);
   }
   c.set_sp(c.sp() + 8 * n);
   return true;
@@ -159,7 +159,7 @@ bool pusha32(Cpu& c, const Insn& i) {
 
 bool popa32(Cpu& c, const Insn& i) {
   paddr_t pa;
-  const uint8_t* p = form::stack_host(c, 0, 32, false, pa, 7);  // the ESP slot is skipped
+  const uint8_t* p = form::stack_host(c, 0, 32, false, pa, 8);
   if (!p) return popa(c, i);
   for (unsigned r = 0; r < 8; ++r)
     if (r != ESP) c.s.r[r] = Cpu::load_host(p + 28 - 4 * r, 4);

@@ -8,10 +8,13 @@ stack, steps one instruction, reads a register of pvlab's system feature (CR0) a
 the guest write 1 there, runs two monitor commands, and lets the guest run to its end.
 With --long-elf, a second scenario talks the protocol itself to a long-running guest: a bad
 checksum, an absurd length and a malformed packet get a nack or an error, Ctrl-C (0x03)
-stops the running guest, a monitor command answers, and `k` ends pvlab.
+stops the running guest, a monitor command answers, and `k` ends pvlab. With --pv-elf, gdb
+debugs a PV domain: main in ring 1, and the hypercall, event channel, frame table and page
+walk monitor views.
 Each check prints PASS or FAIL; the last line is `gdb: N passed, N failed`.
 
-    test_gdb.py --pvlab BUILD/frontend/pvlab --elf BUILD/guests/hello.elf [--long-elf BUILD/guests/intloop.elf]
+    test_gdb.py --pvlab BUILD/frontend/pvlab --elf BUILD/guests/hello.elf
+                [--long-elf BUILD/guests/intloop.elf] [--pv-elf BUILD/guests/pv-hello.elf]
 
 The port is chosen from the process id (and the next free one after it); every wait has a
 time limit, and pvlab is killed if it is still running at the end. Exit status 77 (skipped)
@@ -142,11 +145,58 @@ def interrupt_scenario(pvlab_path: str, elf: str, check) -> None:
             proc.wait()
 
 
+def pv_scenario(pvlab_path: str, elf: str, check) -> None:
+    """gdb on a PV domain: a breakpoint on main in ring 1, pvlab's PV monitor views, the end."""
+    port = free_port()
+    proc = subprocess.Popen([pvlab_path, 'run', elf, '--gdb', str(port), '--gdb-wait'],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        if not wait_listening(port, proc, 30):
+            check('pv: pvlab listens', False)
+            return
+        cmds = ['set pagination off', f'file {elf}', f'target remote :{port}', 'break main',
+                'continue', 'printf "CPL %d\\n", $cpl', 'printf "CS %x\\n", $cs',
+                'monitor hypercalls 8', 'monitor evtchn', 'monitor frames', 'monitor pt eip',
+                'delete', 'continue']
+        args = [shutil.which('gdb'), '-nx', '-batch']
+        for c in cmds:
+            args += ['-ex', c]
+        try:
+            g = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=TIMEOUT)
+            out = g.stdout + g.stderr   # gdb writes monitor output to stderr in batch mode
+        except subprocess.TimeoutExpired:
+            out = ''
+            check('pv: gdb finishes in time', False)
+        print('---- gdb output (PV) ----')
+        print(out)
+        print('-------------------------')
+        check('pv: breakpoint on main hit', re.search(r'Breakpoint 1, 0x[0-9a-f]+ in main', out) is not None)
+        check('pv: the kernel runs in ring 1', re.search(r'^CPL 1$', out, re.M) is not None)
+        check('pv: flat ring-1 code selector', re.search(r'^CS e019$', out, re.M) is not None)
+        check('pv: monitor hypercalls', re.search(r'hypercalls: \d+ in all', out) is not None)
+        check('pv: monitor evtchn', 'event channels of domain' in out)
+        check('pv: monitor frames', re.search(r'dom1 L3\s+\d+', out) is not None)
+        check('pv: monitor pt (PAE)', 'PDPTE' in out and 'PTE' in out)
+        check('pv: the domain runs to its end', 'exited normally' in out)
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            rc = None
+        check('pv: pvlab exits with status 0 (poweroff)', rc == 0, str(rc))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--elf', required=True)
     ap.add_argument('--long-elf', help='a long-running guest for the Ctrl-C test (intloop.elf)')
+    ap.add_argument('--pv-elf', help='a PV kernel with symbols (pv-hello.elf)')
     a = ap.parse_args()
     gdb = shutil.which('gdb')
     if not gdb:
@@ -242,6 +292,8 @@ def main() -> int:
             pvlab.wait()
     if a.long_elf:
         interrupt_scenario(a.pvlab, a.long_elf, check)
+    if a.pv_elf:
+        pv_scenario(a.pvlab, a.pv_elf, check)
     passed = sum(results)
     failed = len(results) - passed
     print(f'gdb: {passed} passed, {failed} failed')

@@ -46,6 +46,8 @@ def command(args, kernel, max_insns=None):
         '--max-insns', str(max_insns or args.max_insns), '--debugcon', 'none']
     if args.cmdline:
         cmd += ['--cmdline', args.cmdline]
+    if args.vcpus:
+        cmd += ['--vcpus', str(args.vcpus)]
     return cmd
 
 
@@ -199,6 +201,7 @@ def main():
     ap.add_argument('--max-insns', type=int, default=500_000_000)
     ap.add_argument('--timeout', type=float, default=240)
     ap.add_argument('--cmdline', default=None, help='kernel command line')
+    ap.add_argument('--vcpus', type=int, default=None, help='PV kernels: the number of vcpus')
     ap.add_argument('--determinism', action='store_true',
                     help='run each guest twice and compare output, exit status and counts')
     ap.add_argument('--demo', action='store_true', help='with --determinism: the built-in demo guest too')

@@ -214,7 +214,8 @@ TEST_CASE("pvlab's own PV kernels: their notes describe them") {
     CHECK(info->guest_os == "pvlab");
     CHECK(info->loader == "generic");
     CHECK(info->xen_version == "xen-3.0");
-    CHECK(info->pae == PaeMode::yes);
+    CHECK(info->pae == PaeMode::extended_cr3);  // a PAE_MODE note of "yes"
+    CHECK(info->extended_cr3());
     CHECK(info->virt_base == kBase);
     CHECK(info->paddr_offset == kBase);
     CHECK(info->entry == img.entry);
@@ -300,12 +301,12 @@ TEST_CASE("other owners and unknown note types are ignored; the last note of a t
   std::string err;
   auto info = parse_xen_guest(in, err);
   REQUIRE_MESSAGE(info.has_value(), err);
-  CHECK(info->pae == PaeMode::yes);
+  CHECK(info->pae == PaeMode::extended_cr3);  // the GNU note saying "no" is not read
   CHECK(info->guest_os == "second");
 }
 
 TEST_CASE("PAE modes and the BSD symbol table") {
-  for (auto [text, mode] : {std::pair{"yes", PaeMode::yes}, std::pair{"yes[extended-cr3]", PaeMode::extended_cr3},
+  for (auto [text, mode] : {std::pair{"yes", PaeMode::extended_cr3}, std::pair{"yes[extended-cr3]", PaeMode::extended_cr3},
                             std::pair{"bimodal", PaeMode::bimodal}}) {
     auto in = valid_input();
     set_note(in, str_note(XEN_ELFNOTE_PAE_MODE, text));
@@ -377,7 +378,8 @@ TEST_CASE("the legacy __xen_guest section") {
     CHECK(info->layout->paddr_offset == kBase);
     CHECK(info->layout->virt_entry == kBase + 0x10);
     CHECK(info->hypercall_page == kBase + 0x3000);
-    CHECK(info->pae == PaeMode::yes);
+    CHECK(info->pae == PaeMode::yes);  // the legacy "yes": plain PAE, no extended CR3
+    CHECK_FALSE(info->extended_cr3());
   }
   SUBCASE("with notes, the section is not read") {
     auto v = valid_input();
@@ -399,6 +401,41 @@ TEST_CASE("the legacy __xen_guest section") {
     in.legacy_section = "GUEST_OS=linux,XEN_VER=xen-3.0,PAE=yes,HYPERCALL_PAGE=0x100000";
     CHECK(contains(refusal(in), "past 4 GiB"));
   }
+}
+
+// The notes of a 32-bit PAE Linux kernel as Xen reports them (2.6-era pvops, PADDR_OFFSET 0
+// with the kernel's ELF physical addresses at 16 MiB): Linux requires writable_page_tables.
+TEST_CASE("a 32-bit PAE Linux kernel's notes") {
+  XenGuestInput in;
+  in.notes = {str_note(XEN_ELFNOTE_GUEST_OS, "linux"),
+              str_note(XEN_ELFNOTE_GUEST_VERSION, "2.6"),
+              str_note(XEN_ELFNOTE_XEN_VERSION, "xen-3.0"),
+              num_note(XEN_ELFNOTE_VIRT_BASE, kBase),
+              num_note(XEN_ELFNOTE_ENTRY, 0xC1501000u),
+              num_note(XEN_ELFNOTE_HYPERCALL_PAGE, 0xC1002000u),
+              str_note(XEN_ELFNOTE_FEATURES, "!writable_page_tables|pae_pgdir_above_4gb"),
+              num_note(XEN_ELFNOTE_SUPPORTED_FEATURES, 1u << XENFEAT_writable_page_tables | 1u << XENFEAT_dom0),
+              str_note(XEN_ELFNOTE_PAE_MODE, "yes"),
+              str_note(XEN_ELFNOTE_LOADER, "generic"),
+              GuestNote{"Xen", XEN_ELFNOTE_L1_MFN_VALID, std::vector<uint8_t>(16, 0)},
+              num_note(XEN_ELFNOTE_SUSPEND_CANCEL, 1),
+              num_note(XEN_ELFNOTE_HV_START_LOW, 0xF5800000u),
+              num_note(XEN_ELFNOTE_PADDR_OFFSET, 0)};
+  in.notes.push_back(GuestNote{"GNU", 3, std::vector<uint8_t>(20, 0xab)});  // a build id
+  in.image = XenGuestInput::Image{0xC1501000u, 0xC1000000u, 0xC1E00000u};
+  std::string err;
+  auto info = parse_xen_guest(in, err);
+  REQUIRE_MESSAGE(info.has_value(), err);
+  CHECK(info->guest_os == "linux");
+  CHECK(info->loader == "generic");
+  CHECK(info->features_required == 1u << XENFEAT_writable_page_tables);
+  CHECK(info->features_supported ==
+        (1u << XENFEAT_writable_page_tables | 1u << XENFEAT_pae_pgdir_above_4gb | 1u << XENFEAT_dom0));
+  CHECK(info->extended_cr3());
+  CHECK(info->hv_start_low == 0xF5800000u);
+  CHECK(info->layout->paddr_offset == 0);
+  CHECK(info->layout->virt_entry == 0xC1501000u);
+  CHECK(info->layout->virt_hypercall == 0xC1002000u);
 }
 
 TEST_CASE("kernels pvlab refuses, each with one line naming the reason") {

@@ -229,13 +229,24 @@ static void check_xen_version(void) {
               "rc %d, virt_start %#lx, expected %#x", rc, pp.virt_start, (uint32_t)HYPERVISOR_VIRT_START);
   int pagesize = HYPERVISOR_xen_version(XENVER_pagesize, 0); /* KCHECK_EQ reads its value twice */
   KCHECK_EQ("xen-version-pagesize", pagesize, PV_PAGE_SIZE);
+  /* Submap 0 as Xen reports it to a PV domain: never the translated-guest features; dom0
+     for the initial domain only; pae_pgdir_above_4gb because this kernel's PAE_MODE note
+     "yes" makes the builder enable the pae_extended_cr3 assist. */
   xen_feature_info_t fi = {0, 0};
   rc = HYPERVISOR_xen_version(XENVER_get_features, &fi);
-  uint32_t want = 1u << XENFEAT_writable_page_tables | 1u << XENFEAT_pae_pgdir_above_4gb;
-  uint32_t never = 1u << XENFEAT_writable_descriptor_tables | 1u << XENFEAT_auto_translated_physmap;
-  ktest_check("xen-version-features", rc == 0 && (fi.submap & want) == want && !(fi.submap & never),
-              "rc %d, submap 0 = %#x: expected writable_page_tables and pae_pgdir_above_4gb, "
-              "neither writable_descriptor_tables nor auto_translated_physmap", rc, fi.submap);
+  uint32_t never = 1u << XENFEAT_writable_page_tables | 1u << XENFEAT_writable_descriptor_tables |
+                   1u << XENFEAT_auto_translated_physmap | 1u << XENFEAT_supervisor_mode_kernel;
+  ktest_check("xen-version-features-pv", rc == 0 && !(fi.submap & never),
+              "rc %d, submap 0 = %#x: a PV domain is not translated (no bits of %#x)", rc, fi.submap, never);
+  ktest_check("xen-version-features-dom0", rc == 0 && !!(fi.submap & 1u << XENFEAT_dom0) == !is_domu(),
+              "rc %d, submap 0 = %#x: the dom0 bit must be set for the initial domain only", rc, fi.submap);
+  ktest_check("xen-version-features-extended-cr3", rc == 0 && (fi.submap & 1u << XENFEAT_pae_pgdir_above_4gb),
+              "rc %d, submap 0 = %#x: PAE_MODE \"yes\" starts the domain with the pae_extended_cr3 assist, "
+              "so pae_pgdir_above_4gb must be reported", rc, fi.submap);
+  fi.submap_idx = 1;
+  rc = HYPERVISOR_xen_version(XENVER_get_features, &fi);
+  ktest_check("xen-version-features-submap1", rc == -XEN_EINVAL, "submap 1 answered %d, expected %d (there is only one)",
+              rc, -XEN_EINVAL);
 }
 
 static void check_console_io(void) {

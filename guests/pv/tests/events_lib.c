@@ -4,6 +4,7 @@
 volatile uint32_t ev_upcalls[EV_MAX_VCPUS];
 volatile uint32_t ev_port_count[1024];
 volatile uint32_t ev_port_vcpu[1024];
+volatile uint64_t ev_port_time[1024];
 
 static volatile struct vcpu_info* moved[EV_MAX_VCPUS];
 
@@ -69,8 +70,9 @@ void ev_dispatch(uint32_t v) {
       bits &= bits - 1;
       __atomic_fetch_and((volatile uint32_t*)&sh->evtchn_pending[w], ~(1u << b), __ATOMIC_SEQ_CST);
       unsigned port = w * 32 + b;
-      ++ev_port_count[port];
+      ev_port_time[port] = ev_system_time(v);
       ev_port_vcpu[port] = v;
+      ++ev_port_count[port];
     }
   }
 }

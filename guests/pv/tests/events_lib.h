@@ -13,6 +13,15 @@
 extern volatile uint32_t ev_upcalls[EV_MAX_VCPUS];
 extern volatile uint32_t ev_port_count[1024];
 extern volatile uint32_t ev_port_vcpu[1024];
+/* The system time the callback saw each port's last event at (on the vcpu that took it). */
+extern volatile uint64_t ev_port_time[1024];
+
+/* Check that `expr` (evaluated once) equals `want`, printing both as signed numbers. */
+#define EV_CHECK_RC(name, expr, want)                                                        \
+  do {                                                                                       \
+    int ev_rc_ = (int)(expr);                                                                \
+    ktest_check((name), ev_rc_ == (int)(want), "%s = %d, expected %d", #expr, ev_rc_, (int)(want)); \
+  } while (0)
 
 /* Register the callback (HYPERVISOR_set_callbacks) for the calling vcpu 0. Returns its answer. */
 int ev_init(void);

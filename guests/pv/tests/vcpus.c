@@ -54,21 +54,21 @@ static int wait_for(volatile uint32_t* flag, uint32_t want) {
 }
 
 static void check_second_vcpu(void) {
-  KCHECK_EQ("is-up-0", HYPERVISOR_vcpu_op(VCPUOP_is_up, 0, 0), 1);
-  KCHECK_EQ("is-up-1", HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 0);
-  KCHECK_EQ("up-without-context", HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), -XEN_EINVAL);
-  KCHECK_EQ("no-such-vcpu", HYPERVISOR_vcpu_op(VCPUOP_is_up, 64, 0), -XEN_ENOENT);
+  EV_CHECK_RC("is-up-0", HYPERVISOR_vcpu_op(VCPUOP_is_up, 0, 0), 1);
+  EV_CHECK_RC("is-up-1", HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 0);
+  EV_CHECK_RC("up-without-context", HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), -XEN_EINVAL);
+  EV_CHECK_RC("no-such-vcpu", HYPERVISOR_vcpu_op(VCPUOP_is_up, 64, 0), -XEN_ENOENT);
   uint32_t l3_mfn = (uint32_t)(pv_va_to_maddr((void*)pv_start_info->pt_base) >> 12);
-  KCHECK_EQ("initialise-foreign-cr3", initialise_second(1), -XEN_EINVAL);
-  KCHECK_EQ("initialise", initialise_second(l3_mfn), 0);
-  KCHECK_EQ("initialise-twice", initialise_second(l3_mfn), -XEN_EEXIST);
-  KCHECK_EQ("initialise-vcpu-0", HYPERVISOR_vcpu_op(VCPUOP_initialise, 0, (void*)pv_start_info), -XEN_EEXIST);
+  EV_CHECK_RC("initialise-foreign-cr3", initialise_second(1), -XEN_EINVAL);
+  EV_CHECK_RC("initialise", initialise_second(l3_mfn), 0);
+  EV_CHECK_RC("initialise-twice", initialise_second(l3_mfn), -XEN_EEXIST);
+  EV_CHECK_RC("initialise-vcpu-0", HYPERVISOR_vcpu_op(VCPUOP_initialise, 0, (void*)pv_start_info), -XEN_EEXIST);
 
   int rc = ev_bind_ipi(1, &to_second);
   KCHECK_EQ("bind-ipi-to-vcpu-1", rc, 0);
-  KCHECK_EQ("bind-ipi-to-vcpu-0", ev_bind_ipi(0, &to_first), 0);
-  KCHECK_EQ("up", HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), 0);
-  KCHECK_EQ("is-up-after-up", HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 1);
+  EV_CHECK_RC("bind-ipi-to-vcpu-0", ev_bind_ipi(0, &to_first), 0);
+  EV_CHECK_RC("up", HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), 0);
+  EV_CHECK_RC("is-up-after-up", HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 1);
   if (!ktest_check("second-runs", wait_for(&second_alive, 1), "vcpu 1 never ran")) return;
 
   /* Wait until vcpu 1 sleeps, then wake it with an IPI; it answers with one. */
@@ -82,7 +82,7 @@ static void check_second_vcpu(void) {
               "runstate %d, running %llu ns", rs.state, rs.time[RUNSTATE_running]);
   ev_mask(0, 0);
   uint32_t answers = ev_port_count[to_first];
-  KCHECK_EQ("send-ipi", ev_send(to_second), 0);
+  EV_CHECK_RC("send-ipi", ev_send(to_second), 0);
   ktest_check("ipi-wakes-second", wait_for(&second_wakeups, 1), "vcpu 1 did not wake");
   ktest_check("ipi-callback-on-second", ev_port_count[to_second] == 1 && ev_port_vcpu[to_second] == 1 && ev_upcalls[1] >= 1,
               "port seen %u times, last on vcpu %u, vcpu 1 upcalls %u", ev_port_count[to_second], ev_port_vcpu[to_second],
@@ -93,8 +93,8 @@ static void check_second_vcpu(void) {
   ev_send(to_second);
   wait_for(&second_wakeups, 2);
 
-  KCHECK_EQ("down", HYPERVISOR_vcpu_op(VCPUOP_down, 1, 0), 0);
-  KCHECK_EQ("is-up-after-down", HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 0);
+  EV_CHECK_RC("down", HYPERVISOR_vcpu_op(VCPUOP_down, 1, 0), 0);
+  EV_CHECK_RC("is-up-after-down", HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 0);
   HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 1, &rs);
   KCHECK_EQ("runstate-offline", rs.state, RUNSTATE_offline);
 }
@@ -103,7 +103,7 @@ static uint8_t info_page[4096] __attribute__((aligned(4096)));
 
 static void check_register_vcpu_info(void) {
   struct vcpu_register_vcpu_info r = {pv_va_to_maddr(info_page) >> 12, 4096 - 32, 0};
-  KCHECK_EQ("vcpu-info-crosses-page", HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r), -XEN_EINVAL);
+  EV_CHECK_RC("vcpu-info-crosses-page", HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r), -XEN_EINVAL);
   r.offset = 128;
   ev_mask(0, 1);
   int rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
@@ -113,7 +113,7 @@ static void check_register_vcpu_info(void) {
   ktest_check("vcpu-info-moved", vi->evtchn_upcall_mask == 1 && vi->evtchn_upcall_pending == 1 &&
                                      (vi->time.version & 1) == 0 && vi->time.tsc_to_system_mul != 0,
               "mask %u pending %u time version %u", vi->evtchn_upcall_mask, vi->evtchn_upcall_pending, vi->time.version);
-  KCHECK_EQ("register-vcpu-info-once", HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r), -XEN_EINVAL);
+  EV_CHECK_RC("register-vcpu-info-once", HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r), -XEN_EINVAL);
   /* Events now arrive through the new place. */
   evtchn_port_t p;
   ev_bind_ipi(0, &p);

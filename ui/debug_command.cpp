@@ -1,0 +1,25 @@
+// The `pvlab debug` subcommand's options (ui/debugger.h).
+#include <CLI/CLI.hpp>
+
+#include "ui/debugger.h"
+
+namespace pvlab::ui {
+
+CLI::App* add_debug_command(CLI::App& app, DebugOptions& o) {
+  CLI::App* d = app.add_subcommand("debug", "debug a kernel in the GUI debugger (docs/debugging.md)");
+  d->add_option("image", o.image, "kernel: a Multiboot or PV ELF (default: the built-in demo guest)");
+  d->add_option("--machine", o.machine, "pc or pv (default: detected from the image)");
+  d->add_option("-m,--memory", o.mem_bytes, "guest RAM, e.g. 64M or 1G")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("64M");
+  d->add_option("--cmdline", o.cmdline, "kernel command line");
+  d->add_option("--vcpus", o.vcpus, "PV: virtual CPUs of the domain")->check(CLI::Range(1, 16));
+  d->add_option("--script", o.script,
+                "run the GUI actions in FILE (step, break, run, open, screenshot, ...) and quit");
+  d->add_option("--width", o.width, "window width")->check(CLI::Range(640, 8192));
+  d->add_option("--height", o.height, "window height")->check(CLI::Range(400, 8192));
+  d->add_flag("--reset-layout", o.reset_layout, "start from the default window layout");
+  return d;
+}
+
+}  // namespace pvlab::ui

@@ -1,0 +1,353 @@
+// Scripted debugging sessions (ui/script.h).
+#include "ui/script.h"
+
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "ui/app.h"
+
+namespace pvlab::ui {
+
+namespace {
+
+constexpr int kFramesPerCommand = 2;        // let the windows catch up with each command
+constexpr int kFramesBeforeShot = 4;        // new windows size themselves over a few frames
+constexpr auto kRunLimit = std::chrono::seconds(120);
+
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> w;
+  for (std::string x; in >> x;) w.push_back(x);
+  return w;
+}
+
+void out(const std::string& s) {
+  std::printf("script: %s\n", s.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+std::optional<Script> Script::load(const std::string& path, std::string& error) {
+  std::ifstream f(path);
+  if (!f) {
+    error = path + ": cannot open the script";
+    return std::nullopt;
+  }
+  Script s;
+  s.path_ = path;
+  for (std::string line; std::getline(f, line);) {
+    const size_t hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    s.lines_.push_back(line);
+  }
+  return s;
+}
+
+void Script::fail(const std::string& why) {
+  std::fprintf(stderr, "pvlab: %s:%zu: %s\n", path_.c_str(), next_, why.c_str());
+  failed_ = true;
+  done_ = true;
+}
+
+std::optional<std::string> Script::take_screenshot_request() {
+  if (!shot_pending_ || wait_frames_ > 0) return std::nullopt;
+  shot_pending_ = false;
+  return shot_;
+}
+
+void Script::screenshot_done(bool ok, const std::string& error) {
+  if (ok) out("screenshot " + *shot_);
+  else fail("screenshot " + *shot_ + ": " + error);
+  wait_frames_ = 1;
+}
+
+void Script::tick(App& a) {
+  if (done_) {
+    a.quit = true;
+    return;
+  }
+  if (wait_frames_ > 0) {
+    --wait_frames_;
+    return;
+  }
+  if (shot_pending_) return;
+  if (waiting_run_) {
+    if (a.busy() || a.waiting()) {
+      if (std::chrono::steady_clock::now() - run_started_ > kRunLimit) {
+        a.pause();
+        fail("the run did not stop within " + std::to_string(kRunLimit.count()) + " s");
+      }
+      return;
+    }
+    waiting_run_ = false;
+    out("stopped: " + a.status);
+  }
+  while (next_ < lines_.size()) {
+    const std::string line = lines_[next_++];
+    if (words(line).empty()) continue;
+    if (!run_line(a, line)) {
+      if (!failed_) fail("cannot do '" + line + "': " + a.status);
+      a.quit = true;
+      return;
+    }
+    if (done_) {
+      a.quit = true;
+      return;
+    }
+    if (wait_frames_ == 0) wait_frames_ = kFramesPerCommand;
+    return;
+  }
+  done_ = true;
+  a.quit = true;
+}
+
+bool Script::run_line(App& a, const std::string& line) {
+  const std::vector<std::string> w = words(line);
+  const std::string& cmd = w[0];
+  auto arg = [&](size_t k) { return k < w.size() ? w[k] : std::string(); };
+  auto addr = [&](size_t k) -> std::optional<uint32_t> {
+    if (k >= w.size()) {
+      fail("'" + cmd + "' needs an address");
+      return std::nullopt;
+    }
+    return a.eval(w[k]);
+  };
+  auto need_stopped = [&]() {
+    if (a.busy()) fail("'" + cmd + "' while the machine runs");
+    return !a.busy();
+  };
+  auto start_run = [&](RunMode m, uint32_t at) {
+    a.status_error = false;
+    a.start(m, at);
+    if (a.status_error) return false;
+    waiting_run_ = true;
+    run_started_ = std::chrono::steady_clock::now();
+    return true;
+  };
+
+  if (cmd == "step") {
+    unsigned long n = 1;
+    if (w.size() > 1) n = std::strtoul(w[1].c_str(), nullptr, 0);
+    if (!need_stopped() || n == 0) return false;
+    a.status_error = false;
+    a.step(unsigned(n));
+    out("stepped: " + a.status);
+    return !a.status_error;
+  }
+  if (cmd == "over") return need_stopped() && start_run(RunMode::StepOver, 0);
+  if (cmd == "run") return need_stopped() && start_run(RunMode::Continue, 0);
+  if (cmd == "runto") {
+    auto v = addr(1);
+    return v && need_stopped() && start_run(RunMode::RunTo, *v);
+  }
+  if (cmd == "cursor") {
+    auto v = addr(1);
+    if (!v) return false;
+    a.dis.cursor = *v;
+    return true;
+  }
+  if (cmd == "runcursor") {
+    if (!a.dis.cursor) {
+      fail("no disassembly line is selected");
+      return false;
+    }
+    return need_stopped() && start_run(RunMode::RunTo, *a.dis.cursor);
+  }
+  if (cmd == "break" || cmd == "delete") {
+    auto v = addr(1);
+    if (!v) return false;
+    if (a.has_breakpoint(*v) != (cmd == "delete")) return true;   // already so
+    a.toggle_breakpoint(*v);
+    return true;
+  }
+  if (cmd == "watch") {
+    auto v = addr(1);
+    if (!v) return false;
+    Watchpoint wp;
+    wp.addr = *v;
+    wp.len = uint32_t(std::strtoul(arg(2).c_str(), nullptr, 0));
+    const std::string kind = arg(3);
+    wp.kind = kind == "read" ? watch::kRead : kind == "access" ? watch::kAccess : watch::kWrite;
+    if (!wp.len) {
+      fail("watch ADDR LEN read|write|access");
+      return false;
+    }
+    a.s.add_watchpoint(wp);
+    a.wps = a.s.watchpoints();
+    return true;
+  }
+  if (cmd == "catch") {
+    // The Breakpoints window's catches: refused hypercalls (PV) or an event vector.
+    if (arg(1) == "refused") {
+      a.hc.catch_refused = true;
+      if (a.s.catch_hypercall(std::nullopt, true, true)) return true;
+      fail("catch refused: not a PV domain");
+      return false;
+    }
+    auto v = parse_hex(arg(1));
+    if (!v || *v > 255) {
+      fail("catch refused|VECTOR");
+      return false;
+    }
+    a.s.catch_vector(uint8_t(*v), true);
+    return true;
+  }
+  if (cmd == "setreg") {
+    auto r = reg_by_name(arg(1));
+    auto v = parse_hex(arg(2));
+    if (!r || !v) {
+      fail("setreg NAME HEXVALUE");
+      return false;
+    }
+    return need_stopped() && a.set_reg(*r, *v);
+  }
+  if (cmd == "memory" || cmd == "poke") {
+    const bool phys = w.back() == "phys";
+    std::optional<uint32_t> v;
+    if (phys) {
+      if (auto h = parse_hex(arg(1))) v = uint32_t(*h);
+    } else {
+      v = addr(1);
+    }
+    if (!v) return false;
+    a.mem.addr = *v;
+    a.mem.phys = phys;
+    a.mem.expr = arg(1);
+    a.open[size_t(Win::Memory)] = true;
+    if (cmd == "memory") return true;
+    auto b = parse_hex(arg(2));
+    if (!b || *b > 255) {
+      fail("poke ADDR BYTE [phys]");
+      return false;
+    }
+    return need_stopped() && a.write_byte(*v, uint8_t(*b), phys);
+  }
+  if (cmd == "translate") {
+    auto v = addr(1);
+    if (!v) return false;
+    a.translate(*v);
+    a.open[size_t(Win::PageTables)] = true;
+    return true;
+  }
+  if (cmd == "open" || cmd == "close") {
+    const bool on = cmd == "open";
+    if (arg(1) == "all") {
+      for (size_t k = 0; k < kWinCount; ++k)
+        if (!win_def(Win(k)).pv_only || a.pv) a.open[k] = on;
+      return true;
+    }
+    auto win = win_by_key(arg(1));
+    if (!win) {
+      fail("no window named '" + arg(1) + "'");
+      return false;
+    }
+    a.open[size_t(*win)] = on;
+    if (on) a.raise = *win;
+    return true;
+  }
+  if (cmd == "tab") {
+    a.desc.select_tab = line.substr(line.find("tab") + 4);
+    a.open[size_t(Win::Descriptors)] = true;
+    a.raise = Win::Descriptors;
+    return true;
+  }
+  if (cmd == "hcexpand") {
+    a.hc.expand_last = true;
+    a.open[size_t(Win::Hypercalls)] = true;
+    a.raise = Win::Hypercalls;
+    return true;
+  }
+  if (cmd == "frames") {
+    wait_frames_ = int(std::strtol(arg(1).c_str(), nullptr, 0));
+    return wait_frames_ > 0;
+  }
+  if (cmd == "screenshot") {
+    if (w.size() < 2) {
+      fail("screenshot PATH");
+      return false;
+    }
+    shot_ = arg(1);
+    shot_pending_ = true;
+    wait_frames_ = kFramesBeforeShot;
+    return true;
+  }
+  if (cmd == "print") {
+    const std::string what = arg(1);
+    char buf[160];
+    if (what == "reg") {
+      auto r = reg_by_name(arg(2));
+      if (!r) {
+        fail("print reg NAME");
+        return false;
+      }
+      // What the Registers window shows.
+      std::snprintf(buf, sizeof buf, "reg %s=%#llx", reg_info(*r).name, (unsigned long long)a.regs[size_t(*r)]);
+      out(buf);
+    } else if (what == "status") {
+      out("status " + a.status);
+    } else if (what == "counters") {
+      std::snprintf(buf, sizeof buf, "counters insns=%llu cycles=%llu", (unsigned long long)a.counters.insns,
+                    (unsigned long long)a.counters.cycles);
+      out(buf);
+    } else if (what == "windows") {
+      // The windows drawn in the last frame, with their place on the screen.
+      for (ImGuiWindow* win : ImGui::GetCurrentContext()->Windows) {
+        if (!win->Active || win->Hidden || (win->Flags & (ImGuiWindowFlags_ChildWindow | ImGuiWindowFlags_Tooltip |
+                                                          ImGuiWindowFlags_Popup)))
+          continue;
+        if (std::string(win->Name).rfind("Debug##", 0) == 0 || std::string(win->Name) == "##MainMenuBar") continue;
+        std::snprintf(buf, sizeof buf, "window %s|%d|%d|%d|%d", win->Name, int(win->Pos.x), int(win->Pos.y),
+                      int(win->Size.x), int(win->Size.y));
+        out(buf);
+      }
+    } else if (what == "hypercalls") {
+      a.refresh_hypercalls();
+      std::snprintf(buf, sizeof buf, "hypercalls total=%llu refused=%llu", (unsigned long long)a.hc.log.total,
+                    (unsigned long long)a.hc.log.refused);
+      out(buf);
+    } else if (what == "breakpoints") {
+      for (const BreakpointInfo& b : a.bps) {
+        std::snprintf(buf, sizeof buf, "breakpoint %#llx %s", (unsigned long long)b.addr, a.sym(uint32_t(b.addr)).c_str());
+        out(buf);
+      }
+    } else if (what == "byte") {
+      // One byte read through the Session (after a `poke`, what the memory holds).
+      const bool phys = w.back() == "phys";
+      uint64_t at = 0;
+      bool known = false;
+      if (phys) {
+        if (auto v = parse_hex(arg(2))) at = *v, known = true;
+      } else if (auto v = addr(2)) {
+        at = *v;
+        known = true;
+      }
+      uint8_t b = 0;
+      if (!known || a.s.read_memory(at, &b, 1, phys) != 1) {
+        fail("print byte ADDR [phys]: not readable");
+        return false;
+      }
+      std::snprintf(buf, sizeof buf, "byte %#llx=%#x", (unsigned long long)at, b);
+      out(buf);
+    } else if (what == "console") {
+      a.refresh_console();
+      out("console " + std::to_string(a.con.text.size()) + " bytes");
+    } else {
+      fail("print reg NAME | byte ADDR [phys] | status | counters | windows | hypercalls | breakpoints | console");
+      return false;
+    }
+    return true;
+  }
+  if (cmd == "quit") {
+    done_ = true;
+    return true;
+  }
+  fail("unknown command '" + cmd + "' (ui/script.h lists them)");
+  return false;
+}
+
+}  // namespace pvlab::ui
