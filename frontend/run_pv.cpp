@@ -19,6 +19,7 @@ hyper::GuestImage guest_image_of(const ElfImage& img) {
     g.segments.push_back({uint32_t(s.vaddr), uint32_t(s.file_size), uint32_t(s.mem_size),
                           img.bytes.data() + s.file_offset});
   for (const ElfNote& n : img.notes) g.notes.push_back({n.owner, n.type, n.desc});
+  if (img.xen_guest_section) g.xen_guest_section = *img.xen_guest_section;
   return g;
 }
 

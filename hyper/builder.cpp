@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "hyper/elf_notes.h"
 #include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
 #include "hyper/mm.h"
@@ -38,31 +39,24 @@ uint32_t tables_for(uint32_t base, uint64_t end) {
 
 void put64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
 
-// The numeric Xen notes the builder needs (a fuller parser validates the rest).
-bool boot_params(const GuestImage& img, BootParams& bp, std::string& error) {
-  bool have_base = false, have_entry = false;
-  for (const GuestNote& n : img.notes) {
-    if (n.owner != "Xen" || (n.desc.size() != 4 && n.desc.size() != 8)) continue;
-    uint64_t v = 0;
-    std::memcpy(&v, n.desc.data(), n.desc.size());
-    if (n.type == XEN_ELFNOTE_VIRT_BASE) bp.virt_base = uint32_t(v), have_base = true;
-    if (n.type == XEN_ELFNOTE_ENTRY) bp.entry = uint32_t(v), have_entry = true;
-    if (n.type == XEN_ELFNOTE_HYPERCALL_PAGE) bp.hypercall_page = uint32_t(v);
-  }
-  if (!have_base || !have_entry) {
-    error = img.path + ": not a Xen PV kernel (no VIRT_BASE / ENTRY notes)";
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 bool Hypervisor::build(const GuestImage& img, std::string& error) {
+  const std::optional<XenGuestInfo> info = parse_xen_guest(img, error);
+  if (!info) return false;
+  if (!info->layout) {
+    error = img.path + ": the kernel's layout could not be resolved";
+    return false;
+  }
   BootParams bp;
-  if (!boot_params(img, bp, error)) return false;
+  bp.virt_base = uint32_t(info->layout->virt_base);
+  bp.entry = uint32_t(info->layout->virt_entry);
+  bp.hypercall_page = uint32_t(info->layout->virt_hypercall.value_or(0));
   Domain& d = dom_;
   d.initdomain = cfg_.initdomain;
+  // As Xen's builders do: a kernel whose page directories may live anywhere starts with the
+  // pae_extended_cr3 assist on.
+  if (info->extended_cr3()) d.vm_assist |= 1u << VMASST_TYPE_pae_extended_cr3;
   d.name = img.path;
 
   // The domain's memory: the frames after the hypervisor's pool and the M2P.

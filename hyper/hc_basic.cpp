@@ -61,7 +61,9 @@ int32_t do_xen_version(HypercallCtx& c) {
     case XENVER_get_features: {
       xen_feature_info_t fi;
       if (!get_guest(c.hv, c.vcpu, arg, fi)) return c.reject(-XEN_EFAULT, "feature_info not readable");
-      fi.submap = fi.submap_idx == 0 ? feature_map0(c.dom) : 0;
+      if (fi.submap_idx != 0)
+        return c.reject(-XEN_EINVAL, "feature submap " + std::to_string(fi.submap_idx) + " does not exist");
+      fi.submap = feature_map0(c.dom);
       if (!put_guest(c.hv, c.vcpu, arg, fi)) return c.reject(-XEN_EFAULT, "feature_info not writable");
       return 0;
     }

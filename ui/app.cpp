@@ -14,7 +14,7 @@ namespace {
 
 // The default layout: the run controls on top; registers, code, stack and breakpoints in the
 // middle; memory, paging and the system views along the bottom (the views that share the
-// bottom-right corner are cascaded so that every title stays visible).
+// bottom-right corner are cascaded so that most titles stay visible).
 constexpr float kTop = 0.085f, kMid = 0.615f;
 constexpr WinDef kWins[kWinCount] = {
     {"Controls", "controls", false, true, true, 0.00f, 0.00f, 1.00f, kTop},
@@ -25,11 +25,12 @@ constexpr WinDef kWins[kWinCount] = {
     {"Console", "console", false, true, true, 0.73f, kTop + 0.23f, 0.27f, kMid - kTop - 0.23f},
     {"Memory", "memory", false, true, true, 0.00f, kMid, 0.40f, 1.0f - kMid},
     {"Page tables", "pagetables", false, true, true, 0.40f, kMid, 0.30f, 1.0f - kMid},
-    {"TLB", "tlb", false, false, false, 0.70f, kMid, 0.30f, 1.0f - kMid},
-    {"Descriptor tables", "descriptors", false, true, false, 0.70f, kMid + 0.03f, 0.30f, 1.0f - kMid - 0.03f},
-    {"Hypercalls", "hypercalls", true, false, true, 0.70f, kMid + 0.06f, 0.30f, 1.0f - kMid - 0.06f},
-    {"Event channels", "evtchn", true, false, false, 0.70f, kMid + 0.09f, 0.30f, 1.0f - kMid - 0.09f},
-    {"Frame table", "frames", true, false, false, 0.70f, kMid + 0.12f, 0.30f, 1.0f - kMid - 0.12f},
+    // Descriptor tables open by default on a PC, the hypercall log on a PV domain: both first.
+    {"TLB", "tlb", false, false, false, 0.70f, kMid + 0.03f, 0.30f, 1.0f - kMid - 0.03f},
+    {"Descriptor tables", "descriptors", false, true, false, 0.70f, kMid, 0.30f, 1.0f - kMid},
+    {"Hypercalls", "hypercalls", true, false, true, 0.70f, kMid, 0.30f, 1.0f - kMid},
+    {"Event channels", "evtchn", true, false, false, 0.70f, kMid + 0.06f, 0.30f, 1.0f - kMid - 0.06f},
+    {"Frame table", "frames", true, false, false, 0.70f, kMid + 0.09f, 0.30f, 1.0f - kMid - 0.09f},
 };
 
 std::string fmt(const char* f, auto... a) {

@@ -152,6 +152,7 @@ class App {
     bool catch_refused = false;
     bool expand_last = false;          // open the newest call (once)
     size_t shown = 0;                  // calls in the log when last scrolled to the end
+    int scroll = 0;                    // frames left to keep the end in view
   } hc;
   struct {
     uint64_t gen = 0;

@@ -10,6 +10,7 @@
 #include <imgui_impl_opengl3.h>
 #include <imgui_impl_sdl.h>
 
+#include <cfloat>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -174,6 +175,7 @@ int debug_main(const DebugOptions& o) {
 
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplSDL2_NewFrame();
+      if (script) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);   // the pointer plays no part in a script
       ImGui::NewFrame();
       draw(app);
       ImGui::Render();

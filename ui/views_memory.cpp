@@ -142,7 +142,7 @@ void draw_console(App& a) {
     a.con.scroll = 3;
   }
   if (a.con.scroll > 0) {
-    ImGui::SetScrollHereY(1.0f);
+    ImGui::SetScrollY(ImGui::GetScrollMaxY());   // (the text is one item: scroll by its size)
     --a.con.scroll;
   }
   ImGui::EndChild();

@@ -89,10 +89,14 @@ void draw_hypercalls(App& a) {
     }
     ImGui::TreePop();
   }
-  if (!rows.empty()) a.hc.expand_last = false;
-  if (a.hc.shown != log.total) {   // new calls: show the newest
-    ImGui::SetScrollHereY(1.0f);
+  if (a.hc.shown != log.total || a.hc.expand_last) {   // new calls: show the newest
     a.hc.shown = size_t(log.total);
+    a.hc.scroll = 3;
+  }
+  if (!rows.empty()) a.hc.expand_last = false;
+  if (a.hc.scroll > 0) {
+    ImGui::SetScrollHereY(1.0f);
+    --a.hc.scroll;
   }
   ImGui::EndChild();
   ImGui::End();
