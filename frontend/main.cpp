@@ -272,7 +272,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.footer(
       "Examples:\n"
-      "  pvlab run                      run the built-in demo guest\n"
+      "  pvlab run                      run the built-in demo guest (a Xen PV kernel)\n"
+      "  pvlab run guest.elf --log hcall   boot a Xen PV kernel, showing every hypercall\n"
       "  pvlab run kernel.elf -m 128M   boot a Multiboot ELF kernel with 128 MiB of RAM\n"
       "  pvlab run kernel.elf --stats   print instruction, cycle and TLB counts at exit\n"
       "  pvlab run --bios rom.bin       start a raw ROM image from the reset vector\n"
@@ -280,7 +281,7 @@ int main(int argc, char** argv) {
       "  pvlab run k.elf --rtc-epoch 2001-02-03T04:05:06 --log help\n"
       "Exit status: 0 power-off; odd values from isa-debug-exit ((value << 1) | 1); 2 bad usage or\n"
       "image; 4 HLT with interrupts off; 6 idle forever; 8 triple fault; 10 instruction or cycle\n"
-      "limit; 12 internal error; 14 guest reset.\n");
+      "limit; 12 internal error; 14 guest reset (PV: reboot); PV only: 16 crash, 18 suspend, 20 watchdog.\n");
   RunOptions ro;
   CLI::App* run = app.add_subcommand("run", "boot an image (default: the built-in demo guest)");
   run->add_option("image", ro.image, "kernel: a Multiboot ELF (default: the built-in demo guest)");

@@ -141,6 +141,21 @@ bool Script::run_line(App& a, const std::string& line) {
   }
   if (cmd == "over") return need_stopped() && start_run(RunMode::StepOver, 0);
   if (cmd == "run") return need_stopped() && start_run(RunMode::Continue, 0);
+  if (cmd == "start") {   // run without waiting for the stop (`pause` then waits for it)
+    if (!need_stopped() || !start_run(RunMode::Continue, 0)) return false;
+    waiting_run_ = false;
+    return true;
+  }
+  if (cmd == "pause") {
+    if (!a.busy() && !a.waiting()) {
+      fail("pause: nothing runs");
+      return false;
+    }
+    a.pause();
+    waiting_run_ = true;
+    run_started_ = std::chrono::steady_clock::now();
+    return true;
+  }
   if (cmd == "runto") {
     auto v = addr(1);
     return v && need_stopped() && start_run(RunMode::RunTo, *v);

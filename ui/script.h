@@ -6,6 +6,7 @@
 //   step [N]                 single-step N instructions (F11)
 //   over                     step over (F10)
 //   run                      continue until the machine stops (F5)
+//   start | pause            continue without waiting (the Run button) / pause it (F6)
 //   runto ADDR               run to an address (the disassembly's "Run to here")
 //   cursor ADDR              select a disassembly line; `runcursor` runs to it (F4)
 //   break ADDR | delete ADDR set / remove a breakpoint (the disassembly's gutter)

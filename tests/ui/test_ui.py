@@ -9,6 +9,7 @@ buttons use:
     as `nm` reads it from the ELF), run to cursor, every window opened and a screenshot, a
     run to the end (the hypercall log holds calls, some refused), then a register and a
     memory edit;
+  - a long-running bare-metal kernel (--long-elf): Run, then Pause stops it;
   - a bare-metal kernel with 2-level paging (the paging conformance kernel): a breakpoint on
     `expect_pf`, reached with paging on, the page-table explorer, TLB and descriptor views,
     and a screenshot.
@@ -16,7 +17,7 @@ Each screenshot must be a valid PNG of the window's size that is not blank, and 
 the script printed as drawn must show more than one colour in its rectangle.
 
     test_ui.py --pvlab BUILD/frontend/pvlab --pv-elf BUILD/guests/pv-demo.elf \
-               --pc-elf BUILD/guests/test-paging.elf --out DIR
+               --pc-elf BUILD/guests/test-paging.elf --long-elf BUILD/guests/intloop.elf [--out DIR]
 
 Exit status 77 (skipped) only when Xvfb is missing or cannot start; the last line is
 `ui: N passed, N failed`.
@@ -284,11 +285,29 @@ quit
     check_screenshot(shot, out, PC_WINDOWS, 'pc')
 
 
+def pause_session(args, display):
+    out = run_debugger(args, display, args.long_elf, """
+start
+frames 20
+pause
+print status
+print counters
+quit
+""", 'pause')
+    if out is None:
+        return
+    status = values(out, 'status ')
+    counters = [int(m) for m in re.findall(r'^script: counters insns=(\d+)', out, re.M)]
+    check(bool(status) and status[0].startswith('paused'), f'pause: Pause stops a run ({status})')
+    check(bool(counters) and counters[0] > 0, f'pause: the run retired instructions before the pause ({counters})')
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--pv-elf', required=True)
     ap.add_argument('--pc-elf', required=True)
+    ap.add_argument('--long-elf', required=True)
     ap.add_argument('--out', default=None)
     args = ap.parse_args()
     temporary = args.out is None
@@ -302,6 +321,7 @@ def main() -> int:
     try:
         pv_session(args, display)
         pc_session(args, display)
+        pause_session(args, display)
     finally:
         xvfb.terminate()
         try:
