@@ -32,7 +32,7 @@ void update_in_use(Hypervisor& hv, Domain& d, uint32_t ref) {
   grant_entry_v1_t e;
   read_machine(hv, entry_maddr(g, ref), &e, sizeof e);
   e.flags &= uint16_t(~(GTF_reading | GTF_writing));
-  if (g.readers[ref]) e.flags |= GTF_reading;
+  if (g.readers[ref] || g.writers[ref]) e.flags |= GTF_reading;   // a writer reads too
   if (g.writers[ref]) e.flags |= GTF_writing;
   write_machine(hv, entry_maddr(g, ref), &e.flags, sizeof e.flags);
 }

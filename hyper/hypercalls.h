@@ -99,6 +99,7 @@ void register_basic_hypercalls(HypercallTable& t);   // xen_version, console_io,
 void register_mm_hypercalls(HypercallTable& t);      // mmu_update, mmuext_op, update_va_mapping, set_gdt, update_descriptor, memory_op
 void register_trap_hypercalls(HypercallTable& t);    // set_trap_table, stack_switch, set_callbacks, callback_op, iret, fpu_taskswitch, debugregs, physdev_op
 void register_event_hypercalls(HypercallTable& t);   // event_channel_op, set_timer_op, vcpu_op, sched poll/block
-void register_grant_hypercalls(HypercallTable& t);   // grant_table_op, multicall
+void register_grant_hypercalls(HypercallTable& t);
+void register_sysctl_hypercall(HypercallTable& t);    // sysctl: the interface-version probe   // grant_table_op, multicall
 
 }  // namespace pvlab::hyper

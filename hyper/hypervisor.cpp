@@ -80,6 +80,7 @@ Hypervisor::Hypervisor(const HypervisorConfig& cfg)
   setup_hypervisor_area();
   register_basic_hypercalls(table_);
   register_grant_hypercalls(table_);
+  register_sysctl_hypercall(table_);
   register_mm_hypercalls(table_);
   register_event_hypercalls(table_);
   register_trap_hypercalls(table_);

@@ -9,7 +9,8 @@ buttons use:
     as `nm` reads it from the ELF), run to cursor, every window opened and a screenshot, a
     run to the end (the hypercall log holds calls, some refused), then a register and a
     memory edit;
-  - a long-running bare-metal kernel (--long-elf): Run, then Pause stops it;
+  - a long-running bare-metal kernel (--long-elf, told to loop for minutes): Run, then Pause
+    stops it;
   - a bare-metal kernel with 2-level paging (the paging conformance kernel): a breakpoint on
     `expect_pf`, reached with paging on, the page-table explorer, TLB and descriptor views,
     and a screenshot.
@@ -138,13 +139,14 @@ def colours(rows, x0, y0, x1, y1) -> int:
     return len(seen)
 
 
-def run_debugger(args, display, image, script_text, name):
+def run_debugger(args, display, image, script_text, name, extra=()):
     script = os.path.join(args.out, name + '.script')
     with open(script, 'w') as f:
         f.write(script_text)
     env = dict(os.environ, DISPLAY=display, XDG_CONFIG_HOME=os.path.join(args.out, 'config'),
                LIBGL_ALWAYS_SOFTWARE='1', XDG_RUNTIME_DIR=args.out)
     cmd = [args.pvlab, 'debug', '--script', script, '--width', str(WIDTH), '--height', str(HEIGHT)]
+    cmd += list(extra)
     if image:
         cmd.append(image)
     try:
@@ -293,7 +295,7 @@ pause
 print status
 print counters
 quit
-""", 'pause')
+""", 'pause', ['--cmdline', 'iters=100000000'])
     if out is None:
         return
     status = values(out, 'status ')
