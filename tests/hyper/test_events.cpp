@@ -17,6 +17,7 @@
 #include "hyper/events.h"
 #include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
+#include "tests/hyper/guest_fixture.h"
 #include "hyper/schedule.h"
 #include "hyper/time.h"
 
@@ -100,16 +101,8 @@ std::vector<uint8_t> make_image() {
   return img;
 }
 
-GuestNote str_note(uint32_t type, const std::string& s) {
-  GuestNote n{"Xen", type, std::vector<uint8_t>(s.begin(), s.end())};
-  n.desc.push_back(0);
-  return n;
-}
-GuestNote num_note(uint32_t type, uint32_t v) {
-  GuestNote n{"Xen", type, std::vector<uint8_t>(4)};
-  std::memcpy(n.desc.data(), &v, 4);
-  return n;
-}
+using test::num_note;
+using test::str_note;
 
 struct Domain1 {
   std::vector<uint8_t> image = make_image();
@@ -122,15 +115,7 @@ struct Domain1 {
     cfg.vcpus = vcpus;
     cfg.initdomain = initdomain;
     hv = std::make_unique<Hypervisor>(cfg);
-    GuestImage g;
-    g.path = "events-test";
-    g.elf_entry = entry;
-    g.segments.push_back({kBase, kImageSize, kImageSize, image.data()});
-    g.notes = {str_note(XEN_ELFNOTE_GUEST_OS, "pvlab-test"), str_note(XEN_ELFNOTE_XEN_VERSION, "xen-3.0"),
-               str_note(XEN_ELFNOTE_LOADER, "generic"), num_note(XEN_ELFNOTE_VIRT_BASE, kBase),
-               num_note(XEN_ELFNOTE_PADDR_OFFSET, kBase), num_note(XEN_ELFNOTE_ENTRY, entry),
-               num_note(XEN_ELFNOTE_HYPERCALL_PAGE, kHypercallPage), str_note(XEN_ELFNOTE_PAE_MODE, "yes"),
-               str_note(XEN_ELFNOTE_FEATURES, "writable_page_tables|pae_pgdir_above_4gb")};
+    const GuestImage g = test::pv_image("events-test", kBase, image, entry, kHypercallPage, "writable_page_tables|pae_pgdir_above_4gb");
     std::string err;
     REQUIRE_MESSAGE(hv->build(g, err), err);
   }

@@ -14,6 +14,7 @@
 #include "hyper/abi32.h"
 #include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
+#include "tests/hyper/guest_fixture.h"
 #include "hyper/mm.h"
 #include "pv_test_mm.h"
 #include "pv_test_mm_hostile.h"
@@ -31,16 +32,8 @@ constexpr uint32_t kArgs = kBase + 0x8000;   // hypercall arguments
 constexpr uint32_t kWindow = kBase + 0xE000; // a page the tests remap
 constexpr uint64_t P = hyper::pte::P, RW = hyper::pte::RW, US = hyper::pte::US, A = hyper::pte::A, D = hyper::pte::D;
 
-GuestNote str_note(uint32_t type, const std::string& s) {
-  GuestNote n{"Xen", type, std::vector<uint8_t>(s.begin(), s.end())};
-  n.desc.push_back(0);
-  return n;
-}
-GuestNote num_note(uint32_t type, uint32_t v) {
-  GuestNote n{"Xen", type, std::vector<uint8_t>(4)};
-  std::memcpy(n.desc.data(), &v, 4);
-  return n;
-}
+using test::num_note;
+using test::str_note;
 
 struct Dom {
   std::vector<uint8_t> image = std::vector<uint8_t>(kImageSize, 0x90);
@@ -53,14 +46,7 @@ struct Dom {
     cfg.domain_bytes = 16u << 20;
     cfg.vcpus = 2;
     hv = std::make_unique<Hypervisor>(cfg);
-    GuestImage g;
-    g.path = "mm-test";
-    g.elf_entry = kCode;
-    g.segments.push_back({kBase, kImageSize, kImageSize, image.data()});
-    g.notes = {str_note(XEN_ELFNOTE_GUEST_OS, "pvlab-test"), str_note(XEN_ELFNOTE_XEN_VERSION, "xen-3.0"),
-               str_note(XEN_ELFNOTE_LOADER, "generic"), num_note(XEN_ELFNOTE_VIRT_BASE, kBase),
-               num_note(XEN_ELFNOTE_PADDR_OFFSET, kBase), num_note(XEN_ELFNOTE_ENTRY, kCode),
-               num_note(XEN_ELFNOTE_HYPERCALL_PAGE, kHypercallPage), str_note(XEN_ELFNOTE_PAE_MODE, "yes")};
+    const GuestImage g = test::pv_image("mm-test", kBase, image, kCode, kHypercallPage);
     std::string err;
     REQUIRE_MESSAGE(hv->build(g, err), err);
   }

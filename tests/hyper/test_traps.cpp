@@ -16,6 +16,7 @@
 #include "hyper/events.h"
 #include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
+#include "tests/hyper/guest_fixture.h"
 #include "hyper/traps.h"
 
 using namespace pvlab;
@@ -34,16 +35,8 @@ constexpr uint32_t kKernelStack = kBase + 0x9000; // stack_switch's stack top
 constexpr uint32_t kUserStack = kBase + 0xA000;   // ring-3 stack top
 constexpr uint32_t kArgs = kBase + 0xB000;
 
-GuestNote str_note(uint32_t type, const std::string& s) {
-  GuestNote n{"Xen", type, std::vector<uint8_t>(s.begin(), s.end())};
-  n.desc.push_back(0);
-  return n;
-}
-GuestNote num_note(uint32_t type, uint32_t v) {
-  GuestNote n{"Xen", type, std::vector<uint8_t>(4)};
-  std::memcpy(n.desc.data(), &v, 4);
-  return n;
-}
+using test::num_note;
+using test::str_note;
 
 // The privileged sequence at kPriv: mov eax, cr3 / clts / in al, 0x60 / cli / mov ecx, cr0 /
 // jmp $.
@@ -62,14 +55,7 @@ struct TrapDomain {
     HypervisorConfig cfg;
     cfg.domain_bytes = 16u << 20;
     hv = std::make_unique<Hypervisor>(cfg);
-    GuestImage g;
-    g.path = "traps-test";
-    g.elf_entry = kSpin;
-    g.segments.push_back({kBase, kImageSize, kImageSize, image.data()});
-    g.notes = {str_note(XEN_ELFNOTE_GUEST_OS, "pvlab-test"), str_note(XEN_ELFNOTE_XEN_VERSION, "xen-3.0"),
-               str_note(XEN_ELFNOTE_LOADER, "generic"), num_note(XEN_ELFNOTE_VIRT_BASE, kBase),
-               num_note(XEN_ELFNOTE_PADDR_OFFSET, kBase), num_note(XEN_ELFNOTE_ENTRY, kSpin),
-               num_note(XEN_ELFNOTE_HYPERCALL_PAGE, kHypercallPage), str_note(XEN_ELFNOTE_PAE_MODE, "yes")};
+    const GuestImage g = test::pv_image("traps-test", kBase, image, kSpin, kHypercallPage);
     std::string err;
     REQUIRE_MESSAGE(hv->build(g, err), err);
     cpu().s.r[ESP] = kStack;
