@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "frontend/bsd_symtab.h"
 #include "frontend/exit_codes.h"
 #include "frontend/gdb_stub.h"
 #include "frontend/state_dump.h"
@@ -20,6 +21,7 @@ hyper::GuestImage guest_image_of(const ElfImage& img) {
                           img.bytes.data() + s.file_offset});
   for (const ElfNote& n : img.notes) g.notes.push_back({n.owner, n.type, n.desc});
   if (img.xen_guest_section) g.xen_guest_section = *img.xen_guest_section;
+  g.symtab = bsd_symtab_block(img.bytes, g.symtab_error);
   return g;
 }
 

@@ -114,6 +114,33 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
     }
   }
   L.kernel_start = uint32_t(lo) & ~(kPageSize - 1);
+  // BSD_SYMTAB: the symbol-table block (frontend/bsd_symtab.h) follows the image at its end
+  // rounded up to 4 bytes, and the kernel's end moves past it, as in Xen's builder: the
+  // kernel finds the block after its own end, and the P2M list starts on the next page.
+  if (info->bsd_symtab) {
+    if (img.symtab.empty()) {
+      error = img.path + ": the kernel asks for its symbol table (BSD_SYMTAB), but " +
+              (img.symtab_error.empty() ? std::string("none was given") : img.symtab_error);
+      return false;
+    }
+    const uint64_t at = (hi + 3) & ~uint64_t(3);
+    const uint64_t end = at + img.symtab.size();
+    if (end > kHypervisorStart || end - bp.virt_base > dom_bytes) {
+      error = img.path + ": the kernel and its symbol table (" + std::to_string(img.symtab.size()) +
+              " bytes) do not fit in the domain's " + std::to_string(dom_bytes >> 20) + " MiB";
+      return false;
+    }
+    for (uint32_t off = 0; off < img.symtab.size();) {
+      const uint32_t va = uint32_t(at) + off;
+      const uint32_t in_page = va & (kPageSize - 1);
+      const uint32_t n = std::min<uint32_t>(kPageSize - in_page, uint32_t(img.symtab.size()) - off);
+      std::memcpy(pfn_ptr((va - bp.virt_base) >> kPageShift) + in_page, img.symtab.data() + off, n);
+      off += n;
+    }
+    L.symtab_va = uint32_t(at);
+    L.symtab_size = uint32_t(img.symtab.size());
+    hi = end;
+  }
   L.kernel_end = page_up(hi);
 
   // The rest of the bootstrap region.

@@ -2,7 +2,7 @@
 // sets up the first vcpu's entry state.
 //
 // Virtual layout from VIRT_BASE (pseudo-physical frame 0), each part page-aligned:
-//   kernel image | P2M list | start_info | xenstore page | console page |
+//   kernel image [+ BSD symbol table] | P2M list | start_info | xenstore page | console page |
 //   bootstrap page tables (L3, L2s, L1s) | boot stack | padding
 // The bootstrap tables map everything from VIRT_BASE to a 4 MiB boundary at least 512 KiB
 // past the boot stack; page-table frames are mapped read-only; the L3 is pinned.
@@ -23,7 +23,8 @@ struct BootParams {
 
 // Where the builder put things (the debugger and tests show them).
 struct BootLayout {
-  uint32_t kernel_start = 0, kernel_end = 0;
+  uint32_t kernel_start = 0, kernel_end = 0;   // kernel_end: past the symbol table, if any
+  uint32_t symtab_va = 0, symtab_size = 0;     // the BSD_SYMTAB block (0: none)
   uint32_t p2m_va = 0, start_info_va = 0, xenstore_va = 0, console_va = 0;
   uint32_t pt_va = 0, nr_pt_frames = 0, stack_va = 0, mapped_end = 0;
 };

@@ -26,7 +26,11 @@ struct GuestImage {
   std::vector<GuestSegment> segments;
   std::vector<GuestNote> notes;
   std::string xen_guest_section;    // contents of `__xen_guest`, empty when absent
-  std::vector<uint8_t> symtab;      // the BSD_SYMTAB block when the kernel asks for it
+  // The symbol-table block (frontend/bsd_symtab.h) built from the file's .symtab; the builder
+  // appends it to the image when the kernel's notes ask for it (BSD_SYMTAB). Empty when the
+  // file has none, with the reason in symtab_error.
+  std::vector<uint8_t> symtab;
+  std::string symtab_error;
 };
 
 }  // namespace pvlab::hyper

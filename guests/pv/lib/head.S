@@ -44,6 +44,10 @@
   xen_note XEN_ELFNOTE_HYPERCALL_PAGE, num, hypercall_page
   xen_note XEN_ELFNOTE_PAE_MODE, str, "yes"
   xen_note XEN_ELFNOTE_FEATURES, str, PV_FEATURES
+/* -DPV_BSD_SYMTAB: ask the domain builder to append the symbol table after the image. */
+#ifdef PV_BSD_SYMTAB
+  xen_note XEN_ELFNOTE_BSD_SYMTAB, str, "yes"
+#endif
 
 /* The hypercall page: 128 stubs of 32 bytes written by the hypervisor at domain build.
    Zero in the image, so a page the hypervisor left unfilled shows. */
