@@ -149,10 +149,14 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
   v += page_up(uint64_t(d.nr_pages) * 4);
   L.start_info_va = v;
   v += kPageSize;
-  L.xenstore_va = v;
-  v += kPageSize;
-  L.console_va = v;
-  v += kPageSize;
+  // A domU gets a xenstore page and a console ring; the initial domain has neither (it uses
+  // console_io, and xenstore is its own to start), as in Xen's dom0 builder.
+  if (!d.initdomain) {
+    L.xenstore_va = v;
+    v += kPageSize;
+    L.console_va = v;
+    v += kPageSize;
+  }
   L.pt_va = v;
   uint32_t nr_pt = 0;
   uint64_t mapped_end = 0;
@@ -221,17 +225,21 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
   events_init_domain(*this, d);   // the console and xenstore ports start_info names
   time_init_domain(*this, d);
   d.start_info_pfn = pfn_of(L.start_info_va);
-  d.xenstore_pfn = pfn_of(L.xenstore_va);
-  d.console_pfn = pfn_of(L.console_va);
   start_info_x86_32_t si{};
   std::strncpy(si.magic, "xen-3.0-x86_32p", sizeof si.magic - 1);
   si.nr_pages = d.nr_pages;
   si.shared_info = d.shared_info_mfn << kPageShift;
   si.flags = d.initdomain ? (SIF_INITDOMAIN | SIF_PRIVILEGED) : 0;
-  si.store_mfn = d.p2m[d.xenstore_pfn];
-  si.store_evtchn = d.xenstore_evtchn;
-  si.console.domU.mfn = d.p2m[d.console_pfn];
-  si.console.domU.evtchn = d.console_evtchn;
+  if (!d.initdomain) {
+    d.xenstore_pfn = pfn_of(L.xenstore_va);
+    d.console_pfn = pfn_of(L.console_va);
+    si.store_mfn = d.p2m[d.xenstore_pfn];
+    si.store_evtchn = d.xenstore_evtchn;
+    si.console.domU.mfn = d.p2m[d.console_pfn];
+    si.console.domU.evtchn = d.console_evtchn;
+  }
+  // The initial domain: store_mfn, store_evtchn and console.dom0 (no VGA/VESA text console
+  // information) stay zero.
   si.pt_base = L.pt_va;
   si.nr_pt_frames = L.nr_pt_frames;
   si.mfn_list = L.p2m_va;

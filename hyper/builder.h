@@ -3,6 +3,7 @@
 //
 // Virtual layout from VIRT_BASE (pseudo-physical frame 0), each part page-aligned:
 //   kernel image [+ BSD symbol table] | P2M list | start_info | xenstore page | console page |
+//   (the last two for a domU only: the initial domain has neither)
 //   bootstrap page tables (L3, L2s, L1s) | boot stack | padding
 // The bootstrap tables map everything from VIRT_BASE to a 4 MiB boundary at least 512 KiB
 // past the boot stack; page-table frames are mapped read-only; the L3 is pinned.

@@ -85,6 +85,8 @@ struct Domain {
   std::vector<uint32_t> p2m;     // pseudo-physical frame -> machine frame
   uint32_t shared_info_mfn = 0;  // a hypervisor frame shared with the domain
   uint32_t start_info_pfn = 0;
+  // The console ring and xenstore pages and their channels: a domU's only (0 for the initial
+  // domain, which has neither).
   uint32_t console_pfn = 0, xenstore_pfn = 0;
   uint32_t console_evtchn = 0, xenstore_evtchn = 0;
   uint32_t vm_assist = 0;        // VMASST_TYPE_* bits enabled

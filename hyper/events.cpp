@@ -114,8 +114,11 @@ void events_init_domain(Hypervisor& hv, Domain& d) {
     ec.ports[port] = EventChannel{PortState::Unbound, 0, kHostDomid, 0, 0, false};
     return port;
   };
-  d.xenstore_evtchn = offer(1);
-  d.console_evtchn = offer(2);
+  // The initial domain has neither page, so no such channels: every port is its own.
+  if (!d.initdomain) {
+    d.xenstore_evtchn = offer(1);
+    d.console_evtchn = offer(2);
+  }
   (void)hv;
 }
 

@@ -48,6 +48,8 @@ def command(args, kernel, max_insns=None):
         cmd += ['--cmdline', args.cmdline]
     if args.vcpus:
         cmd += ['--vcpus', str(args.vcpus)]
+    if args.initdomain:
+        cmd += ['--initdomain']
     return cmd
 
 
@@ -202,6 +204,7 @@ def main():
     ap.add_argument('--timeout', type=float, default=240)
     ap.add_argument('--cmdline', default=None, help='kernel command line')
     ap.add_argument('--vcpus', type=int, default=None, help='PV kernels: the number of vcpus')
+    ap.add_argument('--initdomain', action='store_true', help='PV kernels: boot as the initial domain')
     ap.add_argument('--determinism', action='store_true',
                     help='run each guest twice and compare output, exit status and counts')
     ap.add_argument('--demo', action='store_true', help='with --determinism: the built-in demo guest too')

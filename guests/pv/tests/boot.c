@@ -7,7 +7,8 @@
      bootstrap stack.
    - Layout of the bootstrap region, each element 4 KiB aligned and packed after the
      previous one: kernel image, P2M list (nr_pages entries), start_info, xenstore page,
-     console page (not for the initial domain), bootstrap page tables (nr_pt_frames from
+     console page (neither for the initial domain, whose store_mfn, store_evtchn and
+     console.dom0 are zero), bootstrap page tables (nr_pt_frames from
      pt_base), boot stack; the region mapped 1:1 onto pseudo-physical frames, read-write
      except the page tables (read-only), at least 512 KiB of padding and an end on a 4 MiB
      boundary; legal PAE L3 entries.
@@ -88,8 +89,13 @@ static void check_layout(void) {
                 (uint32_t)si->console.domU.mfn, console_pfn, pv_va_to_pfn((void*)next));
     next += PV_PAGE_SIZE;
   } else {
-    ktest_skip("layout-xenstore-page", "the initial domain has none");
-    ktest_skip("layout-console-page", "the initial domain has none");
+    /* Xen's dom0 builder: no xenstore page or console ring, and no console information. */
+    ktest_check("dom0-no-xenstore", si->store_mfn == 0 && si->store_evtchn == 0,
+                "store_mfn %#x store_evtchn %u, expected none for the initial domain", (uint32_t)si->store_mfn,
+                (unsigned)si->store_evtchn);
+    ktest_check("dom0-no-console-ring", si->console.dom0.info_off == 0 && si->console.dom0.info_size == 0,
+                "console.dom0 info_off %u info_size %u, expected 0 (no VGA/VESA console)",
+                (unsigned)si->console.dom0.info_off, (unsigned)si->console.dom0.info_size);
   }
   ktest_check("layout-page-tables", pt_start() == next && si->nr_pt_frames >= 3,
               "pt_base = %#x with %lu frames, expected %#x and at least an L3, an L2 and an L1", pt_start(),
