@@ -105,7 +105,9 @@ int32_t do_console_io(HypercallCtx& c) {
 int32_t do_sched_op(HypercallCtx& c) {
   const uint32_t cmd = c.arg[0], va = c.arg[1];
   switch (cmd) {
-    case SCHEDOP_yield: return 0;
+    case SCHEDOP_yield:   // the rest of this quantum goes to the next runnable vcpu
+      sched_yield_now(c.hv);
+      return 0;
     case SCHEDOP_block: return sched_block(c);
     case SCHEDOP_poll: return sched_poll(c, va);
     case SCHEDOP_shutdown: {

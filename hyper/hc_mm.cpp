@@ -2,7 +2,8 @@
 // _otherdomain form), set_gdt and update_descriptor; memory_op is in hc_memory.cpp. The
 // checks themselves are mm.cpp's and mm_desc.cpp's; this file reads the guest's arguments,
 // walks the batches (stopping at the first refusal, reporting how many were done through
-// success_count) and carries out the TLB flushes the guest asks for.
+// success_count; a long batch is preempted and continued, hypercalls.h) and carries out the
+// TLB flushes the guest asks for.
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -50,15 +51,37 @@ bool read_vcpumask(HypercallCtx& c, uint32_t va, std::vector<Vcpu*>& out) {
   return true;
 }
 
+// A batch's count argument: with MMU_UPDATE_PREEMPTED set the call is a continuation, and
+// what the earlier passes did is read back from success_count (Xen's rule: each pass adds
+// its own work to the count it finds there).
+uint32_t batch_start(HypercallCtx& c, uint32_t count_arg, uint32_t done_va, uint32_t& count) {
+  count = count_arg & ~kPreempted;
+  uint32_t before = 0;
+  if ((count_arg & kPreempted) && done_va && !get_guest(c.hv, c.vcpu, done_va, before)) before = 0;
+  return before;
+}
+
+// Preempt a batch after `done` entries of this pass: the rest starts at `at`.
+bool batch_preempt(HypercallCtx& c, const char* what, uint32_t done, uint32_t count, uint32_t at) {
+  if (done == 0 || !hypercall_preempt_check(done)) return false;
+  c.create_continuation({at, (count - done) | kPreempted, c.arg[2], c.arg[3], c.arg[4]},
+                        std::string("preempted after ") + std::to_string(done) + " " + what + "; " +
+                            std::to_string(count - done) + " left");
+  return true;
+}
+
 int32_t do_mmu_update(HypercallCtx& c) {
-  const uint32_t req_va = c.arg[0], count = c.arg[1] & ~kPreempted, done_va = c.arg[2];
-  if (!self_domain(c, c.arg[3])) return report_done(c, done_va, 0, -XEN_ESRCH);
+  const uint32_t req_va = c.arg[0], done_va = c.arg[2];
+  uint32_t count = 0;
+  const uint32_t before = batch_start(c, c.arg[1], done_va, count);
+  if (!self_domain(c, c.arg[3])) return report_done(c, done_va, before, -XEN_ESRCH);
   uint32_t done = 0;
   int32_t rc = 0;
   for (; done < count; ++done) {
     mmu_update_t req;
+    if (batch_preempt(c, "requests", done, count, req_va + done * uint32_t(sizeof req))) break;
     if (!get_guest(c.hv, c.vcpu, req_va + done * uint32_t(sizeof req), req)) {
-      rc = c.reject(-XEN_EFAULT, "request " + std::to_string(done) + " not readable");
+      rc = c.reject(-XEN_EFAULT, "request " + std::to_string(before + done) + " not readable");
       break;
     }
     const unsigned cmd = unsigned(req.ptr & 3);
@@ -85,11 +108,11 @@ int32_t do_mmu_update(HypercallCtx& c) {
         break;
     }
     if (rc != 0) {
-      c.reject(rc, "request " + std::to_string(done) + ": " + why);
+      c.reject(rc, "request " + std::to_string(before + done) + ": " + why);
       break;
     }
   }
-  return report_done(c, done_va, done, rc);
+  return report_done(c, done_va, before + done, rc);
 }
 
 int clear_or_copy(HypercallCtx& c, uint32_t dst, const uint32_t* src, std::string& why) {
@@ -153,23 +176,26 @@ int one_mmuext(HypercallCtx& c, const abi32::mmuext_op& op, std::string& why) {
 }
 
 int32_t do_mmuext_op(HypercallCtx& c) {
-  const uint32_t ops_va = c.arg[0], count = c.arg[1] & ~kPreempted, done_va = c.arg[2];
-  if (!self_domain(c, c.arg[3])) return report_done(c, done_va, 0, -XEN_ESRCH);
+  const uint32_t ops_va = c.arg[0], done_va = c.arg[2];
+  uint32_t count = 0;
+  const uint32_t before = batch_start(c, c.arg[1], done_va, count);
+  if (!self_domain(c, c.arg[3])) return report_done(c, done_va, before, -XEN_ESRCH);
   uint32_t done = 0;
   int32_t rc = 0;
   for (; done < count; ++done) {
     abi32::mmuext_op op;
+    if (batch_preempt(c, "ops", done, count, ops_va + done * uint32_t(sizeof op))) break;
     if (!get_guest(c.hv, c.vcpu, ops_va + done * uint32_t(sizeof op), op)) {
-      rc = c.reject(-XEN_EFAULT, "op " + std::to_string(done) + " not readable");
+      rc = c.reject(-XEN_EFAULT, "op " + std::to_string(before + done) + " not readable");
       break;
     }
     std::string why;
     if ((rc = one_mmuext(c, op, why)) != 0) {
-      c.reject(rc, "op " + std::to_string(done) + " (cmd " + std::to_string(op.cmd) + "): " + why);
+      c.reject(rc, "op " + std::to_string(before + done) + " (cmd " + std::to_string(op.cmd) + "): " + why);
       break;
     }
   }
-  return report_done(c, done_va, done, rc);
+  return report_done(c, done_va, before + done, rc);
 }
 
 // The flush an update_va_mapping asks for (UVMF_*).

@@ -13,6 +13,13 @@ const char* HypercallTable::name(unsigned nr) const {
   return nullptr;
 }
 
+unsigned HypercallTable::arg_count(unsigned nr) const {
+  const HypercallDef* d = find(nr);
+  unsigned n = 0;
+  while (d && n < d->args.size() && d->args[n] != Arg::None) ++n;
+  return n;
+}
+
 std::string format_hypercall(const HypercallTable& t, const HypercallRecord& r) {
   char buf[64];
   std::string out;

@@ -25,6 +25,16 @@ enum class Arg : uint8_t {
   Lo, Hi,   // the halves of a 64-bit value split over two registers
 };
 
+// Hypercall continuations, as in Xen: a long batch (mmu_update, mmuext_op, multicall) does a
+// share of its work, then records the arguments that describe the rest and is "preempted":
+// the guest's EIP goes back to the `int $0x82` with those arguments in its registers (or, for
+// a call inside a multicall, in its multicall entry), so the guest re-executes the call and
+// events can be delivered in between. Xen preempts when softirqs or events are pending; pvlab
+// preempts after kHypercallBatch entries in one pass, so runs stay deterministic.
+constexpr uint32_t kHypercallBatch = 128;
+// Should a batch that has done `done_this_pass` entries in this pass stop here?
+inline bool hypercall_preempt_check(uint32_t done_this_pass) { return done_this_pass >= kHypercallBatch; }
+
 struct HypercallCtx {
   Hypervisor& hv;
   Domain& dom;
@@ -32,12 +42,28 @@ struct HypercallCtx {
   std::array<uint32_t, 5> arg{};   // EBX, ECX, EDX, ESI, EDI
   std::string reason;              // why a request was refused (shown in the log)
   bool handled_eip = false;        // the handler set EIP / the whole frame itself (iret)
+  bool preempted = false;          // create_continuation was called: re-run with cont_args
+  std::array<uint32_t, 5> cont_args{};
 
   // Refuse the request: remember why and return `err` (a negative Xen error number).
   int32_t reject(int32_t err, std::string why) {
     if (reason.empty()) reason = std::move(why);
     return err;
   }
+  // Stop here and have the call re-executed with `args` (the same hypercall number).
+  void create_continuation(const std::array<uint32_t, 5>& args, std::string note) {
+    preempted = true;
+    cont_args = args;
+    if (reason.empty()) reason = std::move(note);
+  }
+};
+
+// What a dispatched hypercall left besides its result.
+struct HypercallOutcome {
+  bool handled_eip = false;        // the handler set EIP and EAX itself (iret)
+  bool preempted = false;          // re-execute the call with its first `nargs` of `args`
+  std::array<uint32_t, 5> args{};
+  unsigned nargs = 0;
 };
 
 using HypercallFn = int32_t (*)(HypercallCtx&);
@@ -57,6 +83,9 @@ class HypercallTable {
     return nr < kSize && table_[nr].fn ? &table_[nr] : nullptr;
   }
   const char* name(unsigned nr) const;
+  // How many arguments hypercall `nr` takes (its leading Arg kinds that are not None): the
+  // registers, or multicall argument words, a continuation rewrites.
+  unsigned arg_count(unsigned nr) const;
 
  private:
   std::array<HypercallDef, kSize> table_{};

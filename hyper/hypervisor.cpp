@@ -242,15 +242,33 @@ bool Hypervisor::intercept(Cpu& c, const Event& e) {
 void Hypervisor::hypercall(Cpu& c, Vcpu& v, const Event& e) {
   const uint32_t nr = c.s.r[EAX];
   c.s.eip = e.return_eip;
-  bool handled_eip = false;
+  HypercallOutcome out;
   const int32_t result =
-      dispatch_hypercall(v, nr, {c.s.r[EBX], c.s.r[ECX], c.s.r[EDX], c.s.r[ESI], c.s.r[EDI]}, handled_eip);
-  if (!handled_eip) c.s.r[EAX] = uint32_t(result);
+      dispatch_hypercall(v, nr, {c.s.r[EBX], c.s.r[ECX], c.s.r[EDX], c.s.r[ESI], c.s.r[EDI]}, out);
+  if (out.preempted && dom_.shutdown == ShutdownReason::None) {
+    // A continuation: back to the `int $0x82` (2 bytes) with the arguments of what is left.
+    c.s.eip = e.return_eip - 2;
+    c.s.r[EAX] = nr;
+    // Only the registers of the call's own arguments: the others are the guest's.
+    const unsigned regs[5] = {EBX, ECX, EDX, ESI, EDI};
+    for (unsigned i = 0; i < out.nargs; ++i) c.s.r[regs[i]] = out.args[i];
+    c.end_block();
+    return;
+  }
+  if (!out.handled_eip) c.s.r[EAX] = uint32_t(result);
 }
 
 int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<uint32_t, 5>& args,
                                        bool& handled_eip) {
-  HypercallCtx ctx{*this, dom_, v, args, {}, false};
+  HypercallOutcome out;
+  const int32_t result = dispatch_hypercall(v, nr, args, out);
+  handled_eip = out.handled_eip;
+  return result;
+}
+
+int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<uint32_t, 5>& args,
+                                       HypercallOutcome& out) {
+  HypercallCtx ctx{*this, dom_, v, args, {}, false, false, {}};
   const uint64_t cycle = v.cpu->s.cycles;
   int32_t result;
   if (const HypercallDef* d = table_.find(nr)) {
@@ -258,10 +276,13 @@ int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<ui
   } else {
     result = ctx.reject(-XEN_ENOSYS, "no such hypercall");
   }
-  handled_eip = ctx.handled_eip;
+  out.handled_eip = ctx.handled_eip;
+  out.preempted = ctx.preempted;
+  out.args = ctx.cont_args;
+  out.nargs = ctx.preempted ? table_.arg_count(nr) : 0;
   HypercallRecord rec{cycle, dom_.id, uint8_t(v.id), nr, ctx.arg, result, std::move(ctx.reason)};
-  FILE* out = hcall_log_ ? hcall_log_ : (result < 0 ? refusal_log_ : nullptr);
-  if (out) std::fprintf(out, "pvlab: [cycle %llu] %s\n", (unsigned long long)cycle,
+  FILE* log = hcall_log_ ? hcall_log_ : (result < 0 ? refusal_log_ : nullptr);
+  if (log) std::fprintf(log, "pvlab: [cycle %llu] %s\n", (unsigned long long)cycle,
                         format_hypercall(table_, rec).c_str());
   log_.add(std::move(rec));
   return result;

@@ -64,6 +64,9 @@ class Hypervisor final : public Platform {
   // the interrupted CPU's EIP is already past the call. A multicall's entries come here too.
   // `handled_eip`: the handler set EIP and EAX itself (iret).
   int32_t dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<uint32_t, 5>& args, bool& handled_eip);
+  // The same, telling also whether the call was preempted and with which arguments it goes on
+  // (hypercall continuations, hypercalls.h).
+  int32_t dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<uint32_t, 5>& args, HypercallOutcome& out);
   HypercallLog& hypercall_log() { return log_; }
 
   // ---- machine memory ----------------------------------------------------------------------

@@ -39,7 +39,8 @@ void sched_program_deadline(Hypervisor& hv);
 // The time the hypervisor acts at: the running vcpu's cycle counter, or while every vcpu
 // waits, the cycle time jumped to.
 uint64_t sched_now(Hypervisor& hv);
-// Ask the running vcpu to give up the CPU at once (it went down).
+// Ask the running vcpu to give up the CPU at once (it went down, or SCHEDOP_yield): its
+// quantum ends and the next runnable vcpu in order takes its turn.
 void sched_yield_now(Hypervisor& hv);
 
 // Platform hooks (Hypervisor::idle / deadline).
