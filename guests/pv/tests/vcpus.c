@@ -5,14 +5,15 @@
      context is given once, a vcpu that does not exist is -ENOENT, a context with a CR3 that
      is not the domain's is -EINVAL.
    - VCPUOP_initialise with flat ring-1 selectors, its own stack and event callback; VCPUOP_up
-     starts it; both vcpus run interleaved.
+     starts it; both vcpus run interleaved, and SCHEDOP_yield hands the rest of the quantum
+     to the other one.
    - IPIs: vcpu 1 sleeps in SCHEDOP_block, an IPI bound to it (EVTCHNOP_bind_ipi) wakes it
      and runs its callback there; it answers with an IPI to vcpu 0.
    - VCPUOP_get_runstate_info, VCPUOP_down / is_up, VCPUOP_register_vcpu_info (vcpu_info moved
      into a page of the guest, events delivered there). */
 #include "events_lib.h"
 
-static volatile uint32_t second_alive, second_wakeups, second_done;
+static volatile uint32_t second_alive, second_wakeups, second_done, second_spins, spin_stop;
 static evtchn_port_t to_second, to_first;
 static uint8_t second_stack[8192] __attribute__((aligned(16)));
 
@@ -20,6 +21,7 @@ static uint8_t second_stack[8192] __attribute__((aligned(16)));
 void second_main(void);
 void second_main(void) {
   second_alive = 1;
+  while (!spin_stop) ++second_spins; /* runnable, so vcpu 0's yields hand it the CPU */
   for (;;) {
     uint32_t seen = ev_port_count[to_second];
     while (ev_port_count[to_second] == seen) ev_block();
@@ -70,6 +72,16 @@ static void check_second_vcpu(void) {
   EV_CHECK_RC("up", HYPERVISOR_vcpu_op(VCPUOP_up, 1, 0), 0);
   EV_CHECK_RC("is-up-after-up", HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0), 1);
   if (!ktest_check("second-runs", wait_for(&second_alive, 1), "vcpu 1 never ran")) return;
+
+  /* SCHEDOP_yield ends vcpu 0's quantum: vcpu 1 (spinning) runs before the call returns. */
+  unsigned progressed = 0;
+  for (int i = 0; i < 3; ++i) {
+    uint32_t before = second_spins;
+    HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+    progressed += second_spins != before;
+  }
+  ktest_check("yield-runs-other-vcpu", progressed == 3, "vcpu 1 ran during %u of 3 yields", progressed);
+  spin_stop = 1;
 
   /* Wait until vcpu 1 sleeps, then wake it with an IPI; it answers with one. */
   struct vcpu_runstate_info rs;
