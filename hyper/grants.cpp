@@ -5,6 +5,8 @@
 #include "hyper/abi32.h"
 #include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
+#include "hyper/mm.h"
+#include "hyper/mm_util.h"
 
 namespace pvlab::hyper {
 
@@ -129,25 +131,37 @@ int16_t unmap_one(HypercallCtx& c, gnttab_unmap_grant_ref& op) {
     c.reject(-XEN_EINVAL, "grant unmap: host address does not match the mapping");
     return GNTST_bad_virt_addr;
   }
+  // The mapping's references live in its PTE, counted like any L1 entry's (mm_audit sees no
+  // difference). They go back with the PTE: here when it still maps the granted frame, or
+  // already, when the guest overwrote or zapped the entry (mmu_update, update_va_mapping,
+  // or its L1 being torn down), and then nothing is dropped twice.
   uint64_t l1e_maddr = 0;
   std::string why;
+  bool cleared = false;
   if (find_l1e(c.hv, c.vcpu, m.host_va, l1e_maddr, why)) {
     uint64_t cur = 0;
     read_machine(c.hv, l1e_maddr, &cur, 8);
     if ((cur & pte::P) && pte::mfn(cur) == m.mfn) {
       const uint64_t zero = 0;
       write_machine(c.hv, l1e_maddr, &zero, 8);
-      c.vcpu.cpu->mmu().invlpg(m.host_va);
+      mm_put_l1e_refs(c.hv, c.dom, cur);
+      mm_invlpg_all(c.hv, m.host_va);
+      cleared = true;
     }
   }
-  FrameInfo& f = c.hv.frames()[m.mfn];
-  if (!m.readonly && f.type_count) --f.type_count;
-  if (f.count) --f.count;
   Domain& granter = c.dom;
   auto& counter = (m.readonly ? granter.grants.readers : granter.grants.writers)[m.ref];
   if (counter) --counter;
   update_in_use(c.hv, granter, m.ref);
+  const GrantMapping gone = m;
   m = GrantMapping{};
+  if (!cleared) {
+    // Xen answers the same and keeps the grant busy until the domain dies; pvlab ends the
+    // mapping, whose PTE and references are already gone.
+    c.reject(-XEN_EINVAL, "grant unmap: the PTE at " + mmu::hex(gone.host_va) + " no longer maps " +
+                              mmu::frame(gone.mfn) + " (overwritten by the guest; its references went with it)");
+    return GNTST_general_error;
+  }
   return GNTST_okay;
 }
 

@@ -494,6 +494,8 @@ int mm_update_entry(Hypervisor& hv, Domain& d, uint64_t maddr, uint64_t val, boo
   return 0;
 }
 
+void mm_put_l1e_refs(Hypervisor& hv, Domain& d, uint64_t entry) { put_l1e(hv, d, entry); }
+
 int mm_find_l1e(Hypervisor& hv, Vcpu& v, uint32_t va, uint32_t& l1_mfn, unsigned& index,
                 std::string& why) {
   if (va >= kHypervisorStart) {

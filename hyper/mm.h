@@ -43,6 +43,9 @@ int mm_set_baseptr(Hypervisor& hv, Vcpu& v, uint32_t l3_mfn, std::string& why);
 // `preserve_ad` keeps the A and D bits the entry has (MMU_PT_UPDATE_PRESERVE_AD).
 int mm_update_entry(Hypervisor& hv, Domain& d, uint64_t maddr, uint64_t val, bool preserve_ad,
                     std::string& why);
+// Give back what a present L1 entry holds (a general reference, and a Writable type
+// reference when RW is set), as replacing it would: a grant mapping's PTE holds exactly that.
+void mm_put_l1e_refs(Hypervisor& hv, Domain& d, uint64_t entry);
 // The L1 entry that maps `va` in the vcpu's current tables: its L1 frame and index. Fails
 // (-EINVAL) when va is in the hypervisor's area or its L2 entry is not present.
 int mm_find_l1e(Hypervisor& hv, Vcpu& v, uint32_t va, uint32_t& l1_mfn, unsigned& index,

@@ -10,7 +10,8 @@
    pointer; a foreign domain; a writable page-table store the assist must refuse.
    Descriptors: DPL 0 (accepted as DPL 1, as Xen fixes it up), a call gate into ring 0, a
    TSS, a byte-granular segment reaching the hypervisor, a GDT of 15 pages, a writable GDT
-   frame, an LDT reaching the hypervisor. */
+   frame, an LDT reaching the hypervisor.
+   Grants: a grant-mapped PTE overwritten through mmu_update, then unmapped. */
 #include "mm_lib.h"
 
 static uint64_t gdt_page[512] __attribute__((aligned(4096)));
@@ -160,6 +161,56 @@ static void descriptors(void) {
   pv_unmap_frame(0);
 }
 
+/* A grant mapping whose PTE the guest overwrites with mmu_update: the overwrite gives the
+   mapping's references back, so the unmap that follows must not drop them again (Xen answers
+   GNTST_general_error). Were they dropped twice, the kernel's own writable mapping of the
+   page would no longer be counted and the page could become a page table while writable. */
+static uint32_t granted_page[1024] __attribute__((aligned(4096)));
+
+static void grant_pte_overwritten(void) {
+  xen_pfn_t frames[1];
+  struct gnttab_setup_table st = {DOMID_SELF, 1, 0, {0}};
+  set_xen_guest_handle(st.frame_list, frames);
+  if (!ktest_check("grant-setup", HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1) == 0 && st.status == 0,
+                   "setup_table status %d", st.status))
+    return;
+  int err = 0;
+  volatile grant_entry_v1_t* table = pv_map_frame(1, (uint32_t)frames[0], PV_PTE_RW | PV_PTE_A | PV_PTE_D, &err);
+  if (!ktest_check("grant-table-mapped", table != 0, "update_va_mapping answered %d", err)) return;
+  const uint32_t page = mm_mfn(granted_page);
+  table[3].domid = 1; /* pvlab's domain */
+  table[3].frame = page;
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  table[3].flags = GTF_permit_access;
+
+  const uint32_t va = (uint32_t)(uintptr_t)pv_map_slot_va(2);
+  HYPERVISOR_update_va_mapping(va, 0, UVMF_INVLPG);
+  struct gnttab_map_grant_ref map = {0};
+  map.host_addr = va;
+  map.flags = GNTMAP_host_map;
+  map.ref = 3;
+  map.dom = DOMID_SELF;
+  HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &map, 1);
+  if (!ktest_check("grant-map", map.status == GNTST_okay, "status %d", map.status)) return;
+  EXPECT("grant-pte-overwritten", mm_update1(mm_l1e_maddr(va), 0), 0);
+  struct gnttab_unmap_grant_ref unmap = {0};
+  unmap.host_addr = va;
+  unmap.handle = map.handle;
+  HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &unmap, 1);
+  EXPECT("grant-unmap-after-overwrite", unmap.status, GNTST_general_error);
+  HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &unmap, 1);
+  EXPECT("grant-unmap-again", unmap.status, GNTST_bad_handle);
+  ktest_check("grant-entry-released", (table[3].flags & (GTF_reading | GTF_writing)) == 0, "flags %#x",
+              table[3].flags);
+  /* granted_page is still mapped writable in the kernel's own region: it cannot be an L1. */
+  int rc = mm_ext1(MMUEXT_PIN_L1_TABLE, page, 0);
+  EXPECT("grant-counts-intact", rc, -XEN_EINVAL);
+  if (rc == 0) mm_ext1(MMUEXT_UNPIN_TABLE, page, 0);
+  granted_page[0] = 1; /* and it is still writable */
+  pv_unmap_frame(2);
+  pv_unmap_frame(1);
+}
+
 int main(void) {
   kprintf("pv mm: hostile page-table and descriptor updates\n");
   int rc = pv_traps_init();
@@ -170,5 +221,6 @@ int main(void) {
   hypervisor_area();
   hostile_store();
   descriptors();
+  grant_pte_overwritten();
   ktest_finish();
 }
