@@ -19,9 +19,10 @@
 //   get_debugreg     -EINVAL   a register that does not exist
 //   physdev_op       -EINVAL   set_iopl above 3; -EFAULT; -ENOSYS for every other command
 //                              (pvlab's PV machine has no physical devices)
-//   iret             crashes the domain when the frame cannot be read, returns to ring 0
-//                    or to virtual-8086 mode; a frame whose CS or SS the processor's IRET
-//                    would refuse goes to the failsafe callback (or crashes without one).
+//   iret             crashes the domain when the frame cannot be read or returns to ring 0;
+//                    a frame whose CS or SS the processor's IRET would refuse goes to the
+//                    failsafe callback (or crashes without one); a return to virtual-8086
+//                    mode becomes a #GP for the guest kernel, as in Xen (iret_to_vm86).
 #include <cstdio>
 
 #include "hyper/abi32.h"
@@ -223,6 +224,57 @@ void iret_failsafe(Hypervisor& hv, Vcpu& v, uint32_t eip, uint16_t cs, uint32_t 
   if (!bounce_to_guest(hv, v, b, bwhy)) hv.crash(v, "iret: " + why + "; the failsafe callback: " + bwhy);
 }
 
+// An iret to virtual-8086 mode, which a PV guest cannot have. As Xen does for 32-bit PV
+// guests: the guest kernel's #GP handler gets the fault the first VM86 instruction would
+// have raised. The frame's nine words after EAX (EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS)
+// are copied below kernel_sp with an error code of 0 under them, the kernel stack
+// (kernel_ss:kernel_sp - 40) is loaded, and the #GP trap-table entry runs with EFLAGS
+// cleared of VM, RF, NT and TF and the upcall mask from the frame's IF (set when the entry
+// masks events). Without a #GP entry, or when the frame cannot be copied, the domain is
+// crashed with the reason.
+int32_t iret_to_vm86(HypercallCtx& c, uint32_t frame_lin, uint32_t eax, uint32_t frame_eflags) {
+  Vcpu& v = c.vcpu;
+  Cpu& cpu = *v.cpu;
+  c.handled_eip = true;
+  if (c.hv.event_log())
+    std::fprintf(c.hv.event_log(), "pvlab: vcpu %u iret to virtual-8086 mode: #GP to the guest kernel\n", v.id);
+  const VirtualTrap& gp = v.traps[13];
+  if (!gp.set) {
+    c.hv.crash(v, "iret to virtual-8086 mode (EFLAGS " + hex(frame_eflags) +
+                      "), and no #GP trap-table entry to report it to");
+    return c.reject(-XEN_EINVAL, "iret to virtual-8086 mode without a #GP handler");
+  }
+  uint32_t words[10] = {};   // error code 0, then the frame's EIP .. GS
+  const uint32_t ksp = v.kernel_sp - 40;
+  if (!copy_from_guest(c.hv, v, frame_lin + 4, &words[1], 9 * 4) ||
+      !copy_to_guest(c.hv, v, ksp, words, sizeof words)) {
+    c.hv.crash(v, "iret to virtual-8086 mode: the #GP frame cannot be copied from " + hex(frame_lin) +
+                      " to the kernel stack at " + hex(ksp));
+    return c.reject(-XEN_EFAULT, "iret to virtual-8086 mode: frame not copied");
+  }
+  std::string why;
+  const SegCache saved_cs = cpu.s.seg[CS], saved_ss = cpu.s.seg[SS];
+  const uint8_t saved_cpl = cpu.s.cpl;
+  if (!load_guest_code(cpu, gp.cs, why) || !load_guest_stack(cpu, v.kernel_ss, why)) {
+    cpu.s.seg[CS] = saved_cs;
+    cpu.s.seg[SS] = saved_ss;
+    cpu.set_cpl(saved_cpl);
+    c.hv.crash(v, "iret to virtual-8086 mode: the #GP handler cannot be entered: " + why);
+    return c.reject(-XEN_EINVAL, "iret to virtual-8086 mode: " + why);
+  }
+  cpu.s.r[EAX] = eax;
+  cpu.s.r[ESP] = ksp;
+  cpu.s.eip = gp.eip;
+  cpu.s.halted = 0;
+  const uint32_t eflags = ((frame_eflags & ~fl::IOPL) | fl::IF) & ~(fl::VM | fl::RF | fl::NT | fl::TF);
+  cpu.set_flags(eflags, fl::kWritable & ~fl::VM);
+  const bool masked = gp.mask_events || !(frame_eflags & fl::IF);
+  set_vcpu_upcall_mask(c.hv, v, masked ? 1 : 0);
+  cpu.end_block();
+  if (c.reason.empty()) c.reason = "iret to virtual-8086 mode: #GP delivered to the guest kernel";
+  return 0;
+}
+
 // HYPERVISOR_iret: the stub pushed EAX; below it the guest left EIP, CS, EFLAGS and, for a
 // return to ring 2/3, ESP and SS. EFLAGS comes back with IOPL 0 and IF set, and the upcall
 // mask from the frame's IF. The 32-bit frame has no flags word: VGCF_in_syscall belongs to
@@ -238,14 +290,12 @@ int32_t do_iret(HypercallCtx& c) {
     c.hv.crash(v, "iret: the frame at " + hex(lin) + " cannot be read");
     return c.reject(-XEN_EFAULT, "iret frame not readable");
   }
+  // VM86 first: its CS is a real-mode segment, not a selector with an RPL.
+  if (f.eflags & fl::VM) return iret_to_vm86(c, lin, f.eax, f.eflags);
   const uint16_t cs = uint16_t(f.cs);
   if ((cs & 3) == 0) {
     c.hv.crash(v, "iret to ring 0 (CS " + hex(cs) + ")");
     return c.reject(-XEN_EPERM, "iret to ring 0");
-  }
-  if (f.eflags & fl::VM) {
-    c.hv.crash(v, "iret to virtual-8086 mode is not supported");
-    return c.reject(-XEN_EINVAL, "iret to virtual-8086 mode");
   }
   const bool outer = (cs & 3) != 1;
   uint32_t new_esp = esp + 16;
