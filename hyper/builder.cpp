@@ -41,6 +41,20 @@ void put64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
 
 }  // namespace
 
+void fill_hypercall_page(uint8_t* p) {
+  std::memset(p, 0xcc, kPageSize);
+  for (unsigned n = 0; n < kPageSize / 32; ++n) {
+    uint8_t* s = p + n * 32;
+    if (n == __HYPERVISOR_iret) {
+      const uint8_t stub[] = {0x50, 0xb8, uint8_t(n), 0, 0, 0, 0xcd, kHypercallVector};
+      std::memcpy(s, stub, sizeof stub);
+    } else {
+      const uint8_t stub[] = {0xb8, uint8_t(n), 0, 0, 0, 0xcd, kHypercallVector, 0xc3};
+      std::memcpy(s, stub, sizeof stub);
+    }
+  }
+}
+
 bool Hypervisor::build(const GuestImage& img, std::string& error) {
   const std::optional<XenGuestInfo> info = parse_xen_guest(img, error);
   if (!info) return false;
@@ -253,18 +267,7 @@ bool Hypervisor::build(const GuestImage& img, std::string& error) {
       error = img.path + ": HYPERCALL_PAGE is not a page of the kernel image";
       return false;
     }
-    uint8_t* p = pfn_ptr(pfn_of(bp.hypercall_page));
-    std::memset(p, 0xcc, kPageSize);
-    for (unsigned n = 0; n < kPageSize / 32; ++n) {
-      uint8_t* s = p + n * 32;
-      if (n == __HYPERVISOR_iret) {
-        const uint8_t stub[] = {0x50, 0xb8, uint8_t(n), 0, 0, 0, 0xcd, kHypercallVector};
-        std::memcpy(s, stub, sizeof stub);
-      } else {
-        const uint8_t stub[] = {0xb8, uint8_t(n), 0, 0, 0, 0xcd, kHypercallVector, 0xc3};
-        std::memcpy(s, stub, sizeof stub);
-      }
-    }
+    fill_hypercall_page(pfn_ptr(pfn_of(bp.hypercall_page)));
   }
   layout_ = L;
 

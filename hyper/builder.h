@@ -30,4 +30,9 @@ struct BootLayout {
   uint32_t pt_va = 0, nr_pt_frames = 0, stack_va = 0, mapped_end = 0;
 };
 
+// The hypercall page's 4096 bytes: 32-byte stubs `mov $n,%eax; int $0x82; ret`, iret's
+// `push %eax; mov $23,%eax; int $0x82`, 0xCC elsewhere. The builder fills the page the
+// HYPERCALL_PAGE note names; a WRMSR to the hypercall-page MSR fills the page it names.
+void fill_hypercall_page(uint8_t* page);
+
 }  // namespace pvlab::hyper

@@ -39,6 +39,10 @@ constexpr uint8_t kForcedEmulationPrefix[5] = {0x0f, 0x0b, 'x', 'e', 'n'};
 // guests must not use hidden, the hypervisor bit set, and Xen's leaves at 0x40000000.
 CpuidResult pv_cpuid(Hypervisor& hv, uint32_t leaf, uint32_t subleaf);
 
+// The hypercall-page MSR CPUID leaf 0x40000002 advertises (EAX = 1 page, EBX = this index):
+// a WRMSR of a frame's machine address fills that frame as the HYPERCALL_PAGE note's page.
+constexpr uint32_t kHypercallPageMsr = 0x40000000;
+
 // RDMSR / WRMSR from the guest kernel under Xen's PV policy. False: #GP(0).
 bool pv_rdmsr(Hypervisor& hv, Vcpu& v, uint32_t index, uint64_t& value);
 bool pv_wrmsr(Hypervisor& hv, Vcpu& v, uint32_t index, uint64_t value);

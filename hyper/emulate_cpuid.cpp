@@ -49,7 +49,6 @@ constexpr uint32_t kHideEcx = (1u << 1) /* CMP legacy */ | (1u << 2) /* SVM */ |
 
 constexpr uint32_t kXenLeafBase = 0x40000000;
 constexpr uint32_t kXenLeafCount = 6;   // 0x40000000 .. +5 (XEN_CPUID_MAX_NUM_LEAVES)
-constexpr uint32_t kXenMsrBase = 0x40000000;   // the hypercall-page MSR (leaf 0x40000002 EBX)
 constexpr uint32_t kMachineAddressBits = 36;   // PAE
 
 CpuidResult xen_leaf(Hypervisor& hv, uint32_t n, uint32_t subleaf) {
@@ -58,7 +57,7 @@ CpuidResult xen_leaf(Hypervisor& hv, uint32_t n, uint32_t subleaf) {
     case 0: return {kXenLeafBase + kXenLeafCount - 1, XEN_CPUID_SIGNATURE_EBX, XEN_CPUID_SIGNATURE_ECX,
                      XEN_CPUID_SIGNATURE_EDX};
     case 1: return {kXenVersionMajor << 16 | kXenVersionMinor, 0, 0, 0};
-    case 2: return {1, kXenMsrBase, 0, 0};
+    case 2: return {1, kHypercallPageMsr, 0, 0};   // one hypercall page, its MSR
     case 3:   // time: a TSC that never changes rate (bit 1), the default TSC mode
       switch (subleaf) {
         case 0: return {1u << 1, 0, uint32_t(hz / 1000), 0};

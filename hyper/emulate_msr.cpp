@@ -13,14 +13,25 @@
 //                                                        is dropped
 //   EFER (C0000080h)       NXE only (no long mode or     as MISC_ENABLE
 //                          SYSCALL for a 32-bit guest)
+//   40000000h              #GP                           the hypercall page: the value is
+//   (CPUID 40000002h EBX)                                 the machine address of one of the
+//                                                         domain's frames (page index 0),
+//                                                         filled as the HYPERCALL_PAGE note's;
+//                                                         a page table, a frame not the
+//                                                         domain's or another index is #GP
 //   everything else        #GP                           #GP
 // APIC_BASE, the MTRRs and the SYSENTER registers are among "everything else": CPUID hides the
 // APIC and MTRRs from PV guests, and SYSENTER goes through CALLBACKTYPE_sysenter.
 #include <cstdio>
 
+#include <vector>
+
 #include "cpu/cpu.h"
+#include "hyper/builder.h"
 #include "hyper/emulate.h"
+#include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
+#include "hyper/mm.h"
 
 namespace pvlab::hyper {
 
@@ -64,7 +75,36 @@ bool pv_rdmsr(Hypervisor&, Vcpu& v, uint32_t index, uint64_t& value) {
   return false;
 }
 
+namespace {
+
+// WRMSR to the hypercall-page MSR: a PV guest's frame numbers are machine frames, so the
+// value is the page's machine address. The page must be one the domain could map writable.
+bool write_hypercall_page(Hypervisor& hv, Vcpu& v, uint64_t value) {
+  const uint64_t mfn = value >> kPageShift;
+  const unsigned index = unsigned(value & (kPageSize - 1));
+  Domain& d = hv.domain();
+  std::string why;
+  if (index != 0) {
+    why = "page index " + std::to_string(index) + " (there is one hypercall page)";
+  } else if (!hv.frames().valid(mfn) || hv.frames()[uint32_t(mfn)].owner != d.id) {
+    why = "frame " + std::to_string(mfn) + " is not the domain's";
+  } else if (mm_get_page_and_type(hv, d, uint32_t(mfn), PageType::Writable, false, why) == 0) {
+    std::vector<uint8_t> page(kPageSize);
+    fill_hypercall_page(page.data());
+    write_machine(hv, mfn << kPageShift, page.data(), kPageSize);
+    mm_put_page_and_type(hv, d, uint32_t(mfn));
+    return true;
+  }
+  if (hv.event_log())
+    std::fprintf(hv.event_log(), "pvlab: vcpu %u WRMSR hypercall page %#llx refused: %s\n", v.id,
+                 (unsigned long long)value, why.c_str());
+  return false;
+}
+
+}  // namespace
+
 bool pv_wrmsr(Hypervisor& hv, Vcpu& v, uint32_t index, uint64_t value) {
+  if (index == kHypercallPageMsr) return write_hypercall_page(hv, v, value);
   const Cpu& c = *v.cpu;
   uint64_t view;
   if (fixed_view(c, index, view)) {
