@@ -16,11 +16,16 @@ namespace pvlab::hyper {
 
 namespace {
 
-// The features pvlab's hypervisor offers, in one place: writable page tables (the vm_assist
-// that emulates a guest's write to its own L1) and L3 tables anywhere in machine memory.
-// Not offered: writable descriptor tables, auto-translated physmap, supervisor-mode kernel.
-constexpr uint32_t kPvlabFeatures =
-    1u << XENFEAT_writable_page_tables | 1u << XENFEAT_pae_pgdir_above_4gb;
+// The features pvlab's hypervisor offers, in one place (pvlab_xen_features and
+// xenver_features below both come from it): writable page tables (the vm_assist that
+// emulates a guest's write to its own L1), L3 tables anywhere in machine memory, and
+// MMU_PT_UPDATE_PRESERVE_AD. Not offered: writable descriptor tables, auto-translated
+// physmap, supervisor-mode kernel.
+constexpr uint32_t kPvlabFeatures = 1u << XENFEAT_writable_page_tables | 1u << XENFEAT_pae_pgdir_above_4gb |
+                                    1u << XENFEAT_mmu_pt_update_preserve_ad;
+// What only translated guests are told of (Xen reports writable_page_tables with
+// auto_translated_physmap): a PV kernel that saw it would leave its page tables writable.
+constexpr uint32_t kTranslatedOnly = 1u << XENFEAT_writable_page_tables;
 
 // __HYPERVISOR_VIRT_START_PAE of xen/arch-x86/xen-x86_32.h (not visible from a 64-bit host's
 // headers): a 32-bit PAE guest owns the addresses below it.
@@ -380,6 +385,13 @@ std::optional<XenGuestInfo> parse_xen_guest(const GuestImage& img, std::string& 
 }
 
 uint32_t pvlab_xen_features() { return kPvlabFeatures; }
+
+uint32_t xenver_features(bool initdomain, bool extended_cr3) {
+  uint32_t m = kPvlabFeatures & ~kTranslatedOnly;
+  if (!extended_cr3) m &= ~(1u << XENFEAT_pae_pgdir_above_4gb);
+  if (initdomain) m |= 1u << XENFEAT_dom0;
+  return m;
+}
 
 std::string xen_feature_name(unsigned bit) {
   for (const auto& f : kFeatureNames)

@@ -77,9 +77,14 @@ XenGuestInput xen_guest_input(const GuestImage& img);
 // True when the input has a "Xen" note or a legacy section: a PV kernel, not a bare-metal one.
 bool looks_like_xen_guest(const XenGuestInput& in);
 
-// The feature bits (XENFEAT_*, submap 0) pvlab's hypervisor offers; XENVER_get_features
-// reports the same set.
+// The feature bits (XENFEAT_*, submap 0) pvlab's hypervisor offers: what a kernel's FEATURES
+// may require ('!').
 uint32_t pvlab_xen_features();
+// Submap 0 of XENVER_get_features for a (non-translated) PV domain, derived from the same
+// set: every offered feature except those Xen tells translated guests only
+// (writable_page_tables); pae_pgdir_above_4gb only while the pae_extended_cr3 assist is on;
+// plus dom0 for the initial domain.
+uint32_t xenver_features(bool initdomain, bool extended_cr3);
 // A feature's name as FEATURES spells it ("writable_page_tables"), or "" when unknown.
 std::string xen_feature_name(unsigned bit);
 // One line for logs: "GUEST_OS pvlab, LOADER generic, PAE yes, features ..., entry ...".

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "hyper/abi32.h"
+#include "hyper/elf_notes.h"
 #include "hyper/guest_access.h"
 #include "hyper/hypervisor.h"
 #include "hyper/schedule.h"
@@ -16,16 +17,12 @@ namespace {
 constexpr uint32_t kXenMajor = (__XEN_INTERFACE_VERSION__ >> 16) & 0xff;
 constexpr uint32_t kXenMinor = (__XEN_INTERFACE_VERSION__ >> 8) & 0xff;
 
-// Submap 0 of XENVER_get_features for a (non-translated) PV domain: preserved A/D bits in
-// mmu_update always; PAE page directories above 4 GiB once the guest enabled the
-// pae_extended_cr3 assist; dom0 for the initial domain. Writable page tables are a feature
-// of translated guests only: a PV kernel keeps its page tables read-only (the
-// writable_pagetables vm_assist is a different thing).
+// Submap 0 of XENVER_get_features: the feature map of elf_notes.cpp as this domain sees it
+// (xenver_features). Writable page tables are a feature of translated guests only: a PV
+// kernel keeps its page tables read-only (the writable_pagetables vm_assist is a different
+// thing).
 uint32_t feature_map0(const Domain& d) {
-  uint32_t m = 1u << XENFEAT_mmu_pt_update_preserve_ad;
-  if (d.vm_assist & (1u << VMASST_TYPE_pae_extended_cr3)) m |= 1u << XENFEAT_pae_pgdir_above_4gb;
-  if (d.initdomain) m |= 1u << XENFEAT_dom0;
-  return m;
+  return xenver_features(d.initdomain, d.vm_assist & (1u << VMASST_TYPE_pae_extended_cr3));
 }
 
 template <size_t N>

@@ -347,6 +347,26 @@ TEST_CASE("features: names from xen/features.h, '!' required, the SUPPORTED_FEAT
   CHECK(xen_feature_name(31).empty());
 }
 
+TEST_CASE("XENVER_get_features reports the offered feature map as a PV domain sees it") {
+  const uint32_t offered = pvlab_xen_features();
+  const uint32_t dom0 = 1u << XENFEAT_dom0, pae = 1u << XENFEAT_pae_pgdir_above_4gb;
+  for (bool initdomain : {false, true})
+    for (bool extended_cr3 : {false, true}) {
+      CAPTURE(initdomain);
+      CAPTURE(extended_cr3);
+      const uint32_t told = xenver_features(initdomain, extended_cr3);
+      CHECK((told & ~offered & ~dom0) == 0);                            // nothing that is not offered
+      CHECK((offered & ~told & ~pae) == (1u << XENFEAT_writable_page_tables));   // all but the translated one
+      CHECK(!!(told & pae) == extended_cr3);
+      CHECK(!!(told & dom0) == initdomain);
+    }
+  // A kernel may require what the domain is then told it has.
+  XenGuestInput in = valid_input();
+  in.notes.push_back(str_note(XEN_ELFNOTE_FEATURES, "!mmu_pt_update_preserve_ad|!pae_pgdir_above_4gb"));
+  std::string err;
+  CHECK_MESSAGE(parse_xen_guest(in, err).has_value(), err);
+}
+
 TEST_CASE("the legacy __xen_guest section") {
   XenGuestInput in;
   in.legacy_section =
@@ -472,7 +492,7 @@ TEST_CASE("kernels pvlab refuses, each with one line naming the reason") {
   set_note(in, str_note(XEN_ELFNOTE_FEATURES, "writable_page_tables|!writable_descriptor_tables"));
   CHECK(refusal(in) ==
         "requires feature writable_descriptor_tables, which pvlab does not offer (it offers "
-        "writable_page_tables, pae_pgdir_above_4gb)");
+        "writable_page_tables, pae_pgdir_above_4gb, mmu_pt_update_preserve_ad)");
   set_note(in, str_note(XEN_ELFNOTE_FEATURES, "!auto_translated_physmap"));
   CHECK(contains(refusal(in), "requires feature auto_translated_physmap"));
   set_note(in, str_note(XEN_ELFNOTE_FEATURES, "!time_travel"));
