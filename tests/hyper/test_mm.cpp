@@ -16,6 +16,7 @@
 #include "hyper/hypervisor.h"
 #include "tests/hyper/guest_fixture.h"
 #include "hyper/mm.h"
+#include "pv_test_continuations.h"
 #include "pv_test_mm.h"
 #include "pv_test_mm_hostile.h"
 
@@ -680,4 +681,36 @@ TEST_CASE("mm: the PV conformance kernels pass and leave every count exact") {
     std::string report;
     CHECK_MESSAGE(mm_audit(hv, hv.domain(), report), report);
   }
+}
+
+TEST_CASE("mm: long batches run in passes: each pass is a hypercall of its own in the log") {
+  std::string err;
+  auto img = parse_elf("pv-test-continuations.elf",
+                       std::vector<uint8_t>(kPvTestContinuations, kPvTestContinuations + sizeof kPvTestContinuations), err);
+  REQUIRE_MESSAGE(img.has_value(), err);
+  HypervisorConfig cfg;
+  cfg.domain_bytes = 32u << 20;
+  Hypervisor hv(cfg);
+  REQUIRE_MESSAGE(hv.build(guest_image_of(*img), err), err);
+  const PvRunResult r = hv.run(50'000'000);
+  CHECK(r.reason == ShutdownReason::PowerOff);
+  CHECK(hv.console().find(", 0 failed") != std::string::npos);
+  CHECK(hv.console().find("FAIL") == std::string::npos);
+  // A preempted pass names what is left; the next pass of the same call has the rest.
+  constexpr uint32_t kPreemptedFlag = 0x80000000u;
+  unsigned preempted[64] = {}, continued[64] = {};
+  for (const HypercallRecord& rec : hv.hypercall_log().recent()) {
+    if (rec.nr >= 64) continue;
+    if (rec.reason.find("preempted") != std::string::npos) ++preempted[rec.nr];
+    const bool flagged = (rec.nr == __HYPERVISOR_mmu_update || rec.nr == __HYPERVISOR_mmuext_op) &&
+                         (rec.arg[1] & kPreemptedFlag);
+    if (flagged) ++continued[rec.nr];
+  }
+  CHECK(preempted[__HYPERVISOR_mmu_update] >= 6);       // two passes cut short in each of three batches
+  CHECK(continued[__HYPERVISOR_mmu_update] >= 4);       // ... and resumed outside a multicall at least twice
+  CHECK(preempted[__HYPERVISOR_mmuext_op] == 2);        // 301 ops: 128 + 128 + 45
+  CHECK(continued[__HYPERVISOR_mmuext_op] == 2);
+  CHECK(preempted[__HYPERVISOR_multicall] >= 3);        // a preempted entry twice, a 300-entry list twice
+  std::string report;
+  CHECK_MESSAGE(mm_audit(hv, hv.domain(), report), report);
 }
