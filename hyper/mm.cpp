@@ -100,7 +100,15 @@ int get_type(Hypervisor& hv, Domain& d, uint32_t mfn, PageType type, bool pae, s
   f.type_count = 1;
   f.validated = false;
   if (type != PageType::Writable) {
-    if (int rc = validate(hv, d, mfn, type, why); rc != 0) {
+    const int rc = validate(hv, d, mfn, type, why);
+    if (hv.trace_sink()) {
+      TraceEvent t(hv.trace_cycle(), hv.trace_vcpu(), "pt_validate",
+                   std::string(rc ? "refuse " : "accept ") + page_type_name(type));
+      t.hex("mfn", mfn).str("type", page_type_name(type)).flag("accepted", rc == 0);
+      if (rc) t.num("error", rc).str("reason", why);
+      hv.trace(std::move(t));
+    }
+    if (rc != 0) {
       f.type = PageType::None;
       f.pae_xen_l2 = false;
       f.type_count = 0;
