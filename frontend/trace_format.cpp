@@ -159,7 +159,8 @@ class TextWriter final : public FileWriter {
 class BinaryWriter final : public FileWriter {
  public:
   BinaryWriter(FILE* f, std::string path) : FileWriter(f, std::move(path)) {
-    buf_.insert(buf_.end(), kTraceMagic, kTraceMagic + 8);
+    buf_.reserve(1u << 17);
+    for (char ch : kTraceMagic) buf_.push_back(uint8_t(ch));
     u16(kTraceVersion);
     u16(0);
     u32(0);
@@ -174,7 +175,7 @@ class BinaryWriter final : public FileWriter {
     buf_.push_back(r.code32 ? 1 : 0);
     u32(r.eip);
     buf_.push_back(uint8_t(r.bytes.size()));
-    buf_.insert(buf_.end(), r.bytes.begin(), r.bytes.end());
+    for (uint8_t b : r.bytes) buf_.push_back(b);
     buf_.push_back(uint8_t(r.regs.size()));
     for (const auto& g : r.regs) {
       buf_.push_back(g.reg);
@@ -192,10 +193,8 @@ class BinaryWriter final : public FileWriter {
   bool finish(std::string& error) override {
     buf_.push_back(0xfe);
     for (int k = 0; k < 8; ++k) buf_.push_back(uint8_t(records_ >> (8 * k)));
-    crc_ = crc32_update(crc_, buf_.data(), buf_.size());
-    const uint32_t crc = crc_;
-    buf_.clear();
-    u32(crc);
+    flush();
+    u32(crc_);
     std::fwrite(buf_.data(), 1, buf_.size(), f_);
     buf_.clear();
     return close(error);

@@ -288,13 +288,13 @@ int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<ui
     TraceEvent t(cycle, v.id, "hypercall", hname ? hname : "hypercall_" + std::to_string(nr));
     t.dur = v.cpu->s.cycles - cycle;
     t.num("nr", nr);
-    std::string args = "[";
+    std::string arglist = "[";
     for (unsigned i = 0; i < 5; ++i) {
       char b[16];
-      std::snprintf(b, sizeof b, "%s\"%#x\"", i ? "," : "", rec.arg[i]);
-      args += b;
+      std::snprintf(b, sizeof b, "%s\"0x%x\"", i ? "," : "", rec.arg[i]);
+      arglist += b;
     }
-    t.fields.push_back({"args", args + "]"});
+    t.fields.push_back({"args", arglist + "]"});
     t.num("result", result);
     if (!rec.reason.empty()) t.str("reason", rec.reason);
     t.str("text", format_hypercall(table_, rec));

@@ -31,7 +31,7 @@ struct TraceEvent {
   }
   TraceEvent& hex(std::string key, uint64_t v) {
     char b[24];
-    std::snprintf(b, sizeof b, "\"%#llx\"", (unsigned long long)v);
+    std::snprintf(b, sizeof b, "\"0x%llx\"", (unsigned long long)v);
     fields.push_back({std::move(key), b});
     return *this;
   }
