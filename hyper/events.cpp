@@ -129,6 +129,8 @@ void evtchn_set_pending(Hypervisor& hv, Domain& d, uint32_t port) {
   if (hv.trace_sink()) {
     TraceEvent t(hv.trace_cycle(), hv.trace_vcpu(), "evtchn", "evtchn " + std::to_string(port));
     t.num("port", port).num("notify_vcpu", ch.notify_vcpu).flag("masked", masked);
+    if (ch.notify_vcpu < d.vcpus.size())
+      t.flag("upcall_masked", vcpu_info_ptr(hv, d.vcpu(ch.notify_vcpu))[kUpcallMaskOff] != 0);
     t.flag("already_pending", was_pending).flag("upcall", upcall);
     hv.trace(std::move(t));
   }
