@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <unordered_map>
 
 namespace pvlab {
 
@@ -149,11 +150,29 @@ class TextWriter final : public FileWriter {
     std::fprintf(f_, "%s\n", kTextTraceHeader);
   }
   void write(const InsnRecord& r) override {
-    const std::string line = format_insn_line(r);
+    // Loops run the same instructions again and again: disassemble each one once.
+    const uint64_t key = (uint64_t(r.eip) << 1) | (r.code32 ? 1 : 0);
+    Known& k = known_[key];
+    if (k.bytes != r.bytes || k.text.empty()) {
+      k.bytes = r.bytes;
+      k.text = disassemble_bytes(r.bytes, r.code32, r.eip);
+    }
+    if (known_.size() > (1u << 20)) known_.clear();
+    scratch_ = r;
+    scratch_.disasm = k.text;
+    const std::string line = format_insn_line(scratch_);
     std::fwrite(line.data(), 1, line.size(), f_);
     std::fputc('\n', f_);
   }
   bool finish(std::string& error) override { return close(error); }
+
+ private:
+  struct Known {
+    std::vector<uint8_t> bytes;
+    std::string text;
+  };
+  std::unordered_map<uint64_t, Known> known_;
+  InsnRecord scratch_;
 };
 
 class BinaryWriter final : public FileWriter {

@@ -1,5 +1,6 @@
 #include "frontend/trace_insns.h"
 
+#include <algorithm>
 #include <array>
 
 namespace pvlab {
@@ -23,7 +24,9 @@ class InsnTracer::Tap final : public RetireHook, public MemObserver {
     const bool in_window = cpu.s.cycles >= t_.opt_.start_cycle &&
                            (t_.opt_.limit == 0 || t_.records_ < t_.opt_.limit) && !t_.finished_;
     if (in_window) {
-      InsnRecord r;
+      InsnRecord& r = rec_;   // reused: its vectors keep their capacity
+      r.bytes.clear();
+      r.regs.clear();
       r.cycle = cpu.s.cycles;
       r.count = cpu.s.insns;
       r.vcpu = uint8_t(vcpu_);
@@ -33,13 +36,10 @@ class InsnTracer::Tap final : public RetireHook, public MemObserver {
       const bool straight = prev_.next_eip == eip;
       r.code32 = straight ? prev_.code32 : now.code32;
       const uint32_t base = straight ? prev_.cs_base : now.cs_base;
-      uint8_t buf[16];
-      unsigned got = 0;
-      while (got < insn.len && got < 15 && cpu.debug_read(base + eip + got, buf + got, 1)) ++got;
-      r.bytes.assign(buf, buf + got);
+      read_bytes(cpu, base + eip, std::min<unsigned>(insn.len, 15), r.bytes);
       for (uint8_t k = 0; k < treg::kCount; ++k)
         if (now.v[k] != prev_.v[k]) r.regs.push_back({k, now.v[k]});
-      r.mem = std::move(mem_);
+      r.mem.swap(mem_);
       t_.record(r);
     }
     mem_.clear();
@@ -47,6 +47,21 @@ class InsnTracer::Tap final : public RetireHook, public MemObserver {
   }
 
  private:
+  // The instruction's bytes as far as they can be read back (one translation per page).
+  static void read_bytes(Cpu& cpu, uint32_t lin, unsigned len, std::vector<uint8_t>& out) {
+    paddr_t pa = 0;
+    uint32_t page = ~0u;
+    for (unsigned k = 0; k < len; ++k) {
+      const uint32_t a = lin + k;
+      if ((a & ~kPageMask) != page) {
+        page = a & ~kPageMask;
+        if (!cpu.debug_translate(page, pa)) return;
+      }
+      uint8_t b;
+      if (!cpu.bus().peek(pa | (a & kPageMask), b)) return;
+      out.push_back(b);
+    }
+  }
   struct State {
     std::array<uint32_t, treg::kCount> v{};
     uint32_t cs_base = 0, next_eip = 0;
@@ -72,6 +87,7 @@ class InsnTracer::Tap final : public RetireHook, public MemObserver {
   RetireHook* chain_;
   State prev_;
   std::vector<InsnRecord::Mem> mem_;
+  InsnRecord rec_;
 };
 
 std::unique_ptr<InsnTracer> InsnTracer::open(const InsnTraceOptions& o, std::string& error) {
