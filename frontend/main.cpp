@@ -296,6 +296,7 @@ int main(int argc, char** argv) {
       "  pvlab run --bios rom.bin       start a raw ROM image from the reset vector\n"
       "  pvlab run k.elf --serial file:com1.txt --log int,io\n"
       "  pvlab run k.elf --rtc-epoch 2001-02-03T04:05:06 --log help\n"
+      "  pvlab run k.elf --trace-insns a.pvt --trace-chrome ev.json   then: pvlab trace diff a.pvt b.pvt\n"
       "Exit status: 0 power-off; odd values from isa-debug-exit ((value << 1) | 1); 2 bad usage or\n"
       "image; 4 HLT with interrupts off; 6 idle forever; 8 triple fault; 10 instruction or cycle\n"
       "limit; 12 internal error; 14 guest reset (PV: reboot); PV only: 16 crash, 18 suspend, 20 watchdog.\n");
