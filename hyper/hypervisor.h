@@ -98,8 +98,10 @@ class Hypervisor final : public Platform {
   // reported as TraceEvents (null: nowhere; nothing is built then).
   void set_trace_sink(TraceEventSink* s) { trace_sink_ = s; }
   TraceEventSink* trace_sink() const { return trace_sink_; }
-  // The cycle and vcpu an event reported now belongs to (the running vcpu, else vcpu 0).
+  // Report an event (call only when trace_sink() is set).
   void trace(TraceEvent&& e) { trace_sink_->event(e); }
+  // The cycle and vcpu an event reported now belongs to (the running vcpu; between turns the
+  // latest cycle and vcpu 0).
   uint64_t trace_cycle() const;
   unsigned trace_vcpu() const;
   // Counts bounce frames built for the guest (traps.cpp), so a delivery can tell whether it
