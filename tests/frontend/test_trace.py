@@ -213,6 +213,25 @@ def test_insns(t, hello):
             rc == 1 and m and expect is not None and int(m.group(1)) == expect,
             f'target {target}, expected {expect}: {out[:400]}')
 
+    # Event logs of the two command lines: the first differing event, as a line-by-line compare finds it.
+    ea, ec = t.path('a.jsonl'), t.path('c.jsonl')
+    t.pvlab_run(hello, '--trace-events', ea)
+    t.pvlab_run(hello, '--trace-events', ec, '--cmdline', 'console=hvc0 quiet')
+    with open(ea) as f:
+        la = f.read().splitlines()
+    with open(ec) as f:
+        lc = f.read().splitlines()
+    expect = next((k for k, (x, y) in enumerate(zip(la, lc)) if x != y), None)
+    rc, out, _ = t.trace('diff', ea, ec)
+    m = re.match(r'event logs differ at event (\d+)', out)
+    t.check('event logs of two command lines: the first differing event',
+            rc == 1 and m and expect is not None and int(m.group(1)) == expect, out[:300])
+    bad = t.path('bad.jsonl')
+    with open(bad, 'w') as f:
+        f.write('{"cycle":1,"vcpu":0,"kind":"io"}\nnot json\n')
+    rc, _, err = t.trace('diff', ea, bad)
+    t.check('a damaged event log: exit 2 naming file and line', rc == 2 and 'bad.jsonl: line 2' in err, err)
+
     # Windows: --trace-start and --trace-limit.
     e = t.path('e.txt')
     start = int(re.match(r'n=\d+ c=(\d+)', recs[1000]).group(1))
