@@ -19,7 +19,7 @@ void Cpu::set_debug_breaks(DebugBreaks* b) {
     for (uint32_t a : breaks_->lin) mark(a);
     for (paddr_t a : breaks_->phys) mark(a);
   }
-  watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_;
+  watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_ || mem_observer_;
   exit_block_ = true;
 }
 

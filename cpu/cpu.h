@@ -42,6 +42,15 @@ class RetireHook {
   virtual void retired(Cpu& cpu, const Insn& insn, uint32_t eip) = 0;
 };
 
+// Sees every data access (linear address, size, the value read or written) when a run asks
+// for it (the instruction trace). Setting one routes memory through the slow path, as a
+// watchpoint does, so an unset observer costs nothing.
+class MemObserver {
+ public:
+  virtual ~MemObserver() = default;
+  virtual void access(uint32_t lin, unsigned size, uint32_t value, bool write) = 0;
+};
+
 class Cpu final : public CodeWriteListener {
  public:
   Cpu(Bus& bus, const CpuConfig& cfg = {});
@@ -70,6 +79,14 @@ class Cpu final : public CodeWriteListener {
   void set_deadline(uint64_t cycle) { deadline_ = cycle; }
   uint64_t deadline() const { return deadline_; }
   void set_retire_hook(RetireHook* h) { retire_hook_ = h; }
+  // Call only while the CPU is not running.
+  void set_mem_observer(MemObserver* m) {
+    mem_observer_ = m;
+    watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_ || mem_observer_;
+    exit_block_ = true;
+  }
+  // Bulk string copies step element by element then, so each access is seen.
+  bool mem_observed() const { return mem_observer_ != nullptr; }
   // The instruction being executed now (valid inside handlers).
   uint32_t next_eip = 0;
   void end_block() { exit_block_ = true; }
@@ -379,6 +396,7 @@ class Cpu final : public CodeWriteListener {
   DefaultPlatform default_platform_;
   Platform* platform_ = &default_platform_;
   RetireHook* retire_hook_ = nullptr;
+  MemObserver* mem_observer_ = nullptr;
   DebugBreaks* breaks_ = nullptr;   // a debugger's breakpoints (null: none)
   bool dbg_watch_ = false;          // breaks_ holds watchpoints
   bool bp_skip_armed_ = false;      // a breakpoint at bp_skip_lin_ does not fire (run start)
@@ -407,7 +425,7 @@ class Cpu final : public CodeWriteListener {
     const bool on = (s.cr0 & cr0::AM) && (s.eflags & fl::AC) && s.cpl == 3;
     if (PVLAB_UNLIKELY(on != align_check_)) {
       align_check_ = on;
-      watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_;
+      watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_ || mem_observer_;
     }
   }
   bool watch_active_ = false;   // data breakpoints armed: memory goes through the slow path

@@ -52,7 +52,7 @@ void Cpu::update_debug_state() {
   }
   debug_armed_ = any;
   data_breakpoints_ = data;
-  watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_;
+  watch_active_ = data_breakpoints_ || align_check_ || dbg_watch_ || mem_observer_;
   exit_block_ = true;
 }
 

@@ -75,6 +75,7 @@ bool Cpu::read_lin_slow(uint32_t lin, unsigned size, uint32_t& v, unsigned acces
     uint32_t byte = pc.host ? pc.host[a & kPageMask] : bus_.read(pc.frame | (a & kPageMask), 1);
     v |= (byte & 0xff) << (8 * b);
   }
+  if (PVLAB_UNLIKELY(mem_observer_ != nullptr)) mem_observer_->access(lin, size, v, false);
   return true;
 }
 
@@ -92,6 +93,7 @@ bool Cpu::write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned acces
   if (watch_active_) note_data_access(lin, size, true);
   if (PVLAB_UNLIKELY(dbg_watch_))
     break_on_access(lin, size, p[0].frame | (lin & kPageMask), npages == 2 ? p[1].frame : ~paddr_t(0), true);
+  if (PVLAB_UNLIKELY(mem_observer_ != nullptr)) mem_observer_->access(lin, size, v, true);
   for (unsigned b = 0; b < size; ++b) {
     uint32_t a = lin + b;
     const Piece& pc = p[((a & ~kPageMask) == (lin & ~kPageMask)) ? 0 : 1];

@@ -1,5 +1,6 @@
 #include "frontend/machine.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "frontend/exit_codes.h"
@@ -102,7 +103,44 @@ bool PcMachine::load_bios(const std::vector<uint8_t>& rom, std::string& error) {
 
 bool PcMachine::intercept(Cpu& c, const Event& e) {
   if (log_) log_->event(c, e);
+  if (trace_sink_) {
+    static const char* kinds[] = {"fault", "trap", "int", "int3", "irq", "nmi"};
+    TraceEvent t(c.s.cycles, 0, "exception", std::string(kinds[unsigned(e.kind)]) + " " + std::to_string(e.vector));
+    t.str("type", kinds[unsigned(e.kind)]).num("vector", e.vector);
+    if (e.has_error) t.hex("error", e.error);
+    t.hex("cs", c.s.seg[CS].sel).hex("eip", e.kind == EventKind::Fault ? c.s.eip : e.return_eip);
+    t.str("outcome", "idt");   // a bare-metal guest takes every event through its own IDT
+    trace_sink_->event(t);
+  }
   return false;
+}
+
+class PcMachine::PortTap final : public PortObserver {
+ public:
+  PortTap(Cpu& c, TraceEventSink& s) : cpu_(c), sink_(s) {}
+  void port_access(uint16_t port, unsigned size, uint32_t value, bool write) override {
+    char name[24];
+    std::snprintf(name, sizeof name, "%s %#x", write ? "out" : "in", port);
+    TraceEvent t(cpu_.s.cycles, 0, "io", name);
+    t.str("dir", write ? "out" : "in").hex("port", port).num("size", size).hex("value", value);
+    sink_.event(t);
+  }
+
+ private:
+  Cpu& cpu_;
+  TraceEventSink& sink_;
+};
+
+PcMachine::~PcMachine() { bus_.set_port_observer(nullptr); }
+
+void PcMachine::set_trace_sink(TraceEventSink* s) {
+  trace_sink_ = s;
+  bus_.set_port_observer(nullptr);
+  port_tap_.reset();
+  if (s) {
+    port_tap_ = std::make_unique<PortTap>(cpu_, *s);
+    bus_.set_port_observer(port_tap_.get());
+  }
 }
 
 bool PcMachine::load_multiboot(const ElfImage& img, std::string& error) {

@@ -12,6 +12,7 @@
 #include "devices/pc/pc_devices.h"
 #include "frontend/elf_image.h"
 #include "frontend/guest_log.h"
+#include "hyper/trace_event.h"
 
 namespace pvlab {
 
@@ -39,6 +40,7 @@ struct RunResult {
 class PcMachine final : public Platform {
  public:
   explicit PcMachine(const MachineConfig& cfg);
+  ~PcMachine() override;
 
   Cpu& cpu() { return cpu_; }
   PcDevices& devices() { return devices_; }
@@ -61,6 +63,9 @@ class PcMachine final : public Platform {
   void set_input_poll(std::function<std::string(bool wait)> f) { input_poll_ = std::move(f); }
   // The --log categories that watch events (int, pf, unimp); null for none.
   void set_log(GuestLog* log) { log_ = log; }
+  // Report delivered exceptions and interrupts and every port access as TraceEvents (the
+  // event trace); null stops it.
+  void set_trace_sink(TraceEventSink* s);
 
   // Load a Multiboot-style ELF kernel and set up the Multiboot entry state.
   bool load_multiboot(const ElfImage& img, std::string& error);
@@ -98,6 +103,9 @@ class PcMachine final : public Platform {
   std::function<void(char)> serial_sink_, debugcon_sink_;
   std::function<std::string(bool)> input_poll_;
   GuestLog* log_ = nullptr;
+  class PortTap;
+  std::unique_ptr<PortTap> port_tap_;
+  TraceEventSink* trace_sink_ = nullptr;
   std::optional<RunResult> end_;
 };
 

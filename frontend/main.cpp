@@ -20,6 +20,7 @@
 #include "frontend/rtc_epoch.h"
 #include "frontend/run_pv.h"
 #include "frontend/state_dump.h"
+#include "frontend/trace_cli.h"
 #include "ui/debugger.h"
 
 using namespace pvlab;
@@ -53,6 +54,7 @@ struct RunOptions {
   bool initdomain = false;
   int gdb_port = 0;
   bool gdb_wait = false;
+  TraceRunOptions trace;
 };
 
 // A guest output destination: stdio, file:PATH or none.
@@ -187,6 +189,7 @@ int do_run(const RunOptions& o) {
     PvRunOptions po{cfg.ram_bytes, o.vcpus, o.cmdline, o.initdomain, o.max_insns, o.max_cycles,
                     o.stats, bool(log_mask & log_cat::kInt), bool(log_mask & log_cat::kHcall),
                     bool(log_mask & log_cat::kRefused), o.gdb_port, o.gdb_wait};
+    po.trace = o.trace;
     if (o.serial == "stdio") po.input_poll = poll_stdin;   // stdin to the domain's console
     return run_pv(*img, po);
   }
@@ -218,6 +221,16 @@ int do_run(const RunOptions& o) {
                  o.image.c_str());
   if (o.max_cycles) m.cpu().set_cycle_limit(o.max_cycles);
   log.attach(m.cpu());
+  std::unique_ptr<TraceSession> trace;
+  if (o.trace.any()) {
+    trace = TraceSession::open(o.trace, cfg.cpu_hz, "pvlab " + (o.image.empty() ? o.bios : o.image), err);
+    if (!trace) {
+      std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+      return exit_code::kUsage;
+    }
+    trace->attach_cpu(m.cpu(), 0, log.on(log_cat::kCpu) ? &log : nullptr);
+    m.set_trace_sink(trace->events());
+  }
 
   auto t0 = std::chrono::steady_clock::now();
   RunResult r;
@@ -249,6 +262,10 @@ int do_run(const RunOptions& o) {
     std::fprintf(stderr, "%s", state_dump(m.cpu()).c_str());
   }
   log.finish(m.bus());
+  if (trace) {
+    m.set_trace_sink(nullptr);
+    if (!trace->finish(err)) std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+  }
   if (o.stats) {
     const CpuState& s = m.cpu().s;
     auto& it = m.cpu().mmu().itlb().stats();
@@ -279,6 +296,7 @@ int main(int argc, char** argv) {
       "  pvlab run --bios rom.bin       start a raw ROM image from the reset vector\n"
       "  pvlab run k.elf --serial file:com1.txt --log int,io\n"
       "  pvlab run k.elf --rtc-epoch 2001-02-03T04:05:06 --log help\n"
+      "  pvlab run k.elf --trace-insns a.pvt --trace-chrome ev.json   then: pvlab trace diff a.pvt b.pvt\n"
       "Exit status: 0 power-off; odd values from isa-debug-exit ((value << 1) | 1); 2 bad usage or\n"
       "image; 4 HLT with interrupts off; 6 idle forever; 8 triple fault; 10 instruction or cycle\n"
       "limit; 12 internal error; 14 guest reset (PV: reboot); PV only: 16 crash, 18 suspend, 20 watchdog.\n");
@@ -303,6 +321,9 @@ int main(int argc, char** argv) {
           ->check(CLI::Range(1, 65535));
   run->add_flag("--gdb-wait", ro.gdb_wait, "with --gdb: stop before the first instruction until gdb continues")
       ->needs(gdb_opt);
+  add_trace_run_options(run, ro.trace);
+  TraceCommand trace_cmd;
+  add_trace_command(app, trace_cmd);
   ui::DebugOptions dbo;
   CLI::App* debug = ui::add_debug_command(app, dbo);
   try {
@@ -312,6 +333,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : exit_code::kUsage;
   }
   try {
+    if (trace_cmd.app->parsed()) return trace_command_main(trace_cmd);
     if (debug->parsed()) {
       if (dbo.image.empty()) dbo.demo.assign(std::begin(kPvDemoGuest), std::end(kPvDemoGuest));
       return ui::debug_main(dbo);

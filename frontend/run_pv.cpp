@@ -107,6 +107,16 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   }
   if (o.max_cycles)
     for (unsigned i = 0; i < cfg.vcpus; ++i) hv.cpu(i).set_cycle_limit(o.max_cycles);
+  std::unique_ptr<TraceSession> trace;
+  if (o.trace.any()) {
+    trace = TraceSession::open(o.trace, cfg.cpu_hz, "pvlab " + img.path, err);
+    if (!trace) {
+      std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+      return exit_code::kUsage;
+    }
+    for (unsigned i = 0; i < cfg.vcpus; ++i) trace->attach_cpu(hv.cpu(i), i);
+    hv.set_trace_sink(trace->events());
+  }
   // The console's back half: the ring drained to stdout, host input into the ring.
   InputQueue input;
   xen::ConsoleBackend console(hv, &input);
@@ -126,6 +136,10 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
+  if (trace) {
+    hv.set_trace_sink(nullptr);
+    if (!trace->finish(err)) std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+  }
 
   bool dump = false;
   const int status = pv_exit_status(r, &dump);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "frontend/elf_image.h"
+#include "frontend/trace_session.h"
 
 namespace pvlab::hyper {
 struct GuestImage;
@@ -28,6 +29,7 @@ struct PvRunOptions {
   // Host input for the domain's console (stdin): wait=false reads what is there now,
   // wait=true blocks until something comes or input ends (empty).
   std::function<std::string(bool wait)> input_poll;
+  TraceRunOptions trace;     // --trace-insns, --trace-events, --trace-chrome
 };
 
 int run_pv(const ElfImage& img, const PvRunOptions& o);

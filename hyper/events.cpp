@@ -126,8 +126,19 @@ void evtchn_set_pending(Hypervisor& hv, Domain& d, uint32_t port) {
   if (port >= d.evtchn.ports.size()) return;
   const EventChannel& ch = d.evtchn.ports[port];
   uint8_t* sh = shared_info_ptr(hv, d);
-  if (test_and_set_bit(sh + kPendingOff, port)) return;                        // rule 1
-  if (ch.notify_vcpu < d.vcpus.size() && !test_bit(sh + kMaskOff, port))        // rule 2
+  const bool was_pending = test_and_set_bit(sh + kPendingOff, port);
+  const bool masked = test_bit(sh + kMaskOff, port);
+  const bool upcall = !was_pending && ch.notify_vcpu < d.vcpus.size() && !masked;
+  if (hv.trace_sink()) {
+    TraceEvent t(hv.trace_cycle(), hv.trace_vcpu(), "evtchn", "evtchn " + std::to_string(port));
+    t.num("port", port).num("notify_vcpu", ch.notify_vcpu).flag("masked", masked);
+    if (ch.notify_vcpu < d.vcpus.size())
+      t.flag("upcall_masked", vcpu_info_ptr(hv, d.vcpu(ch.notify_vcpu))[kUpcallMaskOff] != 0);
+    t.flag("already_pending", was_pending).flag("upcall", upcall);
+    hv.trace(std::move(t));
+  }
+  if (was_pending) return;                                                       // rule 1
+  if (upcall)                                                                    // rule 2
     mark_upcall(hv, d.vcpu(ch.notify_vcpu), port);
   for (auto& vp : d.vcpus) {                                                     // rule 4
     Vcpu& v = *vp;

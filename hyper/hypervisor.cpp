@@ -234,10 +234,30 @@ bool Hypervisor::intercept(Cpu& c, const Event& e) {
     if (e.has_error) std::fprintf(event_log_, " error %#x", e.error);
     std::fprintf(event_log_, " at %04x:%08x\n", c.s.seg[CS].sel, c.s.eip);
   }
-  if (!deliver_guest_event(*this, v, e) && dom_.shutdown == ShutdownReason::None)
+  const uint64_t bounces = bounces_;
+  const uint64_t cycle = c.s.cycles;
+  const uint16_t cs = c.s.seg[CS].sel;
+  const uint32_t eip = (e.kind == EventKind::Fault) ? c.s.eip : e.return_eip;
+  const bool ok = deliver_guest_event(*this, v, e);
+  if (!ok && dom_.shutdown == ShutdownReason::None)
     crash(v, "could not deliver vector " + std::to_string(e.vector));
+  if (trace_sink_) {
+    static const char* kinds[] = {"fault", "trap", "int", "int3", "irq", "nmi"};
+    TraceEvent t(cycle, v.id, "exception", std::string(kinds[unsigned(e.kind)]) + " " + std::to_string(e.vector));
+    t.str("type", kinds[unsigned(e.kind)]).num("vector", e.vector);
+    if (e.has_error) t.hex("error", e.error);
+    t.hex("cs", cs).hex("eip", eip);
+    t.str("outcome", !ok ? "crash" : bounces_ != bounces ? "bounced" : "handled");
+    trace_sink_->event(t);
+  }
   return true;
 }
+
+uint64_t Hypervisor::trace_cycle() const {
+  return current_ ? current_->cpu->s.cycles : now();
+}
+
+unsigned Hypervisor::trace_vcpu() const { return current_ ? current_->id : 0; }
 
 void Hypervisor::hypercall(Cpu& c, Vcpu& v, const Event& e) {
   const uint32_t nr = c.s.r[EAX];
@@ -284,6 +304,23 @@ int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<ui
   FILE* log = hcall_log_ ? hcall_log_ : (result < 0 ? refusal_log_ : nullptr);
   if (log) std::fprintf(log, "pvlab: [cycle %llu] %s\n", (unsigned long long)cycle,
                         format_hypercall(table_, rec).c_str());
+  if (trace_sink_) {
+    const char* hname = table_.name(nr);
+    TraceEvent t(cycle, v.id, "hypercall", hname ? hname : "hypercall_" + std::to_string(nr));
+    t.dur = v.cpu->s.cycles - cycle;
+    t.num("nr", nr);
+    std::string arglist = "[";
+    for (unsigned i = 0; i < 5; ++i) {
+      char b[16];
+      std::snprintf(b, sizeof b, "%s\"0x%x\"", i ? "," : "", rec.arg[i]);
+      arglist += b;
+    }
+    t.fields.push_back({"args", arglist + "]"});
+    t.num("result", result);
+    if (!rec.reason.empty()) t.str("reason", rec.reason);
+    t.str("text", format_hypercall(table_, rec));
+    trace_sink_->event(t);
+  }
   log_.add(std::move(rec));
   return result;
 }

@@ -18,6 +18,7 @@
 #include "hyper/guest_image.h"
 #include "hyper/hypercalls.h"
 #include "hyper/layout.h"
+#include "hyper/trace_event.h"
 
 namespace pvlab::hyper {
 
@@ -96,6 +97,19 @@ class Hypervisor final : public Platform {
   void set_refusal_log(FILE* f) { refusal_log_ = f; }
   void set_event_log(FILE* f) { event_log_ = f; }
   FILE* event_log() const { return event_log_; }
+  // Where hypercalls, delivered events, event-channel sends and page-table validations are
+  // reported as TraceEvents (null: nowhere; nothing is built then).
+  void set_trace_sink(TraceEventSink* s) { trace_sink_ = s; }
+  TraceEventSink* trace_sink() const { return trace_sink_; }
+  // Report an event (call only when trace_sink() is set).
+  void trace(TraceEvent&& e) { trace_sink_->event(e); }
+  // The cycle and vcpu an event reported now belongs to (the running vcpu; between turns the
+  // latest cycle and vcpu 0).
+  uint64_t trace_cycle() const;
+  unsigned trace_vcpu() const;
+  // Counts bounce frames built for the guest (traps.cpp), so a delivery can tell whether it
+  // bounced an event to the guest kernel or the hypervisor dealt with it.
+  void count_bounce() { ++bounces_; }
   void shutdown(ShutdownReason r);
   // Stop the domain because it cannot go on (a frame that cannot be written, a fault with no
   // handler). The reason is kept for the state dump.
@@ -163,6 +177,8 @@ class Hypervisor final : public Platform {
   FILE* hcall_log_ = nullptr;
   FILE* refusal_log_ = nullptr;
   FILE* event_log_ = nullptr;
+  TraceEventSink* trace_sink_ = nullptr;
+  uint64_t bounces_ = 0;
   std::optional<PvRunResult> end_;
   Vcpu* current_ = nullptr;
   std::vector<HostDevice*> host_devices_;

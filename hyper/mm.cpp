@@ -100,7 +100,15 @@ int get_type(Hypervisor& hv, Domain& d, uint32_t mfn, PageType type, bool pae, s
   f.type_count = 1;
   f.validated = false;
   if (type != PageType::Writable) {
-    if (int rc = validate(hv, d, mfn, type, why); rc != 0) {
+    const int rc = validate(hv, d, mfn, type, why);
+    if (hv.trace_sink()) {
+      TraceEvent t(hv.trace_cycle(), hv.trace_vcpu(), "pt_validate",
+                   std::string(rc ? "refuse " : "accept ") + page_type_name(type));
+      t.str("what", "table").hex("mfn", mfn).str("type", page_type_name(type)).flag("accepted", rc == 0);
+      if (rc) t.num("error", rc).str("reason", why);
+      hv.trace(std::move(t));
+    }
+    if (rc != 0) {
       f.type = PageType::None;
       f.pae_xen_l2 = false;
       f.type_count = 0;
@@ -476,11 +484,22 @@ int mm_update_entry(Hypervisor& hv, Domain& d, uint64_t maddr, uint64_t val, boo
   FrameInfo& f = hv.frames()[mfn];
   if (preserve_ad) val |= read_entry(hv, mfn, i) & (pte::A | pte::D);
   if (f.type_count > 0 && f.validated && is_table(f.type)) {
-    switch (f.type) {
-      case PageType::L1: return mod_l1(hv, d, mfn, i, val, why);
-      case PageType::L2: return mod_l2(hv, d, mfn, i, val, why);
-      default: return mod_l3(hv, d, mfn, i, val, why);
+    const PageType type = f.type;
+    int rc;
+    switch (type) {
+      case PageType::L1: rc = mod_l1(hv, d, mfn, i, val, why); break;
+      case PageType::L2: rc = mod_l2(hv, d, mfn, i, val, why); break;
+      default: rc = mod_l3(hv, d, mfn, i, val, why); break;
     }
+    if (hv.trace_sink()) {
+      TraceEvent t(hv.trace_cycle(), hv.trace_vcpu(), "pt_validate",
+                   std::string(rc ? "refuse " : "accept ") + page_type_name(type) + " entry");
+      t.str("what", "entry").hex("mfn", mfn).str("type", page_type_name(type)).num("index", i).hex("value", val);
+      t.flag("accepted", rc == 0);
+      if (rc) t.num("error", rc).str("reason", why);
+      hv.trace(std::move(t));
+    }
+    return rc;
   }
   // An ordinary page: a plain write, if it could be mapped writable.
   ++f.count;

@@ -154,6 +154,7 @@ bool bounce_to_guest(Hypervisor& hv, Vcpu& v, const Bounce& b, std::string& why)
     }
   if (b.mask_events && !saved_mask) set_vcpu_upcall_mask(hv, v, 1);
   c.end_block();
+  hv.count_bounce();
   return true;
 }
 

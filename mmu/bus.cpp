@@ -113,15 +113,22 @@ void Bus::code_written_slow(paddr_t addr, unsigned size) {
 }
 
 uint32_t Bus::port_in(uint16_t port, unsigned size) {
-  if (PortDevice* d = ports_[port]) return d->in(port, size);
-  if (!unknown_seen_[port]) {
-    unknown_seen_[port] = 1;
-    unknown_ports_.push_back(port);
+  uint32_t v;
+  if (PortDevice* d = ports_[port]) {
+    v = d->in(port, size);
+  } else {
+    if (!unknown_seen_[port]) {
+      unknown_seen_[port] = 1;
+      unknown_ports_.push_back(port);
+    }
+    v = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
   }
-  return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+  if (port_observer_) port_observer_->port_access(port, size, v, false);
+  return v;
 }
 
 void Bus::port_out(uint16_t port, unsigned size, uint32_t value) {
+  if (port_observer_) port_observer_->port_access(port, size, value, true);
   if (PortDevice* d = ports_[port]) {
     d->out(port, size, value);
     return;

@@ -32,6 +32,13 @@ class CodeWriteListener {
   virtual void code_written(paddr_t addr, unsigned size) = 0;
 };
 
+// Sees every port access (the event trace's device I/O); unset, it costs a test per IN/OUT.
+class PortObserver {
+ public:
+  virtual ~PortObserver() = default;
+  virtual void port_access(uint16_t port, unsigned size, uint32_t value, bool write) = 0;
+};
+
 class Bus {
  public:
   explicit Bus(PhysMem& ram);
@@ -58,6 +65,7 @@ class Bus {
 
   uint32_t port_in(uint16_t port, unsigned size);
   void port_out(uint16_t port, unsigned size, uint32_t value);
+  void set_port_observer(PortObserver* o) { port_observer_ = o; }
 
   // Tell the code listener about a write that bypassed Bus::write (a host-pointer store).
   PVLAB_INLINE void note_write(paddr_t addr, unsigned size) {
@@ -86,6 +94,7 @@ class Bus {
   std::vector<Mmio> mmio_;
   std::vector<std::pair<paddr_t, paddr_t>> rom_;
   CodeWriteListener* code_listener_ = nullptr;
+  PortObserver* port_observer_ = nullptr;
   std::vector<uint16_t> unknown_ports_;
   std::vector<uint8_t> unknown_seen_;
 };

@@ -177,7 +177,7 @@ bool string_op(Cpu& c, const Insn& i) {
   const bool one_at_a_time = (c.s.eflags & fl::TF) || c.debug_armed();
   uint32_t budget = one_at_a_time ? 1 : kChunk;
   constexpr bool kBulk = K == Str::Movs || K == Str::Stos;
-  const bool bulk = kBulk && !one_at_a_time && d > 0 && i.asize == 4;
+  const bool bulk = kBulk && !one_at_a_time && d > 0 && i.asize == 4 && !c.mem_observed();
   while (count != 0) {
     if (bulk) {
       if (uint32_t n = fast_run<K>(c, i, sz, std::min(count, budget))) {
