@@ -7,6 +7,7 @@
 #include <string>
 
 #include "frontend/elf_image.h"
+#include "cpu/timing/config.h"
 
 namespace pvlab::hyper {
 struct GuestImage;
@@ -28,6 +29,10 @@ struct PvRunOptions {
   // Host input for the domain's console (stdin): wait=false reads what is there now,
   // wait=true blocks until something comes or input ends (empty).
   std::function<std::string(bool wait)> input_poll;
+  // --timing ooo: the core every vcpu is timed on (null: the atomic model), and where its
+  // JSON statistics go (empty: nowhere).
+  const TimingConfig* timing = nullptr;
+  std::string timing_stats;
 };
 
 int run_pv(const ElfImage& img, const PvRunOptions& o);

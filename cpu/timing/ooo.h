@@ -1,0 +1,136 @@
+// The out-of-order timing model. It is a RetireHook: the functional core executes, and for
+// each retired instruction the model works out, from the decoded Insn, the registers before
+// and after it and the addresses it touched, when that instruction would have been fetched,
+// dispatched into the window, issued to a unit, completed and retired on the configured core
+// (cpu/timing/config.h). Each instruction is scheduled once, in program order, against
+// per-cycle records of every shared resource (fetch, dispatch and retire slots, functional
+// units, window entries), so the cost per instruction is small and constant.
+//
+// The machine's cycle counter follows the model: after each instruction the hook sets
+// CpuState::cycles to the model's retire cycle of that instruction (plus any time that passed
+// outside instructions: idle HLT, event delivery), so RDTSC, device timers and Xen time see
+// the model's time and runs stay deterministic. Page-walk cycles the MMU counts go to the
+// model, which charges them to the instruction that walked.
+//
+// Every cycle is charged to one entry of a CPI stack (TimingStats::cpi) when the instruction
+// that ends it retires: see docs/timing.md for what each entry means.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "cpu/timing/bpred.h"
+#include "cpu/timing/cache.h"
+#include "cpu/timing/config.h"
+#include "cpu/timing/uops.h"
+
+namespace pvlab {
+
+enum class CpiCause : uint8_t {
+  Base,        // one cycle per retirement step: the core's width and 1-cycle dependencies
+  Exec,        // latency of multi-cycle units (multiply, divide) and string elements
+  Branch,      // branch mispredictions (window refilled after resolution)
+  Btb,         // taken branches the BTB did not know (decoder redirect)
+  ICache,      // instruction fetch missing L1I
+  DCacheL1,    // load-to-use latency of loads hitting L1D
+  DCacheL2,    // loads hitting L2
+  DCacheMem,   // loads missing every cache level
+  Tlb,         // page walks after I-TLB and D-TLB misses
+  Rob,         // dispatch waiting for a reorder-buffer entry
+  Rs,          // dispatch waiting for a reservation station
+  Lsq,         // dispatch waiting for a load- or store-queue entry
+  Port,        // a ready micro-op waiting for a free functional unit
+  Serialize,   // serialising instructions waiting for the window to drain, and their cost
+  Other,       // time outside instructions: idle (HLT), exception and interrupt delivery
+  kCount
+};
+const char* cpi_cause_name(CpiCause c);
+
+struct TimingStats {
+  uint64_t insns = 0, uops = 0, cycles = 0;
+  uint64_t cpi[size_t(CpiCause::kCount)] = {};
+  uint64_t loads = 0, stores = 0;
+  uint64_t l1d_hits = 0, l1d_misses = 0, l1i_hits = 0, l1i_misses = 0, l2_hits = 0, l2_misses = 0;
+  uint64_t itlb_misses = 0, dtlb_misses = 0, walk_cycles = 0;
+  uint64_t serializing = 0;
+  BranchStats branches;
+};
+
+class OooModel final : public RetireHook {
+ public:
+  explicit OooModel(const TimingConfig& cfg);
+  const TimingConfig& config() const { return cfg_; }
+
+  // Install on `cpu` (its retire hook and the MMU's walk-cycle counter) / give them back.
+  void attach(Cpu& cpu);
+  void detach(Cpu& cpu);
+
+  void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
+
+  // The counters so far (branch counters and the cycle total included).
+  TimingStats stats() const;
+  // The CPI stack and counters as text lines ("pvlab: timing ...") and as one JSON object.
+  std::string stats_text() const;
+  std::string stats_json() const;
+
+ private:
+  // Per-cycle usage of one kind of slot (fetch, dispatch, retire, a unit class), over a
+  // sliding window of cycles; the slot for a cycle is valid while its tag says that cycle.
+  class SlotTable {
+   public:
+    void init(uint32_t per_cycle);
+    // The first cycle >= `from` with a free slot; that slot is taken.
+    uint64_t take(uint64_t from);
+   private:
+    static constexpr uint32_t kWindow = 1u << 12;
+    uint32_t per_cycle_ = 1;
+    std::vector<uint64_t> tag_;
+    std::vector<uint32_t> used_;
+  };
+  // The last N values of a sequence (retire cycles of uops, of loads, ...): value(k) is the
+  // one pushed k pushes ago counting from 1, 0 when there was none.
+  class History {
+   public:
+    void init(uint32_t n);
+    uint64_t oldest() const { return v_[pos_]; }   // pushed n pushes ago
+    void push(uint64_t x) {
+      v_[pos_] = x;
+      pos_ = pos_ + 1 == v_.size() ? 0 : pos_ + 1;
+    }
+   private:
+    std::vector<uint64_t> v_;
+    size_t pos_ = 0;
+  };
+
+  // The latency of a data access at physical/linear `addr` through L1D, L2 and memory;
+  // `level` receives the cause to charge.
+  uint32_t data_access(uint64_t addr, CpiCause& level);
+  uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) const;
+
+  TimingConfig cfg_;
+  TimingCache l1i_, l1d_, l2_;
+  BranchPredictor bp_;
+  SlotTable fetch_slots_, dispatch_slots_, retire_slots_;
+  SlotTable alu_, mul_, branch_, load_, store_;
+  std::vector<uint64_t> div_free_;   // cycle each divider is free again
+  History rob_, rs_, lq_, sq_;
+
+  uint64_t reg_ready_[9] = {};      // cycle each GPR (0-7) and the flags (8) are ready
+  uint32_t pre_[8] = {};            // registers before the instruction now retiring
+  uint32_t expect_eip_ = ~0u;       // EIP after the last retirement
+  uint64_t fetch_line_ = ~0ull;     // the L1I line fetched last
+  uint64_t fetch_ready_ = 0;        // earliest cycle the next instruction can be fetched
+  uint64_t fetch_delay_ = 0;        // cycles fetch_ready_ was pushed past the next cycle
+  CpiCause fetch_cause_ = CpiCause::Base;  // and why
+  uint64_t last_dispatch_ = 0;
+  uint64_t last_retire_ = 0;        // retire cycle of the last instruction
+  uint64_t last_complete_ = 0;      // latest completion of anything in flight
+  uint64_t last_written_ = 0;       // what the hook last wrote to CpuState::cycles
+  uint64_t walk_cycles_ = 0, walk_seen_ = 0;
+  uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
+  Cpu* cpu_ = nullptr;
+  TimingStats st_;
+};
+
+}  // namespace pvlab
