@@ -226,6 +226,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
       br = br == BranchKind::Jump ? BranchKind::IndirectJump : BranchKind::IndirectCall;
   }
   if (br == BranchKind::Return && (insn.opcode == 0xca || insn.opcode == 0xcb)) cls = ExecClass::Serial;
+  if (cls == ExecClass::String) load = store = false;   // the string path touches its ranges
   if (cls == ExecClass::Serial) {
     br = BranchKind::None;
     stack = StackAccess::None;
@@ -264,10 +265,12 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   uint64_t ft = fetch_ready_;
   if (fetch_delay_) comp[size_t(fetch_cause_)] += fetch_delay_;
   fetch_delay_ = 0;
-  const uint64_t fetch_pa = translate(cpu, s.seg[CS].base + eip, kFetch | user);
-  const uint64_t line = fetch_pa >> l1i_.line_shift();
-  if (line != fetch_line_) {
-    fetch_line_ = line;
+  const uint32_t fetch_lin = s.seg[CS].base + eip;
+  if ((fetch_lin >> l1i_.line_shift()) != fetch_line_) {
+    // A new line (by linear address: a change of address space at the same linear line,
+    // which kernels avoid, is not seen).
+    fetch_line_ = fetch_lin >> l1i_.line_shift();
+    const uint64_t fetch_pa = translate(cpu, fetch_lin, kFetch | user);
     if (l1i_.access(fetch_pa)) {
       ++st_.l1i_hits;
     } else {
