@@ -61,23 +61,7 @@ const char* cpi_cause_name(CpiCause c) {
 
 void OooModel::SlotTable::init(uint32_t per_cycle) {
   per_cycle_ = per_cycle;
-  tag_.assign(kWindow, ~0ull);
-  used_.assign(kWindow, 0);
-}
-
-uint64_t OooModel::SlotTable::take(uint64_t from) {
-  for (;; ++from) {
-    const size_t k = from & (kWindow - 1);
-    if (tag_[k] != from) {
-      tag_[k] = from;
-      used_[k] = 1;
-      return from;
-    }
-    if (used_[k] < per_cycle_) {
-      ++used_[k];
-      return from;
-    }
-  }
+  slots_.assign(kWindow, Slot{});
 }
 
 void OooModel::History::init(uint32_t n) {
@@ -86,7 +70,7 @@ void OooModel::History::init(uint32_t n) {
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
-    : cfg_(cfg), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), bp_(cfg) {
+    : cfg_(cfg), rows_(&mnemonic_timing(0)), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), bp_(cfg) {
   fetch_slots_.init(cfg.fetch_width);
   dispatch_slots_.init(cfg.issue_width);
   retire_slots_.init(cfg.retire_width);
@@ -146,7 +130,6 @@ uint32_t OooModel::data_access(uint64_t addr, CpiCause& level) {
 
 void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   CpuState& s = cpu.s;
-  uint64_t comp[size_t(CpiCause::kCount)] = {};   // why this instruction's path was long
 
   // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
   const uint64_t observed = s.cycles;
@@ -173,7 +156,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   st_.dtlb_misses += dtlb_miss;
 
   // ---- what the instruction does --------------------------------------------------------
-  const MnemonicTiming& mt = mnemonic_timing(insn.mnemonic);
+  const MnemonicTiming& mt = rows_[insn.mnemonic];
   ExecClass cls = mt.cls;
   uint8_t f = mt.flags;
   uint32_t src = mt.reads, dst = mt.writes;
@@ -263,7 +246,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
 
   // ---- fetch ------------------------------------------------------------------------------
   uint64_t ft = fetch_ready_;
-  if (fetch_delay_) comp[size_t(fetch_cause_)] += fetch_delay_;
+  if (fetch_delay_) note(fetch_cause_, fetch_delay_);
   fetch_delay_ = 0;
   const uint32_t fetch_lin = s.seg[CS].base + eip;
   if ((fetch_lin >> l1i_.line_shift()) != fetch_line_) {
@@ -278,14 +261,14 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
       const uint32_t lat = l2_.access(fetch_pa) ? cfg_.l2.latency : cfg_.mem_latency;
       if (lat > cfg_.l1i.latency) {
         ft += lat - cfg_.l1i.latency;
-        comp[size_t(CpiCause::ICache)] += lat - cfg_.l1i.latency;
+        note(CpiCause::ICache, lat - cfg_.l1i.latency);
       }
     }
   }
   uint64_t walk_load = 0;
   if (itlb_miss) {
     ft += walk;
-    comp[size_t(CpiCause::Tlb)] += walk;
+    note(CpiCause::Tlb, walk);
   } else {
     walk_load = walk;
   }
@@ -296,7 +279,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   uint64_t d = std::max(ft + 1, last_dispatch_);
   const auto bump = [&](uint64_t t, CpiCause c) {
     if (t > d) {
-      comp[size_t(c)] += t - d;
+      note(c, t - d);
       d = t;
     }
   };
@@ -311,7 +294,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   // ---- execute ----------------------------------------------------------------------------
   const auto on_port = [&](SlotTable& t, uint64_t ready) {
     const uint64_t at = t.take(ready);
-    if (at > ready) comp[size_t(CpiCause::Port)] += at - ready;
+    if (at > ready) note(CpiCause::Port, at - ready);
     rs_.push(at);
     return at;
   };
@@ -324,10 +307,10 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     CpiCause level;
     uint32_t lat = data_access(stack_load ? stack_pa : load_pa, level);
     if (load && stack_load) lat = std::max(lat, data_access(load_pa, level));
-    comp[size_t(level)] += lat - 1;
+    note(level, lat - 1);
     if (dtlb_miss) {
       lat += uint32_t(walk_load);
-      comp[size_t(CpiCause::Tlb)] += walk_load;
+      note(CpiCause::Tlb, walk_load);
     }
     load_done = at + lat;
     complete = std::max(complete, load_done);
@@ -344,7 +327,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
       case ExecClass::Div: {
         auto unit = std::min_element(div_free_.begin(), div_free_.end());
         at = std::max(ready, *unit);
-        if (at > ready) comp[size_t(CpiCause::Port)] += at - ready;
+        if (at > ready) note(CpiCause::Port, at - ready);
         rs_.push(at);
         lat = cfg_.div_latency;
         *unit = at + lat;
@@ -374,7 +357,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
             const uint32_t l = data_access(translate(cpu, lin, user | (write ? unsigned(kWrite) : 0u)), level);
             if (l > cfg_.l1d.latency) {
               lat += l - cfg_.l1d.latency;
-              comp[size_t(level)] += l - cfg_.l1d.latency;
+              note(level, l - cfg_.l1d.latency);
             }
           }
           (write ? st_.stores : st_.loads) += lines;
@@ -392,14 +375,14 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
           src |= 1u << ECX;
           dst |= 1u << ECX;
         }
-        comp[size_t(CpiCause::Exec)] += n - 1;
+        note(CpiCause::Exec, n - 1);
         break;
       }
       case ExecClass::Serial:
         at = ready;
         rs_.push(at);
         lat = insn.cost + cfg_.serialize_latency;
-        comp[size_t(CpiCause::Serialize)] += lat;
+        note(CpiCause::Serialize, lat);
         ++st_.serializing;
         break;
       default:
@@ -407,7 +390,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
         lat = cfg_.alu_latency;
         break;
     }
-    if (cls == ExecClass::Mul || cls == ExecClass::Div) comp[size_t(CpiCause::Exec)] += lat - 1;
+    if (cls == ExecClass::Mul || cls == ExecClass::Div) note(CpiCause::Exec, lat - 1);
     result = at + lat;
     complete = std::max(complete, result);
   }
@@ -468,13 +451,17 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   if (delta) {
     uint64_t rest = delta - 1;
     st_.cpi[size_t(CpiCause::Base)] += 1;
-    for (CpiCause c : kChargeOrder) {
-      const uint64_t take = std::min(rest, comp[size_t(c)]);
-      st_.cpi[size_t(c)] += take;
-      rest -= take;
+    if (rest && comp_mask_) {
+      for (CpiCause c : kChargeOrder) {
+        const uint64_t take = std::min(rest, comp_[size_t(c)]);
+        st_.cpi[size_t(c)] += take;
+        rest -= take;
+      }
     }
     st_.cpi[size_t(CpiCause::Base)] += rest;
   }
+  for (uint32_t m = comp_mask_; m; m &= m - 1) comp_[__builtin_ctz(m)] = 0;
+  comp_mask_ = 0;
   last_retire_ = r;
   ++st_.insns;
   st_.uops += uops;

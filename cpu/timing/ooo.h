@@ -81,12 +81,28 @@ class OooModel final : public RetireHook {
    public:
     void init(uint32_t per_cycle);
     // The first cycle >= `from` with a free slot; that slot is taken.
-    uint64_t take(uint64_t from);
+    PVLAB_INLINE uint64_t take(uint64_t from) {
+      for (;; ++from) {
+        Slot& sl = slots_[from & (kWindow - 1)];
+        if (sl.cycle != from) {
+          sl.cycle = from;
+          sl.used = 1;
+          return from;
+        }
+        if (sl.used < per_cycle_) {
+          ++sl.used;
+          return from;
+        }
+      }
+    }
    private:
     static constexpr uint32_t kWindow = 1u << 12;
+    struct Slot {
+      uint64_t cycle = ~0ull;
+      uint64_t used = 0;
+    };
     uint32_t per_cycle_ = 1;
-    std::vector<uint64_t> tag_;
-    std::vector<uint32_t> used_;
+    std::vector<Slot> slots_;
   };
   // The last N values of a sequence (retire cycles of uops, of loads, ...): value(k) is the
   // one pushed k pushes ago counting from 1, 0 when there was none.
@@ -108,7 +124,17 @@ class OooModel final : public RetireHook {
   uint32_t data_access(uint64_t addr, CpiCause& level);
   uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) const;
 
+  // Why the instruction being scheduled was late, per cause (only the entries named in
+  // comp_mask_ are nonzero).
+  PVLAB_INLINE void note(CpiCause c, uint64_t cycles) {
+    comp_[size_t(c)] += cycles;
+    comp_mask_ |= 1u << unsigned(c);
+  }
+  uint64_t comp_[size_t(CpiCause::kCount)] = {};
+  uint32_t comp_mask_ = 0;
+
   TimingConfig cfg_;
+  const MnemonicTiming* rows_;
   TimingCache l1i_, l1d_, l2_;
   BranchPredictor bp_;
   SlotTable fetch_slots_, dispatch_slots_, retire_slots_;
