@@ -71,9 +71,9 @@ void OooModel::History::init(uint32_t n) {
 
 OooModel::OooModel(const TimingConfig& cfg)
     : cfg_(cfg), rows_(&mnemonic_timing(0)), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), bp_(cfg) {
-  fetch_slots_.init(cfg.fetch_width);
-  dispatch_slots_.init(cfg.issue_width);
-  retire_slots_.init(cfg.retire_width);
+  fetch_slots_.width = cfg.fetch_width;
+  dispatch_slots_.width = cfg.issue_width;
+  retire_slots_.width = cfg.retire_width;
   alu_.init(cfg.alu_units);
   mul_.init(cfg.mul_units);
   branch_.init(cfg.branch_units);
@@ -105,11 +105,15 @@ void OooModel::detach(Cpu& cpu) {
   cpu_ = nullptr;
 }
 
-uint64_t OooModel::translate(Cpu& cpu, uint32_t lin, unsigned access) const {
+namespace {
+// The physical address of `lin` when the functional TLB's direct-mapped front holds it for
+// `access`, else `lin` itself.
+PVLAB_INLINE uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) {
   Tlb& t = (access & kFetch) ? cpu.mmu().itlb() : cpu.mmu().dtlb();
   if (const TlbEntry* e = t.front(lin, access)) return e->frame | (lin & kPageMask);
   return lin;
 }
+}  // namespace
 
 uint32_t OooModel::data_access(uint64_t addr, CpiCause& level) {
   if (l1d_.access(addr)) {
@@ -128,34 +132,7 @@ uint32_t OooModel::data_access(uint64_t addr, CpiCause& level) {
   return cfg_.mem_latency;
 }
 
-void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
-  CpuState& s = cpu.s;
-
-  // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
-  const uint64_t observed = s.cycles;
-  if (observed > last_written_ + insn.cost) {
-    const uint64_t outside = observed - last_written_ - insn.cost;
-    st_.cpi[size_t(CpiCause::Other)] += outside;
-    last_retire_ += outside;
-    fetch_ready_ = std::max(fetch_ready_, last_retire_);
-  }
-  // An exception or interrupt came in between: the core refetches at the handler after the
-  // older instructions retired, and the registers seen before this one are those now.
-  if (eip != expect_eip_) {
-    fetch_ready_ = std::max(fetch_ready_, last_retire_);
-    std::memcpy(pre_, s.r, sizeof pre_);
-  }
-  const uint64_t walk = walk_cycles_ - walk_seen_;
-  walk_seen_ = walk_cycles_;
-  st_.walk_cycles += walk;
-  const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
-  const bool itlb_miss = im != itlb_seen_, dtlb_miss = dm != dtlb_seen_;
-  itlb_seen_ = im;
-  dtlb_seen_ = dm;
-  st_.itlb_misses += itlb_miss;
-  st_.dtlb_misses += dtlb_miss;
-
-  // ---- what the instruction does --------------------------------------------------------
+void OooModel::shape_of(const Insn& insn, InsnShape& out) const {
   const MnemonicTiming& mt = rows_[insn.mnemonic];
   ExecClass cls = mt.cls;
   uint8_t f = mt.flags;
@@ -215,6 +192,73 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     stack = StackAccess::None;
     load = store = false;
   }
+  if (stack != StackAccess::None) addr_regs |= 1u << ESP;
+  const bool any_load = load || stack == StackAccess::Pop, any_store = store || stack == StackAccess::Push;
+  // Moves whose only work is the memory access need no execution micro-op of their own.
+  const bool pure_move = (insn.mnemonic == ZYDIS_MNEMONIC_MOV || insn.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
+                          insn.mnemonic == ZYDIS_MNEMONIC_MOVSX || insn.mnemonic == ZYDIS_MNEMONIC_PUSH ||
+                          insn.mnemonic == ZYDIS_MNEMONIC_POP) && (any_load || any_store);
+  const bool exec = cls != ExecClass::None && !pure_move;
+  const unsigned nuops = unsigned(exec) + unsigned(any_load) + unsigned(any_store);
+  if (cls == ExecClass::String && insn.rep()) {
+    src |= 1u << ECX;
+    dst |= 1u << ECX;
+  }
+  out.cls = cls;
+  out.br = br;
+  out.stack = stack;
+  out.load = load;
+  out.store = store;
+  out.pure_move = pure_move;
+  out.exec = exec;
+  out.leave = insn.mnemonic == ZYDIS_MNEMONIC_LEAVE;
+  out.src = src;
+  out.dst = dst;
+  out.addr_regs = addr_regs;
+  out.uops = uint8_t(nuops ? nuops : 1);
+}
+
+void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
+  CpuState& s = cpu.s;
+
+  // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
+  const uint64_t observed = s.cycles;
+  if (observed > last_written_ + insn.cost) {
+    const uint64_t outside = observed - last_written_ - insn.cost;
+    st_.cpi[size_t(CpiCause::Other)] += outside;
+    last_retire_ += outside;
+    fetch_ready_ = std::max(fetch_ready_, last_retire_);
+  }
+  // An exception or interrupt came in between: the core refetches at the handler after the
+  // older instructions retired, and the registers seen before this one are those now.
+  if (eip != expect_eip_) {
+    fetch_ready_ = std::max(fetch_ready_, last_retire_);
+    std::memcpy(pre_, s.r, sizeof pre_);
+  }
+  const uint64_t walk = walk_cycles_ - walk_seen_;
+  walk_seen_ = walk_cycles_;
+  st_.walk_cycles += walk;
+  const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
+  const bool itlb_miss = im != itlb_seen_, dtlb_miss = dm != dtlb_seen_;
+  itlb_seen_ = im;
+  dtlb_seen_ = dm;
+  st_.itlb_misses += itlb_miss;
+  st_.dtlb_misses += dtlb_miss;
+
+  // ---- what the instruction does (worked out once per decoded instruction) ---------------
+  InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (kShapes - 1)];
+  const uint64_t gen = cpu.blocks().generation();
+  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen)) {
+    shape_of(insn, sh);
+    sh.key = &insn;
+    sh.gen = gen;
+  }
+  const ExecClass cls = sh.cls;
+  const BranchKind br = sh.br;
+  const StackAccess stack = sh.stack;
+  const bool load = sh.load, store = sh.store, pure_move = sh.pure_move, exec = sh.exec;
+  const uint32_t src = sh.src, dst0 = sh.dst, addr_regs = sh.addr_regs;
+  const unsigned uops = sh.uops;
   const uint32_t user = s.cpl == 3 ? unsigned(kUser) : 0u;
   // Data addresses, recomputed from the registers as they were before the instruction.
   uint64_t load_pa = 0, store_pa = 0, stack_pa = 0;
@@ -228,21 +272,14 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     if (store) store_pa = translate(cpu, lin, user | kWrite);
   }
   if (stack != StackAccess::None) {
-    uint32_t sp = insn.mnemonic == ZYDIS_MNEMONIC_LEAVE ? pre_[EBP] : pre_[ESP];
+    uint32_t sp = sh.leave ? pre_[EBP] : pre_[ESP];
     if (stack == StackAccess::Push) sp -= insn.osize;
     const uint32_t lin = s.seg[SS].base + (s.seg[SS].big() ? sp : (sp & 0xffff));
     stack_pa = translate(cpu, lin, user | (stack == StackAccess::Push ? unsigned(kWrite) : 0u));
-    addr_regs |= 1u << ESP;
   }
   const bool stack_load = stack == StackAccess::Pop, stack_store = stack == StackAccess::Push;
   const bool any_load = load || stack_load, any_store = store || stack_store;
-  // Moves whose only work is the memory access need no execution micro-op of their own.
-  const bool pure_move = (insn.mnemonic == ZYDIS_MNEMONIC_MOV || insn.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
-                          insn.mnemonic == ZYDIS_MNEMONIC_MOVSX || insn.mnemonic == ZYDIS_MNEMONIC_PUSH ||
-                          insn.mnemonic == ZYDIS_MNEMONIC_POP) && (any_load || any_store);
-  const bool exec = cls != ExecClass::None && !pure_move;
-  const unsigned nuops = unsigned(exec) + unsigned(any_load) + unsigned(any_store);
-  const unsigned uops = nuops ? nuops : 1;
+  uint32_t dst = dst0;
 
   // ---- fetch ------------------------------------------------------------------------------
   uint64_t ft = fetch_ready_;
@@ -272,7 +309,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   } else {
     walk_load = walk;
   }
-  ft = fetch_slots_.take(ft);
+  ft = fetch_slots_.take(ft, 1);
   fetch_ready_ = ft;
 
   // ---- dispatch into the window -----------------------------------------------------------
@@ -288,7 +325,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   if (any_load) bump(lq_.oldest(), CpiCause::Lsq);
   if (any_store) bump(sq_.oldest(), CpiCause::Lsq);
   if (cls == ExecClass::Serial) bump(last_complete_, CpiCause::Serialize);
-  for (unsigned u = 0; u < uops; ++u) d = dispatch_slots_.take(d);
+  d = dispatch_slots_.take(d, uops);
   last_dispatch_ = d;
 
   // ---- execute ----------------------------------------------------------------------------
@@ -371,10 +408,6 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
                                 m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
         if (reads_si) range(insn.mem.seg, ESI, false);
         range(ES, EDI, di_written);
-        if (insn.rep()) {
-          src |= 1u << ECX;
-          dst |= 1u << ECX;
-        }
         note(CpiCause::Exec, n - 1);
         break;
       }
@@ -441,10 +474,8 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
 
   // ---- retire -----------------------------------------------------------------------------
   uint64_t r = std::max(complete, last_retire_);
-  for (unsigned u = 0; u < uops; ++u) {
-    r = retire_slots_.take(r);
-    rob_.push(r);
-  }
+  r = retire_slots_.take(r, uops);
+  for (unsigned u = 0; u < uops; ++u) rob_.push(r);
   if (any_load) lq_.push(r);
   if (any_store) sq_.push(r);
   const uint64_t delta = r - last_retire_;

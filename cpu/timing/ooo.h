@@ -104,6 +104,25 @@ class OooModel final : public RetireHook {
     uint32_t per_cycle_ = 1;
     std::vector<Slot> slots_;
   };
+  // Slots of an in-order stage (fetch, dispatch, retire): `width` per cycle, taken in cycles
+  // that never go back.
+  struct InOrderSlots {
+    uint64_t cycle = 0;
+    uint32_t used = 0, width = 1;
+    // `n` slots, the first no earlier than `from`; the cycle of the last one.
+    PVLAB_INLINE uint64_t take(uint64_t from, uint32_t n) {
+      if (from > cycle) {
+        cycle = from;
+        used = 0;
+      }
+      used += n;
+      while (used > width) {
+        used -= width;
+        ++cycle;
+      }
+      return cycle;
+    }
+  };
   // The last N values of a sequence (retire cycles of uops, of loads, ...): value(k) is the
   // one pushed k pushes ago counting from 1, 0 when there was none.
   class History {
@@ -119,10 +138,26 @@ class OooModel final : public RetireHook {
     size_t pos_ = 0;
   };
 
+  // What the model needs of one decoded instruction, worked out once per Insn and kept in a
+  // direct-mapped table keyed by the Insn's address; an entry holds while the block cache's
+  // generation is the one it was made in (a dropped block's Insns may be reused).
+  struct InsnShape {
+    const Insn* key = nullptr;
+    uint64_t gen = ~0ull;
+    uint32_t src = 0, dst = 0, addr_regs = 0;   // bits 0-7 registers, bit 8 the flags
+    ExecClass cls = ExecClass::None;
+    BranchKind br = BranchKind::None;
+    StackAccess stack = StackAccess::None;
+    bool load = false, store = false, pure_move = false, exec = false, leave = false;
+    uint8_t uops = 1;
+  };
+  void shape_of(const Insn& insn, InsnShape& out) const;
+  static constexpr size_t kShapes = 1u << 13;
+  std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+
   // The latency of a data access at physical/linear `addr` through L1D, L2 and memory;
   // `level` receives the cause to charge.
   uint32_t data_access(uint64_t addr, CpiCause& level);
-  uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) const;
 
   // Why the instruction being scheduled was late, per cause (only the entries named in
   // comp_mask_ are nonzero).
@@ -137,7 +172,7 @@ class OooModel final : public RetireHook {
   const MnemonicTiming* rows_;
   TimingCache l1i_, l1d_, l2_;
   BranchPredictor bp_;
-  SlotTable fetch_slots_, dispatch_slots_, retire_slots_;
+  InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;
   SlotTable alu_, mul_, branch_, load_, store_;
   std::vector<uint64_t> div_free_;   // cycle each divider is free again
   History rob_, rs_, lq_, sq_;
