@@ -31,8 +31,8 @@ PVLAB_INLINE uint32_t gpr_bit(uint8_t reg, uint8_t size) {
 constexpr CpiCause kChargeOrder[] = {
     CpiCause::Branch, CpiCause::Btb,      CpiCause::ICache,    CpiCause::Tlb,
     CpiCause::DCacheMem, CpiCause::DCacheL2, CpiCause::DCacheL1, CpiCause::Exec,
-    CpiCause::Serialize, CpiCause::Rob,   CpiCause::Rs,        CpiCause::Lsq,
-    CpiCause::Port,
+    CpiCause::StoreForward, CpiCause::Serialize, CpiCause::Rob, CpiCause::Rs,
+    CpiCause::Lsq, CpiCause::Port,
 };
 
 }  // namespace
@@ -52,6 +52,7 @@ const char* cpi_cause_name(CpiCause c) {
     case CpiCause::Rs: return "stall_rs";
     case CpiCause::Lsq: return "stall_lsq";
     case CpiCause::Port: return "stall_port";
+    case CpiCause::StoreForward: return "store_forward";
     case CpiCause::Serialize: return "serialize";
     case CpiCause::Other: return "outside";
     case CpiCause::kCount: break;
@@ -350,6 +351,15 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
       note(CpiCause::Tlb, walk_load);
     }
     load_done = at + lat;
+    // A load of a word an older store is still writing takes the store's data (forwarded
+    // with the L1 latency) once it exists.
+    uint64_t fwd = store_ready(stack_load ? stack_pa : load_pa);
+    if (load && stack_load) fwd = std::max(fwd, store_ready(load_pa));
+    if (fwd && fwd + cfg_.l1d.latency > load_done) {
+      note(CpiCause::StoreForward, fwd + cfg_.l1d.latency - load_done);
+      load_done = fwd + cfg_.l1d.latency;
+      ++st_.forwarded;
+    }
     complete = std::max(complete, load_done);
   }
   uint64_t result = std::max(d, load_done);   // when the instruction's result is ready
@@ -433,7 +443,11 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     const uint64_t at = on_port(store_, ready);
     CpiCause level;
     data_access(stack_store ? stack_pa : store_pa, level);   // write-allocate; no wait
-    if (store && stack_store) data_access(store_pa, level);
+    note_store(stack_store ? stack_pa : store_pa, at + 1);
+    if (store && stack_store) {
+      data_access(store_pa, level);
+      note_store(store_pa, at + 1);
+    }
     complete = std::max(complete, at + 1);
   }
   if (!exec && !any_load && !any_store) rs_.push(d);
@@ -581,6 +595,7 @@ std::string OooModel::stats_json() const {
   field("itlb_misses", st_.itlb_misses);
   field("dtlb_misses", st_.dtlb_misses);
   field("walk_cycles", st_.walk_cycles);
+  field("forwarded_loads", st_.forwarded);
   field("serializing", st_.serializing, true);
   j += "}\n";
   return j;

@@ -41,6 +41,7 @@ enum class CpiCause : uint8_t {
   Rs,          // dispatch waiting for a reservation station
   Lsq,         // dispatch waiting for a load- or store-queue entry
   Port,        // a ready micro-op waiting for a free functional unit
+  StoreForward,  // a load waiting for the data of an older store to the same word
   Serialize,   // serialising instructions waiting for the window to drain, and their cost
   Other,       // time outside instructions: idle (HLT), exception and interrupt delivery
   kCount
@@ -54,6 +55,7 @@ struct TimingStats {
   uint64_t l1d_hits = 0, l1d_misses = 0, l1i_hits = 0, l1i_misses = 0, l2_hits = 0, l2_misses = 0;
   uint64_t itlb_misses = 0, dtlb_misses = 0, walk_cycles = 0;
   uint64_t serializing = 0;
+  uint64_t forwarded = 0;   // loads that took an in-flight store's data
   BranchStats branches;
 };
 
@@ -154,6 +156,22 @@ class OooModel final : public RetireHook {
   void shape_of(const Insn& insn, InsnShape& out) const;
   static constexpr size_t kShapes = 1u << 13;
   std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+
+  // Stores still being written, by 4-byte word: when their data is there. A direct-mapped
+  // table: an older store to another word in the same slot is forgotten.
+  struct StoreRec {
+    uint64_t word = ~0ull;
+    uint64_t ready = 0;
+  };
+  static constexpr size_t kStores = 256;
+  StoreRec stores_[kStores];
+  PVLAB_INLINE uint64_t store_ready(uint64_t addr) const {
+    const StoreRec& r = stores_[(addr >> 2) & (kStores - 1)];
+    return r.word == (addr >> 2) ? r.ready : 0;
+  }
+  PVLAB_INLINE void note_store(uint64_t addr, uint64_t ready) {
+    stores_[(addr >> 2) & (kStores - 1)] = {addr >> 2, ready};
+  }
 
   // The latency of a data access at physical/linear `addr` through L1D, L2 and memory;
   // `level` receives the cause to charge.

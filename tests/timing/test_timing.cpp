@@ -185,6 +185,21 @@ TEST_CASE("ooo model: dependent chains cost their latency, independent work the 
   }
 }
 
+TEST_CASE("ooo model: a load of a word an older store writes waits for the store's data") {
+  for (const char* file : {"pentium-m.ini", "skylake.ini"}) {
+    CAPTURE(file);
+    TimingConfig cfg;
+    std::string err;
+    REQUIRE(load_timing_config(kConfigs + file, cfg, err));
+    // mov eax, [0x3000]; add eax, 1; mov [0x3000], eax: a counter in memory. Each load takes
+    // the previous store's data (l1d_latency after the store executes, one cycle after the
+    // add), so one round costs store + forward + add.
+    const double per_round = 3 * marginal({0xa1, 0x00, 0x30, 0x00, 0x00, 0x83, 0xc0, 0x01,
+                                           0xa3, 0x00, 0x30, 0x00, 0x00}, 3, cfg);
+    CHECK(per_round == doctest::Approx(1 + cfg.l1d.latency + cfg.alu_latency));
+  }
+}
+
 TEST_CASE("ooo model: the cycle counter is the model's, the CPI stack adds up to it, runs repeat") {
   const TimingConfig cfg = warm(TimingConfig{});
   // xor ecx,ecx; then 300 x (imul eax,eax; add ebx,1; mov edx,[0x2000]; nop)
