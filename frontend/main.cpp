@@ -20,6 +20,7 @@
 #include "frontend/rtc_epoch.h"
 #include "frontend/run_pv.h"
 #include "frontend/state_dump.h"
+#include "frontend/timing_setup.h"
 #include "frontend/trace_cli.h"
 #include "ui/debugger.h"
 
@@ -55,6 +56,7 @@ struct RunOptions {
   int gdb_port = 0;
   bool gdb_wait = false;
   TraceRunOptions trace;
+  TimingOptions timing;
 };
 
 // A guest output destination: stdio, file:PATH or none.
@@ -146,6 +148,20 @@ int do_run(const RunOptions& o) {
     return exit_code::kUsage;
   }
   GuestLog log(stderr, log_mask);
+  TimingConfig tcfg;
+  if (!prepare_timing(o.timing, tcfg, err)) {
+    std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+    return exit_code::kUsage;
+  }
+  if (o.timing.ooo() && (log_mask & log_cat::kCpu)) {
+    std::fprintf(stderr, "pvlab: --log cpu cannot be combined with --timing ooo (both watch every instruction)\n");
+    return exit_code::kUsage;
+  }
+  if (o.timing.ooo() && !o.trace.insns.path.empty()) {
+    std::fprintf(stderr, "pvlab: --trace-insns cannot be combined with --timing ooo (both watch every instruction)\n");
+    return exit_code::kUsage;
+  }
+  if (o.timing.ooo()) apply_timing_to_mmu(tcfg, cfg.cpu.mmu);
 
   std::optional<ElfImage> img;
   std::optional<std::vector<uint8_t>> bios;
@@ -190,6 +206,10 @@ int do_run(const RunOptions& o) {
                     o.stats, bool(log_mask & log_cat::kInt), bool(log_mask & log_cat::kHcall),
                     bool(log_mask & log_cat::kRefused), o.gdb_port, o.gdb_wait};
     po.trace = o.trace;
+    if (o.timing.ooo()) {
+      po.timing = &tcfg;
+      po.timing_stats = o.timing.stats_json;
+    }
     if (o.serial == "stdio") po.input_poll = poll_stdin;   // stdin to the domain's console
     return run_pv(*img, po);
   }
@@ -231,6 +251,8 @@ int do_run(const RunOptions& o) {
     trace->attach_cpu(m.cpu(), 0, log.on(log_cat::kCpu) ? &log : nullptr);
     m.set_trace_sink(trace->events());
   }
+  TimingModels timing;
+  if (o.timing.ooo()) timing.attach(tcfg, m.cpu());
 
   auto t0 = std::chrono::steady_clock::now();
   RunResult r;
@@ -277,6 +299,11 @@ int do_run(const RunOptions& o) {
                  secs > 0 ? double(s.insns) / secs / 1e6 : 0.0, (unsigned long long)it.hits,
                  (unsigned long long)it.misses, (unsigned long long)dt.hits,
                  (unsigned long long)dt.misses, (unsigned long long)(it.walks + dt.walks));
+    timing.print(stderr);
+  }
+  if (!o.timing.stats_json.empty() && !timing.write_json(o.timing.stats_json, err)) {
+    std::fprintf(stderr, "pvlab: --timing-stats %s\n", err.c_str());
+    if (status == 0) status = exit_code::kUsage;
   }
   return status;
 }
@@ -315,7 +342,10 @@ int main(int argc, char** argv) {
   run->add_option("--max-cycles", ro.max_cycles, "stop after this many cycles");
   run->add_option("--vcpus", ro.vcpus, "PV: virtual CPUs of the domain")->check(CLI::Range(1, 16));
   run->add_flag("--initdomain", ro.initdomain, "PV: boot the domain as the initial (privileged) domain");
-  run->add_flag("--stats", ro.stats, "print instruction, cycle and TLB statistics at exit");
+  run->add_flag("--stats", ro.stats, "print instruction, cycle and TLB statistics at exit (and the CPI stack under --timing ooo)");
+  run->add_option("--timing", ro.timing.mode, "timing model: atomic (a fixed cost per instruction class) or ooo (an out-of-order core, docs/timing.md)")->capture_default_str();
+  run->add_option("--timing-config", ro.timing.config, "with --timing ooo: an INI file whose [timing] section sets the core (cpu/timing/configs/)");
+  run->add_option("--timing-stats", ro.timing.stats_json, "with --timing ooo: write the CPI stack and counters to this JSON file at exit");
   CLI::Option* gdb_opt =
       run->add_option("--gdb", ro.gdb_port, "serve gdb's remote protocol on 127.0.0.1:PORT (docs/debugging.md)")
           ->check(CLI::Range(1, 65535));

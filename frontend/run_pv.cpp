@@ -7,6 +7,7 @@
 #include "frontend/exit_codes.h"
 #include "frontend/gdb_stub.h"
 #include "frontend/state_dump.h"
+#include "frontend/timing_setup.h"
 #include "devices/xen/console.h"
 #include "hyper/hypervisor.h"
 
@@ -92,6 +93,7 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   cfg.vcpus = o.vcpus;
   cfg.cmdline = o.cmdline;
   cfg.initdomain = o.initdomain;
+  if (o.timing) apply_timing_to_mmu(*o.timing, cfg.cpu.mmu);
   hyper::Hypervisor hv(cfg);
   hv.set_console_sink([](char c) {
     std::fputc(c, stdout);
@@ -122,6 +124,10 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   xen::ConsoleBackend console(hv, &input);
   if (!console.attached()) std::fprintf(stderr, "pvlab: console: %s\n", console.error().c_str());
 
+  TimingModels timing;
+  if (o.timing)
+    for (unsigned i = 0; i < cfg.vcpus; ++i) timing.attach(*o.timing, hv.cpu(i));
+
   auto t0 = std::chrono::steady_clock::now();
   hyper::PvRunResult r;
   if (o.gdb_port) {
@@ -142,7 +148,7 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   }
 
   bool dump = false;
-  const int status = pv_exit_status(r, &dump);
+  int status = pv_exit_status(r, &dump);
   if (r.end == hyper::PvEnd::Shutdown) {
     if (r.reason != hyper::ShutdownReason::PowerOff)
       std::fprintf(stderr, "pvlab: domain %s: %s\n", hyper::shutdown_reason_name(r.reason),
@@ -176,6 +182,11 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     std::fprintf(stderr, "pvlab: %llu hypercalls (%llu refused)\n",
                  (unsigned long long)hv.hypercall_log().total(),
                  (unsigned long long)hv.hypercall_log().failed());
+    timing.print(stderr);
+  }
+  if (!o.timing_stats.empty() && !timing.write_json(o.timing_stats, err)) {
+    std::fprintf(stderr, "pvlab: --timing-stats %s\n", err.c_str());
+    if (status == 0) status = exit_code::kUsage;
   }
   return status;
 }

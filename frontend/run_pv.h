@@ -7,6 +7,7 @@
 #include <string>
 
 #include "frontend/elf_image.h"
+#include "cpu/timing/config.h"
 #include "frontend/trace_session.h"
 
 namespace pvlab::hyper {
@@ -30,6 +31,10 @@ struct PvRunOptions {
   // wait=true blocks until something comes or input ends (empty).
   std::function<std::string(bool wait)> input_poll;
   TraceRunOptions trace;     // --trace-insns, --trace-events, --trace-chrome
+  // --timing ooo: the core every vcpu is timed on (null: the atomic model), and where its
+  // JSON statistics go (empty: nowhere).
+  const TimingConfig* timing = nullptr;
+  std::string timing_stats;
 };
 
 int run_pv(const ElfImage& img, const PvRunOptions& o);

@@ -9,9 +9,11 @@ Ends with `cli: N passed, N failed`.
 """
 import argparse
 import calendar
+import json
 import os
 import subprocess
 import sys
+import tempfile
 
 EXIT_TRIPLE_FAULT = 8
 EXIT_LIMIT = 10
@@ -108,6 +110,31 @@ def main():
     t.check('limit dump', rc == EXIT_LIMIT and in_order(err, [
         'guest stopped: instruction limit reached', 'last instructions', 'mov eax, cr0', 'or al, 1',
         'mov cr0, eax  <- eip']), err)
+
+    # The timing options (docs/timing.md).
+    rc, out, err = t.run('--timing', 'bogus', rom='rom_modes')
+    t.check('timing refuses an unknown model', rc == EXIT_USAGE and '--timing bogus: expected atomic or ooo' in err, err)
+    rc, out, err = t.run('--timing-config', 'x.ini', rom='rom_modes')
+    t.check('timing-config needs ooo', rc == EXIT_USAGE and 'need --timing ooo' in err, err)
+    rc, out, err = t.run('--timing', 'ooo', '--log', 'cpu', rom='rom_modes')
+    t.check('timing ooo refuses --log cpu', rc == EXIT_USAGE and '--log cpu cannot be combined' in err, err)
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = os.path.join(tmp, 'bad.ini')
+        with open(bad, 'w') as f:
+            f.write('[timing]\nrob_size = 64\nrob_sise = 64\n')
+        rc, out, err = t.run('--timing', 'ooo', '--timing-config', bad, rom='rom_modes')
+        t.check('timing-config names the bad line', rc == EXIT_USAGE and f'{bad}:3: unknown key' in err, err)
+        rc, out, err = t.run('--timing', 'ooo', '--timing-config', os.path.join(tmp, 'none.ini'), rom='rom_modes')
+        t.check('timing-config missing file', rc == EXIT_USAGE and 'none.ini: cannot open file' in err, err)
+        js = os.path.join(tmp, 'stats.json')
+        rc, out, err = t.run('--timing', 'ooo', '--stats', '--timing-stats', js, rom='rom_modes')
+        ok = rc == 1 and 'timing CPI stack' in err
+        if ok:
+            with open(js) as f:
+                stats = json.load(f)
+            insns = int(err.split(' instructions,')[0].split()[-1])
+            ok = stats['instructions'] == insns and sum(stats['cpi_stack'].values()) == stats['cycles']
+        t.check('timing ooo: --stats and --timing-stats agree', ok, err)
 
     print(f'cli: {t.passed} passed, {t.failed} failed')
     return 0 if t.failed == 0 else 1

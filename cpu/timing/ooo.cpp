@@ -1,0 +1,604 @@
+#include "cpu/timing/ooo.h"
+
+#include <Zydis/Zydis.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace pvlab {
+
+namespace {
+
+constexpr unsigned kFlagsBit = 8;
+
+// The cycle at which every register in `mask` is ready.
+PVLAB_INLINE uint64_t ready_of(const uint64_t* ready, uint32_t mask) {
+  uint64_t t = 0;
+  while (mask) {
+    const unsigned b = unsigned(__builtin_ctz(mask));
+    mask &= mask - 1;
+    t = std::max(t, ready[b]);
+  }
+  return t;
+}
+
+PVLAB_INLINE uint32_t gpr_bit(uint8_t reg, uint8_t size) {
+  return 1u << (size == 1 && reg >= 4 ? reg - 4 : reg);
+}
+
+// The order in which the cycles of a slow retirement are charged to what made it slow.
+constexpr CpiCause kChargeOrder[] = {
+    CpiCause::Branch, CpiCause::Btb,      CpiCause::ICache,    CpiCause::Tlb,
+    CpiCause::DCacheMem, CpiCause::DCacheL2, CpiCause::DCacheL1, CpiCause::Exec,
+    CpiCause::StoreForward, CpiCause::Serialize, CpiCause::Rob, CpiCause::Rs,
+    CpiCause::Lsq, CpiCause::Port,
+};
+
+}  // namespace
+
+const char* cpi_cause_name(CpiCause c) {
+  switch (c) {
+    case CpiCause::Base: return "base";
+    case CpiCause::Exec: return "exec_latency";
+    case CpiCause::Branch: return "branch_mispredict";
+    case CpiCause::Btb: return "btb_miss";
+    case CpiCause::ICache: return "icache";
+    case CpiCause::DCacheL1: return "dcache_l1";
+    case CpiCause::DCacheL2: return "dcache_l2";
+    case CpiCause::DCacheMem: return "dcache_mem";
+    case CpiCause::Tlb: return "tlb_walk";
+    case CpiCause::Rob: return "stall_rob";
+    case CpiCause::Rs: return "stall_rs";
+    case CpiCause::Lsq: return "stall_lsq";
+    case CpiCause::Port: return "stall_port";
+    case CpiCause::StoreForward: return "store_forward";
+    case CpiCause::Serialize: return "serialize";
+    case CpiCause::Other: return "outside";
+    case CpiCause::kCount: break;
+  }
+  return "?";
+}
+
+void OooModel::SlotTable::init(uint32_t per_cycle) {
+  per_cycle_ = per_cycle;
+  slots_.assign(kWindow, Slot{});
+}
+
+void OooModel::History::init(uint32_t n) {
+  v_.assign(n, 0);
+  pos_ = 0;
+}
+
+OooModel::OooModel(const TimingConfig& cfg)
+    : cfg_(cfg), rows_(&mnemonic_timing(0)), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), bp_(cfg) {
+  fetch_slots_.width = cfg.fetch_width;
+  dispatch_slots_.width = cfg.issue_width;
+  retire_slots_.width = cfg.retire_width;
+  alu_.init(cfg.alu_units);
+  mul_.init(cfg.mul_units);
+  branch_.init(cfg.branch_units);
+  load_.init(cfg.load_units);
+  store_.init(cfg.store_units);
+  div_free_.assign(cfg.div_units, 0);
+  rob_.init(cfg.rob_size);
+  rs_.init(cfg.rs_size);
+  lq_.init(cfg.lq_size);
+  sq_.init(cfg.sq_size);
+}
+
+void OooModel::attach(Cpu& cpu) {
+  cpu_ = &cpu;
+  const uint64_t now = cpu.s.cycles;
+  last_written_ = last_retire_ = last_dispatch_ = last_complete_ = fetch_ready_ = now;
+  for (uint64_t& r : reg_ready_) r = now;
+  std::memcpy(pre_, cpu.s.r, sizeof pre_);
+  expect_eip_ = cpu.s.eip;
+  itlb_seen_ = cpu.mmu().itlb().stats().misses;
+  dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
+  cpu.mmu().set_cycle_counter(&walk_cycles_);
+  cpu.set_retire_hook(this);
+}
+
+void OooModel::detach(Cpu& cpu) {
+  cpu.set_retire_hook(nullptr);
+  cpu.mmu().set_cycle_counter(&cpu.s.cycles);
+  cpu_ = nullptr;
+}
+
+namespace {
+// The physical address of `lin` when the functional TLB's direct-mapped front holds it for
+// `access`, else `lin` itself.
+PVLAB_INLINE uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) {
+  Tlb& t = (access & kFetch) ? cpu.mmu().itlb() : cpu.mmu().dtlb();
+  if (const TlbEntry* e = t.front(lin, access)) return e->frame | (lin & kPageMask);
+  return lin;
+}
+}  // namespace
+
+uint32_t OooModel::data_access(uint64_t addr, CpiCause& level) {
+  if (l1d_.access(addr)) {
+    ++st_.l1d_hits;
+    level = CpiCause::DCacheL1;
+    return cfg_.l1d.latency;
+  }
+  ++st_.l1d_misses;
+  if (l2_.access(addr)) {
+    ++st_.l2_hits;
+    level = CpiCause::DCacheL2;
+    return cfg_.l2.latency;
+  }
+  ++st_.l2_misses;
+  level = CpiCause::DCacheMem;
+  return cfg_.mem_latency;
+}
+
+void OooModel::shape_of(const Insn& insn, InsnShape& out) const {
+  const MnemonicTiming& mt = rows_[insn.mnemonic];
+  ExecClass cls = mt.cls;
+  uint8_t f = mt.flags;
+  uint32_t src = mt.reads, dst = mt.writes;
+  BranchKind br = mt.branch;
+  StackAccess stack = mt.stack;
+  if (insn.mnemonic == ZYDIS_MNEMONIC_IMUL && insn.nops >= 2) {
+    f = uint8_t((insn.nops == 2 ? uopf::DST_READ : 0) | uopf::DST_WRITE | uopf::WRITES_FLAGS);
+    src = dst = 0;
+  }
+  if (f & uopf::READS_FLAGS) src |= 1u << kFlagsBit;
+  if (f & uopf::WRITES_FLAGS) dst |= 1u << kFlagsBit;
+  uint32_t addr_regs = 0;
+  bool load = false, store = false;
+  for (unsigned k = 0; k < insn.nops; ++k) {
+    const Operand& o = insn.op[k];
+    switch (o.kind) {
+      case OpKind::Reg: {
+        const uint32_t b = gpr_bit(o.reg, o.size);
+        if (k == 0) {
+          if ((f & uopf::DST_READ) || ((f & uopf::DST_WRITE) && o.size < 4)) src |= b;
+          if (f & uopf::DST_WRITE) dst |= b;
+        } else {
+          src |= b;
+          if (k == 1 && (f & uopf::SRC_WRITE)) dst |= b;
+        }
+        break;
+      }
+      case OpKind::Mem: {
+        if (insn.mem.base != 0xff) addr_regs |= 1u << insn.mem.base;
+        if (insn.mem.index != 0xff) addr_regs |= 1u << insn.mem.index;
+        if (f & uopf::NO_ACCESS) src |= addr_regs;
+        else if (k == 0) {
+          load = f & uopf::DST_READ;
+          store = f & uopf::DST_WRITE;
+        } else {
+          load = true;
+        }
+        break;
+      }
+      case OpKind::SReg:
+      case OpKind::CReg:
+      case OpKind::DReg:
+      case OpKind::Ptr: cls = ExecClass::Serial; break;
+      default: break;
+    }
+  }
+  if (br == BranchKind::Jump || br == BranchKind::Call) {
+    if (insn.opcode == 0xff && (insn.modrm_reg == 3 || insn.modrm_reg == 5)) cls = ExecClass::Serial;
+    else if (insn.nops && insn.op[0].kind != OpKind::Rel)
+      br = br == BranchKind::Jump ? BranchKind::IndirectJump : BranchKind::IndirectCall;
+  }
+  if (br == BranchKind::Return && (insn.opcode == 0xca || insn.opcode == 0xcb)) cls = ExecClass::Serial;
+  if (cls == ExecClass::String) load = store = false;   // the string path touches its ranges
+  if (cls == ExecClass::Serial) {
+    br = BranchKind::None;
+    stack = StackAccess::None;
+    load = store = false;
+  }
+  if (stack != StackAccess::None) addr_regs |= 1u << ESP;
+  const bool any_load = load || stack == StackAccess::Pop, any_store = store || stack == StackAccess::Push;
+  // Moves whose only work is the memory access need no execution micro-op of their own.
+  const bool pure_move = (insn.mnemonic == ZYDIS_MNEMONIC_MOV || insn.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
+                          insn.mnemonic == ZYDIS_MNEMONIC_MOVSX || insn.mnemonic == ZYDIS_MNEMONIC_PUSH ||
+                          insn.mnemonic == ZYDIS_MNEMONIC_POP) && (any_load || any_store);
+  const bool exec = cls != ExecClass::None && !pure_move;
+  const unsigned nuops = unsigned(exec) + unsigned(any_load) + unsigned(any_store);
+  if (cls == ExecClass::String && insn.rep()) {
+    src |= 1u << ECX;
+    dst |= 1u << ECX;
+  }
+  out.cls = cls;
+  out.br = br;
+  out.stack = stack;
+  out.load = load;
+  out.store = store;
+  out.pure_move = pure_move;
+  out.exec = exec;
+  out.leave = insn.mnemonic == ZYDIS_MNEMONIC_LEAVE;
+  out.src = src;
+  out.dst = dst;
+  out.addr_regs = addr_regs;
+  out.uops = uint8_t(nuops ? nuops : 1);
+}
+
+void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
+  CpuState& s = cpu.s;
+
+  // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
+  const uint64_t observed = s.cycles;
+  if (observed > last_written_ + insn.cost) {
+    const uint64_t outside = observed - last_written_ - insn.cost;
+    st_.cpi[size_t(CpiCause::Other)] += outside;
+    last_retire_ += outside;
+    fetch_ready_ = std::max(fetch_ready_, last_retire_);
+  }
+  // An exception or interrupt came in between: the core refetches at the handler after the
+  // older instructions retired, and the registers seen before this one are those now.
+  if (eip != expect_eip_) {
+    fetch_ready_ = std::max(fetch_ready_, last_retire_);
+    std::memcpy(pre_, s.r, sizeof pre_);
+  }
+  const uint64_t walk = walk_cycles_ - walk_seen_;
+  walk_seen_ = walk_cycles_;
+  st_.walk_cycles += walk;
+  const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
+  const bool itlb_miss = im != itlb_seen_, dtlb_miss = dm != dtlb_seen_;
+  itlb_seen_ = im;
+  dtlb_seen_ = dm;
+  st_.itlb_misses += itlb_miss;
+  st_.dtlb_misses += dtlb_miss;
+
+  // ---- what the instruction does (worked out once per decoded instruction) ---------------
+  InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (kShapes - 1)];
+  const uint64_t gen = cpu.blocks().generation();
+  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen)) {
+    shape_of(insn, sh);
+    sh.key = &insn;
+    sh.gen = gen;
+  }
+  const ExecClass cls = sh.cls;
+  const BranchKind br = sh.br;
+  const StackAccess stack = sh.stack;
+  const bool load = sh.load, store = sh.store, pure_move = sh.pure_move, exec = sh.exec;
+  const uint32_t src = sh.src, dst0 = sh.dst, addr_regs = sh.addr_regs;
+  const unsigned uops = sh.uops;
+  const uint32_t user = s.cpl == 3 ? unsigned(kUser) : 0u;
+  // Data addresses, recomputed from the registers as they were before the instruction.
+  uint64_t load_pa = 0, store_pa = 0, stack_pa = 0;
+  if (load || store) {
+    uint32_t a = insn.mem.disp;
+    if (insn.mem.base != 0xff) a += pre_[insn.mem.base];
+    if (insn.mem.index != 0xff) a += pre_[insn.mem.index] << insn.mem.scale;
+    if (insn.asize == 2) a &= 0xffff;
+    const uint32_t lin = s.seg[insn.mem.seg].base + a;
+    if (load) load_pa = translate(cpu, lin, user);
+    if (store) store_pa = translate(cpu, lin, user | kWrite);
+  }
+  if (stack != StackAccess::None) {
+    uint32_t sp = sh.leave ? pre_[EBP] : pre_[ESP];
+    if (stack == StackAccess::Push) sp -= insn.osize;
+    const uint32_t lin = s.seg[SS].base + (s.seg[SS].big() ? sp : (sp & 0xffff));
+    stack_pa = translate(cpu, lin, user | (stack == StackAccess::Push ? unsigned(kWrite) : 0u));
+  }
+  const bool stack_load = stack == StackAccess::Pop, stack_store = stack == StackAccess::Push;
+  const bool any_load = load || stack_load, any_store = store || stack_store;
+  uint32_t dst = dst0;
+
+  // ---- fetch ------------------------------------------------------------------------------
+  uint64_t ft = fetch_ready_;
+  if (fetch_delay_) note(fetch_cause_, fetch_delay_);
+  fetch_delay_ = 0;
+  const uint32_t fetch_lin = s.seg[CS].base + eip;
+  if ((fetch_lin >> l1i_.line_shift()) != fetch_line_) {
+    // A new line (by linear address: a change of address space at the same linear line,
+    // which kernels avoid, is not seen).
+    fetch_line_ = fetch_lin >> l1i_.line_shift();
+    const uint64_t fetch_pa = translate(cpu, fetch_lin, kFetch | user);
+    if (l1i_.access(fetch_pa)) {
+      ++st_.l1i_hits;
+    } else {
+      ++st_.l1i_misses;
+      const uint32_t lat = l2_.access(fetch_pa) ? cfg_.l2.latency : cfg_.mem_latency;
+      if (lat > cfg_.l1i.latency) {
+        ft += lat - cfg_.l1i.latency;
+        note(CpiCause::ICache, lat - cfg_.l1i.latency);
+      }
+    }
+  }
+  uint64_t walk_load = 0;
+  if (itlb_miss) {
+    ft += walk;
+    note(CpiCause::Tlb, walk);
+  } else {
+    walk_load = walk;
+  }
+  ft = fetch_slots_.take(ft, 1);
+  fetch_ready_ = ft;
+
+  // ---- dispatch into the window -----------------------------------------------------------
+  uint64_t d = std::max(ft + 1, last_dispatch_);
+  const auto bump = [&](uint64_t t, CpiCause c) {
+    if (t > d) {
+      note(c, t - d);
+      d = t;
+    }
+  };
+  bump(rob_.oldest(), CpiCause::Rob);
+  bump(rs_.oldest(), CpiCause::Rs);
+  if (any_load) bump(lq_.oldest(), CpiCause::Lsq);
+  if (any_store) bump(sq_.oldest(), CpiCause::Lsq);
+  if (cls == ExecClass::Serial) bump(last_complete_, CpiCause::Serialize);
+  d = dispatch_slots_.take(d, uops);
+  last_dispatch_ = d;
+
+  // ---- execute ----------------------------------------------------------------------------
+  const auto on_port = [&](SlotTable& t, uint64_t ready) {
+    const uint64_t at = t.take(ready);
+    if (at > ready) note(CpiCause::Port, at - ready);
+    rs_.push(at);
+    return at;
+  };
+  const uint64_t addr_ready = std::max(d, ready_of(reg_ready_, addr_regs));
+  uint64_t complete = d + 1;
+  uint64_t load_done = 0;
+  if (any_load) {
+    ++st_.loads;
+    const uint64_t at = on_port(load_, addr_ready);
+    CpiCause level;
+    uint32_t lat = data_access(stack_load ? stack_pa : load_pa, level);
+    if (load && stack_load) lat = std::max(lat, data_access(load_pa, level));
+    note(level, lat - 1);
+    if (dtlb_miss) {
+      lat += uint32_t(walk_load);
+      note(CpiCause::Tlb, walk_load);
+    }
+    load_done = at + lat;
+    // A load of a word an older store is still writing takes the store's data (forwarded
+    // with the L1 latency) once it exists.
+    uint64_t fwd = store_ready(stack_load ? stack_pa : load_pa);
+    if (load && stack_load) fwd = std::max(fwd, store_ready(load_pa));
+    if (fwd && fwd + cfg_.l1d.latency > load_done) {
+      note(CpiCause::StoreForward, fwd + cfg_.l1d.latency - load_done);
+      load_done = fwd + cfg_.l1d.latency;
+      ++st_.forwarded;
+    }
+    complete = std::max(complete, load_done);
+  }
+  uint64_t result = std::max(d, load_done);   // when the instruction's result is ready
+  if (exec) {
+    const uint64_t ready = std::max({d, ready_of(reg_ready_, src), load_done});
+    uint64_t at, lat = 1;
+    switch (cls) {
+      case ExecClass::Mul:
+        at = on_port(mul_, ready);
+        lat = cfg_.mul_latency;
+        break;
+      case ExecClass::Div: {
+        auto unit = std::min_element(div_free_.begin(), div_free_.end());
+        at = std::max(ready, *unit);
+        if (at > ready) note(CpiCause::Port, at - ready);
+        rs_.push(at);
+        lat = cfg_.div_latency;
+        *unit = at + lat;
+        break;
+      }
+      case ExecClass::Branch: at = on_port(branch_, ready); break;
+      case ExecClass::String: {
+        // One element per cycle; each line the source and destination ranges touch goes
+        // through the caches, misses one after another.
+        uint32_t n = 1;
+        if (insn.rep()) {
+          const uint32_t mask = insn.asize == 2 ? 0xffffu : ~0u;
+          n = std::max<uint32_t>(1, (pre_[ECX] - s.r[ECX]) & mask);
+        }
+        at = on_port(load_, ready);
+        lat = n;
+        const auto range = [&](unsigned seg, unsigned reg, bool write) {
+          const uint32_t a = pre_[reg], b = s.r[reg];
+          if (a == b) return;
+          uint32_t lo = std::min(a, b), hi = std::max(a, b);
+          const unsigned shift = l1d_.line_shift();
+          uint32_t lines = ((hi - 1) >> shift) - (lo >> shift) + 1;
+          lines = std::min<uint32_t>(lines, 4096);
+          for (uint32_t k = 0; k < lines; ++k) {
+            const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
+            CpiCause level;
+            const uint32_t l = data_access(translate(cpu, lin, user | (write ? unsigned(kWrite) : 0u)), level);
+            if (l > cfg_.l1d.latency) {
+              lat += l - cfg_.l1d.latency;
+              note(level, l - cfg_.l1d.latency);
+            }
+          }
+          (write ? st_.stores : st_.loads) += lines;
+        };
+        const unsigned m = insn.mnemonic;
+        const bool reads_si = !(m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW ||
+                                m == ZYDIS_MNEMONIC_STOSD || m == ZYDIS_MNEMONIC_SCASB ||
+                                m == ZYDIS_MNEMONIC_SCASW || m == ZYDIS_MNEMONIC_SCASD);
+        const bool di_written = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW ||
+                                m == ZYDIS_MNEMONIC_MOVSD || m == ZYDIS_MNEMONIC_STOSB ||
+                                m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
+        if (reads_si) range(insn.mem.seg, ESI, false);
+        range(ES, EDI, di_written);
+        note(CpiCause::Exec, n - 1);
+        break;
+      }
+      case ExecClass::Serial:
+        at = ready;
+        rs_.push(at);
+        lat = insn.cost + cfg_.serialize_latency;
+        note(CpiCause::Serialize, lat);
+        ++st_.serializing;
+        break;
+      default:
+        at = on_port(alu_, ready);
+        lat = cfg_.alu_latency;
+        break;
+    }
+    if (cls == ExecClass::Mul || cls == ExecClass::Div) note(CpiCause::Exec, lat - 1);
+    result = at + lat;
+    complete = std::max(complete, result);
+  }
+  if (any_store) {
+    ++st_.stores;
+    const uint64_t ready = std::max(addr_ready, pure_move ? ready_of(reg_ready_, src) : result);
+    const uint64_t at = on_port(store_, ready);
+    CpiCause level;
+    data_access(stack_store ? stack_pa : store_pa, level);   // write-allocate; no wait
+    note_store(stack_store ? stack_pa : store_pa, at + 1);
+    if (store && stack_store) {
+      data_access(store_pa, level);
+      note_store(store_pa, at + 1);
+    }
+    complete = std::max(complete, at + 1);
+  }
+  if (!exec && !any_load && !any_store) rs_.push(d);
+  // Results: registers written are ready with the result; the stack pointer of PUSH / POP /
+  // CALL / RET is updated by the address arithmetic, independent of the access.
+  if (stack != StackAccess::None) {
+    reg_ready_[ESP] = std::max(reg_ready_[ESP], d) + cfg_.alu_latency;
+    dst &= ~(1u << ESP);
+    if (insn.mnemonic == ZYDIS_MNEMONIC_LEAVE) dst |= 1u << EBP;
+  }
+  if (!exec && any_load) result = load_done;
+  for (uint32_t m = dst; m;) {
+    const unsigned b = unsigned(__builtin_ctz(m));
+    m &= m - 1;
+    reg_ready_[b] = result;
+  }
+  last_complete_ = std::max(last_complete_, complete);
+
+  // ---- branches ---------------------------------------------------------------------------
+  if (br != BranchKind::None) {
+    const Prediction p = bp_.resolve(br, s.seg[CS].base + eip, insn.len, s.seg[CS].base + s.eip);
+    if (p == Prediction::Mispredict) {
+      const uint64_t redirect = complete + cfg_.mispredict_penalty - 1;
+      if (redirect > fetch_ready_ + 1) {
+        fetch_delay_ = redirect - (fetch_ready_ + 1);
+        fetch_cause_ = CpiCause::Branch;
+      }
+      fetch_ready_ = std::max(fetch_ready_ + 1, redirect);
+    } else if (p == Prediction::BtbMiss && cfg_.btb_miss_penalty) {
+      fetch_delay_ = cfg_.btb_miss_penalty;
+      fetch_cause_ = CpiCause::Btb;
+      fetch_ready_ += 1 + cfg_.btb_miss_penalty;
+    } else if (s.eip != eip + insn.len) {
+      fetch_ready_ += 1;   // a taken branch ends the fetch group
+    }
+  }
+  if (cls == ExecClass::Serial) fetch_ready_ = std::max(fetch_ready_, complete);
+
+  // ---- retire -----------------------------------------------------------------------------
+  uint64_t r = std::max(complete, last_retire_);
+  r = retire_slots_.take(r, uops);
+  for (unsigned u = 0; u < uops; ++u) rob_.push(r);
+  if (any_load) lq_.push(r);
+  if (any_store) sq_.push(r);
+  const uint64_t delta = r - last_retire_;
+  if (delta) {
+    uint64_t rest = delta - 1;
+    st_.cpi[size_t(CpiCause::Base)] += 1;
+    if (rest && comp_mask_) {
+      for (CpiCause c : kChargeOrder) {
+        const uint64_t take = std::min(rest, comp_[size_t(c)]);
+        st_.cpi[size_t(c)] += take;
+        rest -= take;
+      }
+    }
+    st_.cpi[size_t(CpiCause::Base)] += rest;
+  }
+  for (uint32_t m = comp_mask_; m; m &= m - 1) comp_[__builtin_ctz(m)] = 0;
+  comp_mask_ = 0;
+  last_retire_ = r;
+  ++st_.insns;
+  st_.uops += uops;
+  std::memcpy(pre_, s.r, sizeof pre_);
+  expect_eip_ = s.eip;
+  s.cycles = r;
+  last_written_ = r;
+}
+
+TimingStats OooModel::stats() const {
+  TimingStats t = st_;
+  t.branches = bp_.stats();
+  t.cycles = 0;
+  for (uint64_t c : st_.cpi) t.cycles += c;
+  return t;
+}
+
+std::string OooModel::stats_text() const {
+  std::string out;
+  char buf[256];
+  const double insns = double(st_.insns ? st_.insns : 1);
+  uint64_t total = 0;
+  for (uint64_t c : st_.cpi) total += c;
+  std::snprintf(buf, sizeof buf, "pvlab: timing %s: %llu instructions, %llu micro-ops, %llu cycles, CPI %.3f, IPC %.3f\n",
+                cfg_.name.c_str(), (unsigned long long)st_.insns, (unsigned long long)st_.uops,
+                (unsigned long long)total, double(total) / insns, total ? insns / double(total) : 0.0);
+  out += buf;
+  out += "pvlab: timing CPI stack (cycles per instruction):";
+  for (size_t k = 0; k < size_t(CpiCause::kCount); ++k) {
+    if (!st_.cpi[k] && k != 0) continue;
+    std::snprintf(buf, sizeof buf, " %s %.3f", cpi_cause_name(CpiCause(k)), double(st_.cpi[k]) / insns);
+    out += buf;
+  }
+  out += "\n";
+  const BranchStats& b = bp_.stats();
+  std::snprintf(buf, sizeof buf,
+                "pvlab: timing branches %llu, mispredicted %llu (%.2f%%), BTB misses %llu; "
+                "L1I %llu/%llu misses, L1D %llu/%llu misses, L2 %llu/%llu misses; walks %llu cycles\n",
+                (unsigned long long)b.branches, (unsigned long long)b.mispredicts,
+                b.branches ? 100.0 * double(b.mispredicts) / double(b.branches) : 0.0,
+                (unsigned long long)b.btb_misses, (unsigned long long)st_.l1i_misses,
+                (unsigned long long)(st_.l1i_hits + st_.l1i_misses), (unsigned long long)st_.l1d_misses,
+                (unsigned long long)(st_.l1d_hits + st_.l1d_misses), (unsigned long long)st_.l2_misses,
+                (unsigned long long)(st_.l2_hits + st_.l2_misses), (unsigned long long)st_.walk_cycles);
+  out += buf;
+  return out;
+}
+
+std::string OooModel::stats_json() const {
+  std::string j = "{\n";
+  const auto field = [&](const char* k, uint64_t v, bool last = false) {
+    j += std::string("  \"") + k + "\": " + std::to_string(v) + (last ? "\n" : ",\n");
+  };
+  std::string name;
+  for (char c : cfg_.name) {
+    if (c == '"' || c == '\\') name += '\\';
+    if (uint8_t(c) >= 0x20) name += c;
+  }
+  j += "  \"config\": \"" + name + "\",\n";
+  uint64_t total = 0;
+  for (uint64_t c : st_.cpi) total += c;
+  field("instructions", st_.insns);
+  field("uops", st_.uops);
+  field("cycles", total);
+  j += "  \"cpi_stack\": {";
+  for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)
+    j += std::string(k ? ", " : "") + "\"" + cpi_cause_name(CpiCause(k)) + "\": " + std::to_string(st_.cpi[k]);
+  j += "},\n";
+  const BranchStats& b = bp_.stats();
+  field("branches", b.branches);
+  field("conditional_branches", b.cond);
+  field("taken_branches", b.taken);
+  field("mispredicts", b.mispredicts);
+  field("conditional_mispredicts", b.cond_mispredicts);
+  field("indirect_mispredicts", b.target_mispredicts);
+  field("return_mispredicts", b.return_mispredicts);
+  field("btb_misses", b.btb_misses);
+  field("loads", st_.loads);
+  field("stores", st_.stores);
+  field("l1i_hits", st_.l1i_hits);
+  field("l1i_misses", st_.l1i_misses);
+  field("l1d_hits", st_.l1d_hits);
+  field("l1d_misses", st_.l1d_misses);
+  field("l2_hits", st_.l2_hits);
+  field("l2_misses", st_.l2_misses);
+  field("itlb_misses", st_.itlb_misses);
+  field("dtlb_misses", st_.dtlb_misses);
+  field("walk_cycles", st_.walk_cycles);
+  field("forwarded_loads", st_.forwarded);
+  field("serializing", st_.serializing, true);
+  j += "}\n";
+  return j;
+}
+
+}  // namespace pvlab

@@ -1,0 +1,215 @@
+// The out-of-order timing model. It is a RetireHook: the functional core executes, and for
+// each retired instruction the model works out, from the decoded Insn, the registers before
+// and after it and the addresses it touched, when that instruction would have been fetched,
+// dispatched into the window, issued to a unit, completed and retired on the configured core
+// (cpu/timing/config.h). Each instruction is scheduled once, in program order, against
+// per-cycle records of every shared resource (fetch, dispatch and retire slots, functional
+// units, window entries), so the cost per instruction is small and constant.
+//
+// The machine's cycle counter follows the model: after each instruction the hook sets
+// CpuState::cycles to the model's retire cycle of that instruction (plus any time that passed
+// outside instructions: idle HLT, event delivery), so RDTSC, device timers and Xen time see
+// the model's time and runs stay deterministic. Page-walk cycles the MMU counts go to the
+// model, which charges them to the instruction that walked.
+//
+// Every cycle is charged to one entry of a CPI stack (TimingStats::cpi) when the instruction
+// that ends it retires: see docs/timing.md for what each entry means.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "cpu/timing/bpred.h"
+#include "cpu/timing/cache.h"
+#include "cpu/timing/config.h"
+#include "cpu/timing/uops.h"
+
+namespace pvlab {
+
+enum class CpiCause : uint8_t {
+  Base,        // one cycle per retirement step: the core's width and 1-cycle dependencies
+  Exec,        // latency of multi-cycle units (multiply, divide) and string elements
+  Branch,      // branch mispredictions (window refilled after resolution)
+  Btb,         // taken branches the BTB did not know (decoder redirect)
+  ICache,      // instruction fetch missing L1I
+  DCacheL1,    // load-to-use latency of loads hitting L1D
+  DCacheL2,    // loads hitting L2
+  DCacheMem,   // loads missing every cache level
+  Tlb,         // page walks after I-TLB and D-TLB misses
+  Rob,         // dispatch waiting for a reorder-buffer entry
+  Rs,          // dispatch waiting for a reservation station
+  Lsq,         // dispatch waiting for a load- or store-queue entry
+  Port,        // a ready micro-op waiting for a free functional unit
+  StoreForward,  // a load waiting for the data of an older store to the same word
+  Serialize,   // serialising instructions waiting for the window to drain, and their cost
+  Other,       // time outside instructions: idle (HLT), exception and interrupt delivery
+  kCount
+};
+const char* cpi_cause_name(CpiCause c);
+
+struct TimingStats {
+  uint64_t insns = 0, uops = 0, cycles = 0;
+  uint64_t cpi[size_t(CpiCause::kCount)] = {};
+  uint64_t loads = 0, stores = 0;
+  uint64_t l1d_hits = 0, l1d_misses = 0, l1i_hits = 0, l1i_misses = 0, l2_hits = 0, l2_misses = 0;
+  uint64_t itlb_misses = 0, dtlb_misses = 0, walk_cycles = 0;
+  uint64_t serializing = 0;
+  uint64_t forwarded = 0;   // loads that took an in-flight store's data
+  BranchStats branches;
+};
+
+class OooModel final : public RetireHook {
+ public:
+  explicit OooModel(const TimingConfig& cfg);
+  const TimingConfig& config() const { return cfg_; }
+
+  // Install on `cpu` (its retire hook and the MMU's walk-cycle counter) / give them back.
+  void attach(Cpu& cpu);
+  void detach(Cpu& cpu);
+
+  void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
+
+  // The counters so far (branch counters and the cycle total included).
+  TimingStats stats() const;
+  // The CPI stack and counters as text lines ("pvlab: timing ...") and as one JSON object.
+  std::string stats_text() const;
+  std::string stats_json() const;
+
+ private:
+  // Per-cycle usage of one kind of slot (fetch, dispatch, retire, a unit class), over a
+  // sliding window of cycles; the slot for a cycle is valid while its tag says that cycle.
+  class SlotTable {
+   public:
+    void init(uint32_t per_cycle);
+    // The first cycle >= `from` with a free slot; that slot is taken.
+    PVLAB_INLINE uint64_t take(uint64_t from) {
+      for (;; ++from) {
+        Slot& sl = slots_[from & (kWindow - 1)];
+        if (sl.cycle != from) {
+          sl.cycle = from;
+          sl.used = 1;
+          return from;
+        }
+        if (sl.used < per_cycle_) {
+          ++sl.used;
+          return from;
+        }
+      }
+    }
+   private:
+    static constexpr uint32_t kWindow = 1u << 12;
+    struct Slot {
+      uint64_t cycle = ~0ull;
+      uint64_t used = 0;
+    };
+    uint32_t per_cycle_ = 1;
+    std::vector<Slot> slots_;
+  };
+  // Slots of an in-order stage (fetch, dispatch, retire): `width` per cycle, taken in cycles
+  // that never go back.
+  struct InOrderSlots {
+    uint64_t cycle = 0;
+    uint32_t used = 0, width = 1;
+    // `n` slots, the first no earlier than `from`; the cycle of the last one.
+    PVLAB_INLINE uint64_t take(uint64_t from, uint32_t n) {
+      if (from > cycle) {
+        cycle = from;
+        used = 0;
+      }
+      used += n;
+      while (used > width) {
+        used -= width;
+        ++cycle;
+      }
+      return cycle;
+    }
+  };
+  // The last N values of a sequence (retire cycles of uops, of loads, ...): value(k) is the
+  // one pushed k pushes ago counting from 1, 0 when there was none.
+  class History {
+   public:
+    void init(uint32_t n);
+    uint64_t oldest() const { return v_[pos_]; }   // pushed n pushes ago
+    void push(uint64_t x) {
+      v_[pos_] = x;
+      pos_ = pos_ + 1 == v_.size() ? 0 : pos_ + 1;
+    }
+   private:
+    std::vector<uint64_t> v_;
+    size_t pos_ = 0;
+  };
+
+  // What the model needs of one decoded instruction, worked out once per Insn and kept in a
+  // direct-mapped table keyed by the Insn's address; an entry holds while the block cache's
+  // generation is the one it was made in (a dropped block's Insns may be reused).
+  struct InsnShape {
+    const Insn* key = nullptr;
+    uint64_t gen = ~0ull;
+    uint32_t src = 0, dst = 0, addr_regs = 0;   // bits 0-7 registers, bit 8 the flags
+    ExecClass cls = ExecClass::None;
+    BranchKind br = BranchKind::None;
+    StackAccess stack = StackAccess::None;
+    bool load = false, store = false, pure_move = false, exec = false, leave = false;
+    uint8_t uops = 1;
+  };
+  void shape_of(const Insn& insn, InsnShape& out) const;
+  static constexpr size_t kShapes = 1u << 13;
+  std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+
+  // Stores still being written, by 4-byte word: when their data is there. A direct-mapped
+  // table: an older store to another word in the same slot is forgotten.
+  struct StoreRec {
+    uint64_t word = ~0ull;
+    uint64_t ready = 0;
+  };
+  static constexpr size_t kStores = 256;
+  StoreRec stores_[kStores];
+  PVLAB_INLINE uint64_t store_ready(uint64_t addr) const {
+    const StoreRec& r = stores_[(addr >> 2) & (kStores - 1)];
+    return r.word == (addr >> 2) ? r.ready : 0;
+  }
+  PVLAB_INLINE void note_store(uint64_t addr, uint64_t ready) {
+    stores_[(addr >> 2) & (kStores - 1)] = {addr >> 2, ready};
+  }
+
+  // The latency of a data access at physical/linear `addr` through L1D, L2 and memory;
+  // `level` receives the cause to charge.
+  uint32_t data_access(uint64_t addr, CpiCause& level);
+
+  // Why the instruction being scheduled was late, per cause (only the entries named in
+  // comp_mask_ are nonzero).
+  PVLAB_INLINE void note(CpiCause c, uint64_t cycles) {
+    comp_[size_t(c)] += cycles;
+    comp_mask_ |= 1u << unsigned(c);
+  }
+  uint64_t comp_[size_t(CpiCause::kCount)] = {};
+  uint32_t comp_mask_ = 0;
+
+  TimingConfig cfg_;
+  const MnemonicTiming* rows_;
+  TimingCache l1i_, l1d_, l2_;
+  BranchPredictor bp_;
+  InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;
+  SlotTable alu_, mul_, branch_, load_, store_;
+  std::vector<uint64_t> div_free_;   // cycle each divider is free again
+  History rob_, rs_, lq_, sq_;
+
+  uint64_t reg_ready_[9] = {};      // cycle each GPR (0-7) and the flags (8) are ready
+  uint32_t pre_[8] = {};            // registers before the instruction now retiring
+  uint32_t expect_eip_ = ~0u;       // EIP after the last retirement
+  uint64_t fetch_line_ = ~0ull;     // the L1I line fetched last
+  uint64_t fetch_ready_ = 0;        // earliest cycle the next instruction can be fetched
+  uint64_t fetch_delay_ = 0;        // cycles fetch_ready_ was pushed past the next cycle
+  CpiCause fetch_cause_ = CpiCause::Base;  // and why
+  uint64_t last_dispatch_ = 0;
+  uint64_t last_retire_ = 0;        // retire cycle of the last instruction
+  uint64_t last_complete_ = 0;      // latest completion of anything in flight
+  uint64_t last_written_ = 0;       // what the hook last wrote to CpuState::cycles
+  uint64_t walk_cycles_ = 0, walk_seen_ = 0;
+  uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
+  Cpu* cpu_ = nullptr;
+  TimingStats st_;
+};
+
+}  // namespace pvlab

@@ -1,0 +1,44 @@
+// How the timing model sees one instruction: which execution resource it needs, which
+// registers and flags it reads and writes besides its explicit operands, whether it touches
+// the stack or string memory, and what kind of branch it is. One row per Zydis mnemonic,
+// built once; the explicit operands come from the decoded Insn itself (cpu/timing/ooo.cpp).
+#pragma once
+#include <cstdint>
+
+#include "cpu/timing/bpred.h"
+
+namespace pvlab {
+
+enum class ExecClass : uint8_t {
+  None,     // no execution unit (NOP, and moves the model treats as free are not among them)
+  Alu,
+  Mul,
+  Div,
+  Branch,
+  String,   // a string instruction: one element per cycle on the load/store path
+  Serial,   // system, I/O, far transfers, segment loads: wait for the window to drain
+};
+
+namespace uopf {
+constexpr uint8_t READS_FLAGS = 1u << 0;
+constexpr uint8_t WRITES_FLAGS = 1u << 1;
+constexpr uint8_t DST_READ = 1u << 2;    // operand 0 is read
+constexpr uint8_t DST_WRITE = 1u << 3;   // operand 0 is written
+constexpr uint8_t SRC_WRITE = 1u << 4;   // operand 1 is written too (XCHG, XADD)
+constexpr uint8_t NO_ACCESS = 1u << 5;   // the memory operand is an address only (LEA)
+}  // namespace uopf
+
+enum class StackAccess : uint8_t { None, Push, Pop };
+
+struct MnemonicTiming {
+  ExecClass cls = ExecClass::Serial;
+  uint8_t flags = 0;
+  uint8_t reads = 0, writes = 0;   // implicit general registers (bit n: register n)
+  StackAccess stack = StackAccess::None;
+  BranchKind branch = BranchKind::None;
+};
+
+// The row for a Zydis mnemonic (unknown ones are Serial).
+const MnemonicTiming& mnemonic_timing(unsigned mnemonic);
+
+}  // namespace pvlab

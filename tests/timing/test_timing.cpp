@@ -1,0 +1,227 @@
+// The timing model's parts (cpu/timing/): the configuration reader, the caches, the branch
+// predictor, and the out-of-order model on small flat programs with figures derived from
+// the configuration.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "cpu/timing/bpred.h"
+#include "cpu/timing/cache.h"
+#include "cpu/timing/config.h"
+#include "cpu/timing/ooo.h"
+#include "frontend/machine.h"
+
+using namespace pvlab;
+
+namespace {
+
+const std::string kConfigs = PVLAB_SOURCE_DIR "/cpu/timing/configs/";
+
+std::string parse_error(const std::string& text) {
+  TimingConfig c;
+  std::string err;
+  CHECK_FALSE(parse_timing_config(text, "t.ini", c, err));
+  return err;
+}
+
+// A flat program: `body` repeated `n` times, then HLT (interrupts are off: the CPU stops).
+std::vector<uint8_t> repeat(std::initializer_list<uint8_t> body, unsigned n) {
+  std::vector<uint8_t> p;
+  for (unsigned k = 0; k < n; ++k) p.insert(p.end(), body);
+  p.push_back(0xf4);
+  return p;
+}
+
+struct Timed {
+  uint64_t cycles = 0, insns = 0;
+  TimingStats st;
+};
+
+Timed run_timed(const std::vector<uint8_t>& prog, const TimingConfig& cfg) {
+  MachineConfig mc;
+  mc.cpu.mmu.walk_cycles_per_level = cfg.walk_cycles_per_level;
+  PcMachine m(mc);
+  std::string err;
+  REQUIRE(m.load_flat(prog, 0x10000, err));
+  OooModel model(cfg);
+  model.attach(m.cpu());
+  m.run(10'000'000);
+  model.detach(m.cpu());
+  return {m.cpu().s.cycles, m.cpu().s.insns, model.stats()};
+}
+
+// The configuration with misses beyond L1 as cheap as hits: straight-line code runs once, so
+// every fetch line would otherwise be a cold miss.
+TimingConfig warm(TimingConfig cfg) {
+  cfg.l2.latency = cfg.mem_latency = cfg.l1i.latency;
+  return cfg;
+}
+
+// Cycles per extra instruction between two lengths of the same straight-line body.
+double marginal(std::initializer_list<uint8_t> body, unsigned per_body, const TimingConfig& cfg) {
+  const Timed a = run_timed(repeat(body, 400), warm(cfg)), b = run_timed(repeat(body, 800), warm(cfg));
+  return double(b.cycles - a.cycles) / double(400 * per_body);
+}
+
+}  // namespace
+
+TEST_CASE("timing config: the shipped Pentium M file is the built-in default") {
+  TimingConfig file, def;
+  std::string err;
+  REQUIRE_MESSAGE(load_timing_config(kConfigs + "pentium-m.ini", file, err), err);
+  CHECK(file.name == "pentium-m");
+  CHECK(file.fetch_width == def.fetch_width);
+  CHECK(file.issue_width == def.issue_width);
+  CHECK(file.retire_width == def.retire_width);
+  CHECK(file.rob_size == def.rob_size);
+  CHECK(file.rs_size == def.rs_size);
+  CHECK(file.lq_size == def.lq_size);
+  CHECK(file.sq_size == def.sq_size);
+  CHECK(file.alu_units == def.alu_units);
+  CHECK(file.mul_latency == def.mul_latency);
+  CHECK(file.div_latency == def.div_latency);
+  CHECK(file.l1d.size == def.l1d.size);
+  CHECK(file.l1d.latency == def.l1d.latency);
+  CHECK(file.l1i.size == def.l1i.size);
+  CHECK(file.l2.size == def.l2.size);
+  CHECK(file.l2.latency == def.l2.latency);
+  CHECK(file.mem_latency == def.mem_latency);
+  CHECK(file.btb_entries == def.btb_entries);
+  CHECK(file.history_bits == def.history_bits);
+  CHECK(file.pht_entries == def.pht_entries);
+  CHECK(file.ras_entries == def.ras_entries);
+  CHECK(file.mispredict_penalty == def.mispredict_penalty);
+  CHECK(file.btb_miss_penalty == def.btb_miss_penalty);
+  CHECK(file.walk_cycles_per_level == def.walk_cycles_per_level);
+  CHECK(file.dtlb_sets == def.dtlb_sets);
+  CHECK(file.itlb_sets == def.itlb_sets);
+}
+
+TEST_CASE("timing config: the Skylake file reads and differs where it should") {
+  TimingConfig c;
+  std::string err;
+  REQUIRE_MESSAGE(load_timing_config(kConfigs + "skylake.ini", c, err), err);
+  CHECK(c.name == "skylake");
+  CHECK(c.issue_width == 4);
+  CHECK(c.rob_size == 224);
+  CHECK(c.l2.size == 256u * 1024);
+  CHECK(c.l2.assoc == 4);
+}
+
+TEST_CASE("timing config: bad files get errors naming the file, the line and the key") {
+  CHECK(parse_error("[timing]\nbogus = 1\n") == "t.ini:2: unknown key 'bogus' in [timing]");
+  CHECK(parse_error("[timing]\nrob_size = lots\n") == "t.ini:2: rob_size = 'lots': not a number");
+  CHECK(parse_error("; c\n[timing]\n\nrob_size = 0\n") == "t.ini:4: rob_size = 0: out of range 1..1024");
+  CHECK(parse_error("[timing]\nl1d_size = 3000\n").find("l1d_size must be a multiple") != std::string::npos);
+  CHECK(parse_error("[timing]\npht_entries = 1000\n") == "t.ini: pht_entries must be a power of two");
+  CHECK(parse_error("[timing\n").find("t.ini:1:") == 0);
+  TimingConfig c;
+  std::string err;
+  CHECK_FALSE(load_timing_config("/nonexistent/x.ini", c, err));
+  CHECK(err == "/nonexistent/x.ini: cannot open file");
+  // Other sections belong to others; keys keep their defaults when absent.
+  REQUIRE(parse_timing_config("[other]\nx = 1\n[timing]\nrob_size = 0x40\nl2_size = 1M\n", "t", c, err));
+  CHECK(c.rob_size == 64);
+  CHECK(c.l2.size == 1u << 20);
+  CHECK(c.issue_width == 3);
+}
+
+TEST_CASE("timing cache: LRU within a set") {
+  TimingCache c({128, 2, 32, 1});   // 2 sets of 2 ways, 32-byte lines
+  CHECK_FALSE(c.access(0x000));     // set 0: A
+  CHECK_FALSE(c.access(0x040));     // set 0: B
+  CHECK(c.access(0x01f));           // A again (same line): A most recent
+  CHECK_FALSE(c.access(0x080));     // set 0: C evicts B, the least recently used
+  CHECK(c.access(0x000));
+  CHECK_FALSE(c.access(0x040));     // B was evicted; now evicts C
+  CHECK_FALSE(c.access(0x080));
+  CHECK_FALSE(c.access(0x020));     // set 1 is separate
+  CHECK(c.hits() == 2);
+  CHECK(c.misses() == 6);
+}
+
+TEST_CASE("branch predictor: loops, returns and indirect targets") {
+  TimingConfig cfg;
+  BranchPredictor bp(cfg);
+  // A loop branch taken 15 times then falling through, run 20 times: once learned, only
+  // the exits mispredict... with 8 bits of history the exit after 15 takens looks like the
+  // takens before it, so it stays the one miss per run.
+  unsigned late_misses = 0;
+  for (int run = 0; run < 20; ++run)
+    for (int i = 0; i < 16; ++i) {
+      const bool taken = i < 15;
+      Prediction p = bp.resolve(BranchKind::Cond, 0x1000, 2, taken ? 0x0f00 : 0x1002);
+      if (run >= 10 && p != Prediction::Correct) ++late_misses;
+    }
+  CHECK(late_misses == 10);
+  // Calls and returns pair up through the return stack.
+  CHECK(bp.resolve(BranchKind::Call, 0x2000, 5, 0x3000) == Prediction::BtbMiss);
+  CHECK(bp.resolve(BranchKind::Call, 0x3010, 5, 0x4000) == Prediction::BtbMiss);
+  CHECK(bp.resolve(BranchKind::Return, 0x4020, 1, 0x3015) == Prediction::Correct);
+  CHECK(bp.resolve(BranchKind::Return, 0x3020, 1, 0x2005) == Prediction::Correct);
+  CHECK(bp.resolve(BranchKind::Return, 0x3020, 1, 0x2005) == Prediction::Mispredict);  // empty
+  // An indirect jump is predicted to go where it went last time.
+  CHECK(bp.resolve(BranchKind::IndirectJump, 0x5000, 2, 0x6000) == Prediction::Mispredict);
+  CHECK(bp.resolve(BranchKind::IndirectJump, 0x5000, 2, 0x6000) == Prediction::Correct);
+  CHECK(bp.resolve(BranchKind::IndirectJump, 0x5000, 2, 0x7000) == Prediction::Mispredict);
+  CHECK(bp.stats().return_mispredicts == 1);
+  CHECK(bp.stats().target_mispredicts == 2);
+}
+
+TEST_CASE("ooo model: dependent chains cost their latency, independent work the core's width") {
+  for (const char* file : {"pentium-m.ini", "skylake.ini"}) {
+    CAPTURE(file);
+    TimingConfig cfg;
+    std::string err;
+    REQUIRE(load_timing_config(kConfigs + file, cfg, err));
+    // add eax, 1: one chain.
+    CHECK(marginal({0x83, 0xc0, 0x01}, 1, cfg) == double(cfg.alu_latency));
+    // imul eax, eax: one chain on the multiplier.
+    CHECK(marginal({0x0f, 0xaf, 0xc0}, 1, cfg) == double(cfg.mul_latency));
+    // add to six registers in turn: six chains, limited by the narrowest stage.
+    const double ipc = std::min({cfg.fetch_width, cfg.issue_width, cfg.retire_width, cfg.alu_units, 6u});
+    CHECK(marginal({0x83, 0xc0, 0x01, 0x83, 0xc3, 0x01, 0x83, 0xc1, 0x01, 0x83, 0xc2, 0x01,
+                    0x83, 0xc6, 0x01, 0x83, 0xc7, 0x01}, 6, cfg) == doctest::Approx(1.0 / ipc));
+  }
+}
+
+TEST_CASE("ooo model: a load of a word an older store writes waits for the store's data") {
+  for (const char* file : {"pentium-m.ini", "skylake.ini"}) {
+    CAPTURE(file);
+    TimingConfig cfg;
+    std::string err;
+    REQUIRE(load_timing_config(kConfigs + file, cfg, err));
+    // mov eax, [0x3000]; add eax, 1; mov [0x3000], eax: a counter in memory. Each load takes
+    // the previous store's data (l1d_latency after the store executes, one cycle after the
+    // add), so one round costs store + forward + add.
+    const double per_round = 3 * marginal({0xa1, 0x00, 0x30, 0x00, 0x00, 0x83, 0xc0, 0x01,
+                                           0xa3, 0x00, 0x30, 0x00, 0x00}, 3, cfg);
+    CHECK(per_round == doctest::Approx(1 + cfg.l1d.latency + cfg.alu_latency));
+  }
+}
+
+TEST_CASE("ooo model: the cycle counter is the model's, the CPI stack adds up to it, runs repeat") {
+  const TimingConfig cfg = warm(TimingConfig{});
+  // xor ecx,ecx; then 300 x (imul eax,eax; add ebx,1; mov edx,[0x2000]; nop)
+  std::vector<uint8_t> p = {0x31, 0xc9};
+  for (int k = 0; k < 300; ++k)
+    p.insert(p.end(), {0x0f, 0xaf, 0xc0, 0x83, 0xc3, 0x01, 0x8b, 0x15, 0x00, 0x20, 0x00, 0x00, 0x90});
+  p.push_back(0xf4);
+  const Timed a = run_timed(p, cfg), b = run_timed(p, cfg);
+  CHECK(a.cycles == b.cycles);
+  CHECK(a.insns == 1 + 4 * 300 + 1);
+  CHECK(a.st.insns == a.insns);
+  CHECK(a.st.cycles == a.cycles);   // machine time started at 0 and followed the model
+  uint64_t sum = 0;
+  for (uint64_t c : a.st.cpi) sum += c;
+  CHECK(sum == a.cycles);
+  // The multiply chain bounds the run: 300 multiplies of mul_latency each, plus a little.
+  CHECK(a.cycles >= 300u * cfg.mul_latency);
+  CHECK(a.cycles < 300u * cfg.mul_latency + 400);
+  // Each multiply retires mul_latency cycles after the one before; the instructions retired
+  // in between take a cycle of that as base.
+  CHECK(a.st.cpi[size_t(CpiCause::Exec)] >= 300u * (cfg.mul_latency - 2));
+  CHECK(a.st.cpi[size_t(CpiCause::Exec)] + a.st.cpi[size_t(CpiCause::Base)] >= a.cycles * 95 / 100);
+  CHECK(a.st.loads == 300);
+  CHECK(a.st.l1d_misses == 1);   // the one line, once
+}
