@@ -311,8 +311,8 @@ int main(int argc, char** argv) {
   // Snapshots, record and replay (frontend/replay_cli.cpp, docs/replay.md).
   SnapRunOptions so;
   add_snapshot_run_options(*run, so);
-  ReplayCommands rc;
-  add_replay_commands(app, rc);
+  ReplayCommands rcmd;
+  add_replay_commands(app, rcmd);
   ui::DebugOptions dbo;
   CLI::App* debug = ui::add_debug_command(app, dbo);
   try {
@@ -327,9 +327,9 @@ int main(int argc, char** argv) {
       return ui::debug_main(dbo);
     }
     const std::vector<uint8_t> demo(std::begin(kPvDemoGuest), std::end(kPvDemoGuest));
-    rc.run.input_poll = poll_stdin;
-    rc.run.demo = demo;
-    if (int rr = run_replay_commands(rc); rr >= 0) return rr;
+    rcmd.run.input_poll = poll_stdin;
+    rcmd.run.demo = demo;
+    if (int rr = run_replay_commands(rcmd); rr >= 0) return rr;
     if (snapshot_mode_requested(so)) {
       if (ro.gdb_port || !ro.log.empty()) {
         std::fprintf(stderr, "pvlab: --gdb and --log do not combine with --snapshot-at, --restore or --hash\n");

@@ -131,7 +131,7 @@ bool read_recording(const std::vector<uint8_t>& bytes, Recording& out, std::stri
             return;
           }
           last = c.target;
-          if (len > kMaxSnapshotBytes) {
+          if (len > kMaxSnapshotBytes || len > r.remaining()) {
             r.fail("checkpoint " + std::to_string(i) + " claims a snapshot of " + std::to_string(len) + " bytes");
             return;
           }

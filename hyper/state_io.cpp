@@ -35,9 +35,9 @@ void save_u32s(StateWriter& w, const std::vector<uint32_t>& v) {
 bool load_u32s(StateReader& r, std::vector<uint32_t>& v, size_t max, const char* what) {
   const uint32_t n = r.u32();
   if (!r.ok()) return false;
-  if (n > max)
+  if (n > max || size_t(n) * 4 > r.remaining())
     return r.fail(std::string(what) + ": " + std::to_string(n) + " entries (at most " +
-                  std::to_string(max) + ")");
+                  std::to_string(std::min<size_t>(max, r.remaining() / 4)) + " possible)");
   v.assign(n, 0);
   for (uint32_t& x : v) x = r.u32();
   return r.ok();
@@ -291,7 +291,8 @@ bool load_grants(StateReader& r, GrantTable& g) {
   if (!load_u32s(r, g.frames, GrantTable::kMaxFrames, "grant table frames")) return false;
   const uint32_t nmap = r.u32();
   if (!r.ok()) return false;
-  if (nmap > (1u << 20)) return r.fail("grant maptrack of " + std::to_string(nmap) + " entries");
+  if (nmap > (1u << 20) || size_t(nmap) * 19 > r.remaining())
+    return r.fail("grant maptrack of " + std::to_string(nmap) + " entries");
   g.maptrack.assign(nmap, {});
   for (GrantMapping& m : g.maptrack) {
     m.used = r.boolean();
@@ -306,7 +307,7 @@ bool load_grants(StateReader& r, GrantTable& g) {
   for (std::vector<uint16_t>* v : {&g.readers, &g.writers}) {
     const uint32_t n = r.u32();
     if (!r.ok()) return false;
-    if (n > max_refs) return r.fail("grant use counts for " + std::to_string(n) + " references");
+    if (n > max_refs || size_t(n) * 2 > r.remaining()) return r.fail("grant use counts for " + std::to_string(n) + " references");
     v->assign(n, 0);
     for (uint16_t& x : *v) x = r.u16();
   }

@@ -1,5 +1,8 @@
 // The MMU's state as bytes: the paging registers and both TLBs entry by entry, so a restored
 // machine hits and misses, walks and spends walk cycles exactly where the saved one would have.
+// The TLB statistics are not state: decoding a block fetches through the I-TLB, so their
+// counts depend on what the decoded-block cache held, which a restore empties. A restored
+// machine's statistics count from the restore.
 #include <algorithm>
 
 #include "devices/state_io.h"
@@ -20,12 +23,6 @@ void Tlb::save(StateWriter& w) const {
   }
   for (uint32_t v : victim_) w.u32(v);
   w.boolean(may_hold_large_);
-  w.u64(stats_.hits);
-  w.u64(stats_.misses);
-  w.u64(stats_.walks);
-  w.u64(stats_.fills);
-  w.u64(stats_.flushes);
-  w.u64(stats_.invlpgs);
 }
 
 bool Tlb::load(StateReader& r, const std::function<uint8_t*(paddr_t, bool)>& host_of) {
@@ -57,18 +54,10 @@ bool Tlb::load(StateReader& r, const std::function<uint8_t*(paddr_t, bool)>& hos
     if (r.ok() && v >= ways) return r.fail("TLB round-robin pointer beyond the ways");
   }
   const bool large = r.boolean();
-  TlbStats st;
-  st.hits = r.u64();
-  st.misses = r.u64();
-  st.walks = r.u64();
-  st.fills = r.u64();
-  st.flushes = r.u64();
-  st.invlpgs = r.u64();
   if (!r.ok()) return false;
   e_ = std::move(e);
   victim_ = std::move(victim);
   may_hold_large_ = large;
-  stats_ = st;
   // The front is a cache of pointers into the model: empty is always correct.
   for (auto& f : front_) f = &invalid_;
   ++epoch_;

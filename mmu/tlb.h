@@ -94,8 +94,9 @@ class Tlb {
   // epoch is the same.
   uint64_t epoch() const { return epoch_; }
 
-  // State as bytes (mmu/mmu_state.cpp): every entry, the round-robin pointers and the
-  // statistics. Host pointers are not state: load() asks `host_of(frame, write)` for them.
+  // State as bytes (mmu/mmu_state.cpp): every entry and the round-robin pointers. Host
+  // pointers are not state (load() asks `host_of(frame, write)` for them), nor are the
+  // statistics, which load() leaves as they are.
   void save(StateWriter& w) const;
   bool load(StateReader& r, const std::function<uint8_t*(paddr_t, bool)>& host_of);
 
