@@ -44,7 +44,7 @@ struct ReplayCommands {
   CLI::App* snapshot_info = nullptr;
   SnapRunOptions run;            // record's run options
   std::string out = "run.pvr";
-  uint64_t interval = 10'000'000;
+  uint64_t interval = 100'000'000;
   bool with_snapshots = false;
   std::string file;              // replay / snapshot info
   std::string replay_image;
