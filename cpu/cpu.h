@@ -17,6 +17,8 @@
 namespace pvlab {
 
 class Decoder;
+class StateReader;
+class StateWriter;
 
 enum class StopReason : uint8_t {
   None,
@@ -340,6 +342,13 @@ class Cpu final : public CodeWriteListener {
   // ---- ports -------------------------------------------------------------------------------
   // IOPL / TSS bitmap check for IN/OUT/INS/OUTS in protected and V86 mode.
   bool io_allowed(uint16_t port, unsigned size);
+
+  // ---- state as bytes (cpu/state_io.cpp) ----------------------------------------------------
+  // CpuState field by field, the event held for delivery, the device deadline and the MMU
+  // with both TLBs. load_state() drops the decoded-block cache, which is not state. After a
+  // failed load the CPU is unusable until the next successful one.
+  void save_state(StateWriter& w) const;
+  bool load_state(StateReader& r);
 
   // ---- decoded-block cache -----------------------------------------------------------------
   BlockCache& blocks() { return blocks_; }

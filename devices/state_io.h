@@ -71,6 +71,7 @@ class StateReader {
            " expected)");
       return {};
     }
+    if (!need(len, "byte string")) return {};   // before allocating what the blob claims
     std::vector<uint8_t> b(len);
     bytes(b.data(), len);
     return b;
@@ -87,6 +88,7 @@ class StateReader {
 
   bool ok() const { return error_.empty(); }
   bool at_end() const { return pos_ == n_; }
+  size_t remaining() const { return n_ - pos_; }
   size_t pos() const { return pos_; }
   const std::string& error() const { return error_; }
   bool fail(const std::string& what) {

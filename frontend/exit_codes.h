@@ -14,4 +14,5 @@ constexpr int kReset = 14;         // the guest reset the machine (PV: SHUTDOWN_
 constexpr int kCrash = 16;         // PV: the domain crashed (SHUTDOWN_crash, or the hypervisor killed it)
 constexpr int kSuspend = 18;       // PV: the domain suspended itself (SHUTDOWN_suspend)
 constexpr int kWatchdog = 20;      // PV: the domain's watchdog expired (SHUTDOWN_watchdog)
+constexpr int kDiverged = 22;      // pvlab replay: the run did not reproduce the recording
 }  // namespace pvlab::exit_code

@@ -77,6 +77,13 @@ class PcMachine final : public Platform {
 
   RunResult run(uint64_t max_insns = 0);
 
+  // The machine's state as bytes (frontend/machine_state.cpp): the CPU with its MMU, the
+  // devices with the input queue, the console so far. RAM is not included (the snapshot file
+  // stores it compressed). load_state() reads into a machine built the same way; after a
+  // failed load the machine is unusable.
+  void save_state(StateWriter& w) const;
+  bool load_state(StateReader& r);
+
   // Platform: interrupts from the PIC / local APIC, device timers, HLT.
   bool irq_pending() override { return devices_.irq_pending(); }
   uint8_t irq_ack() override;

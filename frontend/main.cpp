@@ -17,6 +17,7 @@
 #include "frontend/gdb_stub.h"
 #include "frontend/guest_log.h"
 #include "frontend/machine.h"
+#include "frontend/replay_cli.h"
 #include "frontend/rtc_epoch.h"
 #include "frontend/run_pv.h"
 #include "frontend/state_dump.h"
@@ -324,9 +325,13 @@ int main(int argc, char** argv) {
       "  pvlab run k.elf --serial file:com1.txt --log int,io\n"
       "  pvlab run k.elf --rtc-epoch 2001-02-03T04:05:06 --log help\n"
       "  pvlab run k.elf --trace-insns a.pvt --trace-chrome ev.json   then: pvlab trace diff a.pvt b.pvt\n"
+      "  pvlab run k.elf --snapshot-at 5000000 -o k.snap   save the machine at cycle 5,000,000\n"
+      "  pvlab run --restore k.snap     resume it\n"
+      "  pvlab record -o run.pvr k.elf  record a run; pvlab replay run.pvr re-runs and checks it\n"
       "Exit status: 0 power-off; odd values from isa-debug-exit ((value << 1) | 1); 2 bad usage or\n"
       "image; 4 HLT with interrupts off; 6 idle forever; 8 triple fault; 10 instruction or cycle\n"
-      "limit; 12 internal error; 14 guest reset (PV: reboot); PV only: 16 crash, 18 suspend, 20 watchdog.\n");
+      "limit; 12 internal error; 14 guest reset (PV: reboot); PV only: 16 crash, 18 suspend, 20 watchdog;\n"
+      "22 pvlab replay: the run diverged from the recording.\n");
   RunOptions ro;
   CLI::App* run = app.add_subcommand("run", "boot an image (default: the built-in demo guest)");
   run->add_option("image", ro.image, "kernel: a Multiboot ELF (default: the built-in demo guest)");
@@ -354,6 +359,11 @@ int main(int argc, char** argv) {
   add_trace_run_options(run, ro.trace);
   TraceCommand trace_cmd;
   add_trace_command(app, trace_cmd);
+  // Snapshots, record and replay (frontend/replay_cli.cpp, docs/replay.md).
+  SnapRunOptions so;
+  add_snapshot_run_options(*run, so);
+  ReplayCommands rcmd;
+  add_replay_commands(app, rcmd);
   ui::DebugOptions dbo;
   CLI::App* debug = ui::add_debug_command(app, dbo);
   try {
@@ -367,6 +377,23 @@ int main(int argc, char** argv) {
     if (debug->parsed()) {
       if (dbo.image.empty()) dbo.demo.assign(std::begin(kPvDemoGuest), std::end(kPvDemoGuest));
       return ui::debug_main(dbo);
+    }
+    const std::vector<uint8_t> demo(std::begin(kPvDemoGuest), std::end(kPvDemoGuest));
+    rcmd.run.input_poll = poll_stdin;
+    rcmd.run.demo = demo;
+    if (int rr = run_replay_commands(rcmd); rr >= 0) return rr;
+    if (snapshot_mode_requested(so)) {
+      if (ro.gdb_port || !ro.log.empty() || ro.trace.any() || ro.timing.ooo()) {
+        std::fprintf(stderr, "pvlab: --gdb, --log, --trace-* and --timing ooo do not combine with --snapshot-at, --restore or --hash\n");
+        return exit_code::kUsage;
+      }
+      so.image = ro.image, so.bios = ro.bios, so.machine = ro.machine, so.mem = ro.mem;
+      so.cmdline = ro.cmdline, so.rtc_epoch = ro.rtc_epoch, so.serial = ro.serial;
+      so.debugcon = ro.debugcon, so.vcpus = ro.vcpus, so.initdomain = ro.initdomain;
+      so.max_insns = ro.max_insns, so.max_cycles = ro.max_cycles, so.stats = ro.stats;
+      so.input_poll = poll_stdin;
+      so.demo = demo;
+      return run_snapshot_mode(so);
     }
     return do_run(ro);
   } catch (const std::exception& e) {

@@ -20,6 +20,11 @@
 #include "hyper/layout.h"
 #include "hyper/trace_event.h"
 
+namespace pvlab {
+class StateReader;
+class StateWriter;
+}  // namespace pvlab
+
 namespace pvlab::hyper {
 
 struct HypervisorConfig {
@@ -129,12 +134,26 @@ class Hypervisor final : public Platform {
   void set_current_vcpu(Vcpu* v) { current_ = v; }
   // How the last run ended, once it has (a shutdown).
   const PvRunResult* run_end() const { return end_ ? &*end_ : nullptr; }
+  // End the run (StopReason::CycleLimit) at the first switch between scheduling quanta where
+  // the domain's time (now()) has reached `cycle`: a point every run passes through, so a
+  // snapshot or a replay checkpoint taken there does not change what follows. ~0: never.
+  void set_stop_cycle(uint64_t cycle) { stop_cycle_ = cycle; }
+  uint64_t stop_cycle() const { return stop_cycle_; }
   // Host back ends with work at cycle deadlines (devices/xen/), polled by the run loop.
   void add_host_device(HostDevice* d) { host_devices_.push_back(d); }
   void remove_host_device(HostDevice* d) { std::erase(host_devices_, d); }
   const std::vector<HostDevice*>& host_devices() const { return host_devices_; }
   // The latest cycle any vcpu has reached (the stamp for host input).
   uint64_t now() const;
+
+  // ---- state as bytes (hyper/state_io.cpp) -----------------------------------------------------
+  // Everything of the hypervisor and its domain but machine memory (the snapshot file keeps
+  // that itself) and the logs: the frame table, the domain, each vcpu with its CPU, event
+  // channels, grant tables, the scheduler. load_state() reads into a hypervisor built from the
+  // same image with the same configuration (the wiring of host back ends stays as built).
+  // After a failed load the hypervisor is unusable.
+  void save_state(StateWriter& w) const;
+  bool load_state(StateReader& r);
 
   // Platform
   bool intercept(Cpu& c, const Event& e) override;
@@ -183,6 +202,7 @@ class Hypervisor final : public Platform {
   Vcpu* current_ = nullptr;
   std::vector<HostDevice*> host_devices_;
   BootLayout layout_;
+  uint64_t stop_cycle_ = ~0ull;
 };
 
 }  // namespace pvlab::hyper

@@ -201,7 +201,12 @@ PvRunResult sched_run(Hypervisor& hv, uint64_t max_insns) {
     if (budget == 0) return PvRunResult{PvEnd::Stopped, StopReason::InsnLimit, ShutdownReason::None};
     // The vcpu to run: the current one while its quantum lasts, else the next runnable one.
     Vcpu* v = nullptr;
-    if (s.current < n && s.quantum_left && runnable(d.vcpu(s.current))) {
+    const bool goes_on = s.current < n && s.quantum_left && runnable(d.vcpu(s.current));
+    // Between quanta, a requested stop cycle ends the run at a point the run would pass
+    // through anyway (snapshots, replay checkpoints): resuming changes nothing.
+    if (!goes_on && hv.now() >= hv.stop_cycle())
+      return PvRunResult{PvEnd::Stopped, StopReason::CycleLimit, ShutdownReason::None};
+    if (goes_on) {
       v = &d.vcpu(s.current);
     } else {
       for (unsigned k = 1; k <= n && !v; ++k) {

@@ -8,6 +8,9 @@
 
 namespace pvlab {
 
+class StateWriter;
+class StateReader;
+
 struct MmuConfig {
   TlbGeometry itlb{32, 4};
   TlbGeometry dtlb{64, 4};
@@ -42,6 +45,11 @@ class Mmu {
   // flush(true) also returns both TLBs to their power-on state.
   void flush(bool include_global);
   void invlpg(laddr_t lin);
+
+  // Paging registers and both TLBs as bytes (mmu/mmu_state.cpp). The cycle counter binding
+  // and the configuration are wiring, not state; a TLB of another geometry is refused.
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
 
   // A walk with no side effects (no A/D bits, no TLB fill, no statistics).
   WalkResult debug_walk(laddr_t lin, unsigned access = kRead) const;

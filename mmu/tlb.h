@@ -8,11 +8,15 @@
 // round-robin pointer names (which then moves on): the same accesses always give the same
 // contents. flush_all() returns the TLB to its power-on state (all invalid, pointers at way 0).
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "mmu/paging.h"
 
 namespace pvlab {
+
+class StateWriter;
+class StateReader;
 
 struct TlbEntry {
   uint32_t tag = 0;       // linear page base | kValid
@@ -89,6 +93,12 @@ class Tlb {
   // that removed an entry): a translation remembered at one epoch still holds while the
   // epoch is the same.
   uint64_t epoch() const { return epoch_; }
+
+  // State as bytes (mmu/mmu_state.cpp): every entry and the round-robin pointers. Host
+  // pointers are not state (load() asks `host_of(frame, write)` for them), nor are the
+  // statistics, which load() leaves as they are.
+  void save(StateWriter& w) const;
+  bool load(StateReader& r, const std::function<uint8_t*(paddr_t, bool)>& host_of);
 
  private:
   TlbEntry* lookup_sets(laddr_t lin, unsigned access);

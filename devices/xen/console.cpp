@@ -119,4 +119,15 @@ void ConsoleBackend::run_due(uint64_t now) {
     hyper::evtchn_notify_guest(hv_, hv_.domain(), hv_.domain().console_evtchn);
 }
 
+void ConsoleBackend::save(StateWriter& w) const {
+  w.tag("XCON");
+  w.u64(dropped_);
+}
+
+bool ConsoleBackend::load(StateReader& r) {
+  if (!r.tag("XCON")) return false;
+  dropped_ = r.u64();
+  return r.ok();
+}
+
 }  // namespace pvlab::xen

@@ -41,6 +41,10 @@ class ConsoleBackend final : public hyper::HostDevice {
   // than the ring size ahead): dropped and counted.
   uint64_t dropped() const { return dropped_; }
 
+  // The back end's own state (the rings live in guest memory, the input in the queue).
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
+
   uint64_t next_event() const override;
   void run_due(uint64_t now) override;
 

@@ -1,0 +1,42 @@
+// Whole-machine snapshot files (docs/replay.md). A state file (frontend/state_file.h) with
+// magic "PVLABSNP" and three sections:
+//
+//   INFO  the MachineSpec (image identity included), the cycle and instruction counts, and
+//         the state hash of the machine when it was saved (checked again after a restore)
+//   MACH  SnapMachine::save(): CPUs with MMU and TLBs, devices, input queue, hypervisor
+//   RAM_  RAM size, compression (1: zstd), the compressed bytes
+//
+// The same machine state always gives the same bytes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "frontend/snap_machine.h"
+#include "frontend/state_file.h"
+
+namespace pvlab {
+
+// Raise when what any save_state() writes changes.
+constexpr uint32_t kSnapshotVersion = 1;
+
+struct SnapshotInfo {
+  MachineSpec spec;
+  uint64_t cycles = 0, insns = 0;
+  uint64_t state_hash = 0;
+  uint64_t ram_bytes = 0, ram_stored = 0;   // RAM, and its compressed size in the file
+  uint64_t mach_bytes = 0;
+};
+
+std::vector<uint8_t> make_snapshot(SnapMachine& m);
+// Check the file and read its INFO section (the sections are kept in `file` for restore).
+bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info,
+                   std::string& error);
+// Load a checked snapshot into a machine created from info.spec, then verify the restored
+// machine hashes to info.state_hash.
+bool restore_snapshot(SnapMachine& m, const StateFile& file, const SnapshotInfo& info,
+                      std::string& error);
+// What `pvlab snapshot info` prints.
+std::string describe_snapshot(const StateFile& file, const SnapshotInfo& info);
+
+}  // namespace pvlab

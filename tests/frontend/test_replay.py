@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Snapshots and record / replay from the command line (docs/replay.md).
+
+    test_replay.py --pvlab BUILD/frontend/pvlab --echo-rom fe_rom_echo.bin
+                   --pc PC_KERNELS... --pv PV_KERNELS...
+
+- every guest (each PC and PV kernel given, and the built-in demo guest) is recorded and
+  replayed: the replay must report `replay: identical`;
+- snapshots of a PC kernel, a PV kernel and a two-vcpu PV kernel: the run that writes the
+  snapshot, the run restored from it and the run never interrupted agree on exit status,
+  instruction and cycle counts and the state hash, the restored run prints the tail of the
+  output, and two snapshots of one state are the same bytes;
+- input: a ROM that echoes COM1 gets a line on stdin while recording, and the replay gets it
+  from the recording; the PV demo records stdin for its console;
+- a recording whose checkpoint hash or input was altered (checksum re-sealed) is reported as
+  diverged with exit status 22; corrupt, truncated and foreign files are refused with exit
+  status 2 and a message naming the problem.
+The last line is `replay: N passed, N failed`.
+"""
+import argparse
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+M = (1 << 64) - 1
+K = 0x9E3779B97F4A7C15
+
+
+def _mix(h):
+    h ^= h >> 31
+    h = (h * 0xBF58476D1CE4E5B9) & M
+    return h ^ (h >> 29)
+
+
+def state_hash(b, seed=0):
+    """pvlab's state_hash (frontend/state_file.cpp), to re-seal altered files."""
+    a, bb = seed ^ 0x243F6A8885A308D3, seed ^ 0x13198A2E03707344
+    c, d = seed ^ 0xA4093822299F31D0, seed ^ 0x082EFA98EC4E6C89
+    n, i = len(b), 0
+    while i + 32 <= n:
+        w = struct.unpack_from('<4Q', b, i)
+        a, bb, c, d = [((x ^ y) * K) & M for x, y in zip((a, bb, c, d), w)]
+        a, bb, c, d = [x ^ (x >> 29) for x in (a, bb, c, d)]
+        i += 32
+    while i + 8 <= n:
+        a = _mix(((a ^ struct.unpack_from('<Q', b, i)[0]) * K) & M)
+        i += 8
+    if i < n:
+        tail = int.from_bytes(b[i:n], 'little')
+        bb = _mix(((bb ^ tail ^ ((n - i) << 56)) * K) & M)
+    h = _mix(a) ^ ((_mix((bb + 0x9E37) & M) * 3) & M) ^ ((_mix((c + 0x79B9) & M) * 5) & M) ^ \
+        ((_mix((d + 0x7F4A) & M) * 7) & M)
+    return _mix(h ^ ((n * K) & M))
+
+
+def sections(data):
+    """(tag, payload offset, length) of each section of a pvlab state file."""
+    count = struct.unpack_from('<I', data, 12)[0]
+    pos, out = 16, []
+    for _ in range(count):
+        tag = data[pos:pos + 4].decode()
+        length = struct.unpack_from('<Q', data, pos + 4)[0]
+        out.append((tag, pos + 12, length))
+        pos += 12 + length
+    return out
+
+
+def reseal(data):
+    data = bytearray(data[:-8])
+    return bytes(data) + struct.pack('<Q', state_hash(bytes(data)))
+
+
+class Run:
+    def __init__(self, p):
+        self.rc, self.out, self.err = p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
+
+    def stat(self, what):
+        m = re.search(r'^pvlab: (\d+) instructions, (\d+) cycles,', self.err, re.M)
+        return int(m.group(1 if what == 'insns' else 2)) if m else None
+
+    def hash(self):
+        m = re.search(r'^pvlab: state hash ([0-9a-f]{16})$', self.err, re.M)
+        return m.group(1) if m else None
+
+
+class Tests:
+    def __init__(self, pvlab, tmp):
+        self.pvlab, self.tmp = pvlab, tmp
+        self.passed = self.failed = 0
+
+    def run(self, args, stdin=b'', timeout=300):
+        p = subprocess.run([self.pvlab] + args, input=stdin, capture_output=True, timeout=timeout)
+        return Run(p)
+
+    def check(self, ok, name, detail=''):
+        if ok:
+            self.passed += 1
+            print(f'PASS {name}')
+        else:
+            self.failed += 1
+            print(f'FAIL {name}: {detail}')
+        return ok
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    # ---- record and replay every guest ----
+    def record_replay(self, name, args, stdin=b''):
+        # About four checkpoints per run, from the length of a plain run.
+        plain = self.run(['run', '--stats', '--debugcon', 'none', '--serial', 'none',
+                          '--max-insns', '500000000'] + args)
+        interval = max((plain.stat('cycles') or 4000) // 4, 1000)
+        rec = self.path(name + '.pvr')
+        r = self.run(['record', '-o', rec, '--snapshot-interval', str(interval), '--max-insns', '500000000',
+                      '--debugcon', 'none', '--serial', 'none'] + args, stdin)
+        if not self.check(os.path.exists(rec) and 'recorded' in r.err, f'record {name}', r.err[-500:]):
+            return None
+        p = self.run(['replay', '-q', rec])
+        m = re.search(r'^replay: identical \((\d+) checkpoints\)$', p.err, re.M)
+        self.check(p.rc == 0 and m is not None and int(m.group(1)) >= 2, f'replay {name}',
+                   f'rc {p.rc}: {p.err[-500:]}')
+        return rec
+
+    # ---- snapshots ----
+    def snapshot(self, name, args):
+        full = self.run(['run', '--hash', '--stats', '--debugcon', 'none'] + args)
+        if not self.check(full.hash() and full.stat('cycles'), f'snapshot {name}: plain run', full.err[-300:]):
+            return None
+        at = full.stat('cycles') // 2
+        s1, s2 = self.path(name + '-1.snap'), self.path(name + '-2.snap')
+        cut = self.run(['run', '--hash', '--stats', '--debugcon', 'none', '--snapshot-at', str(at), '-o', s1] + args)
+        self.run(['run', '--debugcon', 'none', '--snapshot-at', str(at), '-o', s2, '--snapshot-stop'] + args)
+        same = lambda a, b: (a.rc, a.out, a.hash(), a.stat('insns'), a.stat('cycles')) == \
+            (b.rc, b.out, b.hash(), b.stat('insns'), b.stat('cycles'))
+        self.check(same(full, cut), f'snapshot {name}: taking a snapshot does not change the run',
+                   f'{full.err[-300:]} // {cut.err[-300:]}')
+        self.check(os.path.exists(s1) and open(s1, 'rb').read() == open(s2, 'rb').read(),
+                   f'snapshot {name}: two snapshots of one state are the same bytes')
+        res = self.run(['run', '--restore', s1, '--hash', '--stats', '--debugcon', 'none'])
+        self.check((res.rc, res.hash(), res.stat('insns'), res.stat('cycles')) ==
+                   (full.rc, full.hash(), full.stat('insns'), full.stat('cycles')),
+                   f'snapshot {name}: restored run ends like the uninterrupted one',
+                   f'rc {res.rc} vs {full.rc}; {res.err[-400:]} // {full.err[-300:]}')
+        self.check(full.out.endswith(res.out) and len(res.out) < len(full.out) or full.out == res.out == '',
+                   f'snapshot {name}: restored run prints the rest of the output', repr(res.out[-200:]))
+        info = self.run(['snapshot', 'info', s1])
+        self.check(info.rc == 0 and 'state hash' in info.out and 'RAM_' in info.out,
+                   f'snapshot {name}: snapshot info', info.out + info.err)
+        return s1
+
+    def bad_snapshots(self, snap, other_image):
+        data = open(snap, 'rb').read()
+        cases = {
+            'truncated': (data[:len(data) // 3], r'truncated'),
+            'corrupt': (data[:100] + bytes([data[100] ^ 0x40]) + data[101:], r'checksum mismatch'),
+            'wrong version': (data[:8] + struct.pack('<I', 77) + data[12:], r'format version 77'),
+            'not a snapshot': (b'hello world, not a snapshot at all', r'not a pvlab snapshot'),
+        }
+        for what, (blob, pattern) in cases.items():
+            f = self.path('bad.snap')
+            open(f, 'wb').write(blob)
+            r = self.run(['run', '--restore', f])
+            self.check(r.rc == 2 and re.search(pattern, r.err) and 'at byte' in r.err,
+                       f'snapshot refused: {what}', f'rc {r.rc}: {r.err[-300:]}')
+        r = self.run(['run', '--restore', snap, other_image])
+        self.check(r.rc == 2 and 'is not the one the file was made from' in r.err,
+                   'snapshot refused for another image', f'rc {r.rc}: {r.err[-300:]}')
+
+    def bad_recordings(self, rec, snap):
+        data = open(rec, 'rb').read()
+        secs = {t: (off, n) for t, off, n in sections(data)}
+        # A checkpoint hash changed, the checksum re-sealed: the replay must see the divergence.
+        off, n = secs['CHKP']
+        count = struct.unpack_from('<I', data, off)[0]
+        if self.check(count > 0, 'tamper: the recording has checkpoints'):
+            pos = off + 4 + 24   # the first checkpoint's hash
+            t = bytearray(data)
+            t[pos] ^= 0x01
+            f = self.path('tampered.pvr')
+            open(f, 'wb').write(reseal(t))
+            r = self.run(['replay', '-q', f])
+            m = re.search(r'^replay: diverged at cycle (\d+) \(expected hash ([0-9a-f]{16}), got ([0-9a-f]{16})\)$',
+                          r.err, re.M)
+            self.check(r.rc == 22 and m is not None and m.group(2) != m.group(3),
+                       'tamper: a changed checkpoint hash is reported as divergence', f'rc {r.rc}: {r.err[-300:]}')
+        # The end's hash changed.
+        off, n = secs['END_']
+        t = bytearray(data)
+        t[off + 16] ^= 0x80
+        f = self.path('tampered-end.pvr')
+        open(f, 'wb').write(reseal(t))
+        r = self.run(['replay', '-q', f])
+        self.check(r.rc == 22 and 'replay: diverged at cycle' in r.err,
+                   'tamper: a changed final hash is reported as divergence', f'rc {r.rc}: {r.err[-300:]}')
+        cases = {
+            'corrupt': (data[:40] + bytes([data[40] ^ 1]) + data[41:], r'checksum mismatch'),
+            'truncated': (data[:len(data) - 20], r'truncated|checksum'),
+            'a snapshot': (open(snap, 'rb').read(), r'not a pvlab recording'),
+        }
+        for what, (blob, pattern) in cases.items():
+            f = self.path('bad.pvr')
+            open(f, 'wb').write(blob)
+            r = self.run(['replay', f])
+            self.check(r.rc == 2 and re.search(pattern, r.err) and 'at byte' in r.err,
+                       f'recording refused: {what}', f'rc {r.rc}: {r.err[-300:]}')
+
+    def input_tests(self, echo_rom):
+        line = b'hello pvlab\n'
+        rec = self.path('echo.pvr')
+        r = self.run(['record', '-o', rec, '--bios', echo_rom, '--snapshot-interval', '100000',
+                      '--max-insns', '50000000'], stdin=line)
+        self.check(r.rc == 1 and 'hello pvlab' in r.out, 'input: the echo ROM echoes stdin while recording',
+                   f'rc {r.rc}: {r.out!r} {r.err[-300:]}')
+        p = self.run(['replay', rec])
+        self.check(p.rc == 0 and 'replay: identical' in p.err and 'hello pvlab' in p.out,
+                   'input: the replay feeds the recorded line', f'rc {p.rc}: {p.out!r} {p.err[-300:]}')
+        info = self.run(['replay', '--info', rec])
+        self.check(re.search(r'^inputs: [1-9]\d* \(12 bytes\)$', info.out, re.M) is not None,
+                   'input: the recording holds the line', info.out)
+        # The input altered (same length, checksum re-sealed): the run must part from the record.
+        data = bytearray(open(rec, 'rb').read())
+        at = bytes(data).find(b'hello pvlab')
+        data[at] = ord('j')
+        f = self.path('echo-tampered.pvr')
+        open(f, 'wb').write(reseal(data))
+        p = self.run(['replay', '-q', f])
+        self.check(p.rc == 22 and 'replay: diverged at cycle' in p.err,
+                   'input: altered input is reported as divergence', f'rc {p.rc}: {p.err[-300:]}')
+        # The PV demo's console gets stdin through the same queue.
+        rec = self.record_replay('pv-demo-input', [], stdin=b'typed at the console\n')
+        if rec:
+            info = self.run(['replay', '--info', rec])
+            self.check(re.search(r'^inputs: [1-9]', info.out, re.M) is not None,
+                       'input: the PV console input is recorded', info.out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--pvlab', required=True)
+    ap.add_argument('--echo-rom', required=True)
+    ap.add_argument('--pc', nargs='*', default=[])
+    ap.add_argument('--pv', nargs='*', default=[])
+    ap.add_argument('--cmdline', default='tsc_khz=1000000 apic_khz=100000')
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Tests(args.pvlab, tmp)
+        name = lambda k: os.path.basename(k).removesuffix('.elf')
+        rec = None
+        for k in args.pc:
+            r = t.record_replay(name(k), ['--cmdline', args.cmdline, k])
+            if name(k).endswith('interrupts'):
+                rec = r
+        for k in args.pv:
+            t.record_replay(name(k) + '-2vcpus', ['--vcpus', '2', k])
+        t.record_replay('builtin-demo', [])
+        snap = None
+        for k in args.pc:
+            if name(k).endswith('interrupts'):
+                snap = t.snapshot(name(k), ['--cmdline', args.cmdline, k]) or snap
+        for k in args.pv:
+            if name(k).endswith('-time'):
+                t.snapshot(name(k), [k])
+            if name(k).endswith('-vcpus'):
+                t.snapshot(name(k) + '-2vcpus', ['--vcpus', '2', k])
+        t.snapshot('builtin-demo', [])
+        if snap and args.pv:
+            t.bad_snapshots(snap, args.pv[0])
+        if rec and snap:
+            t.bad_recordings(rec, snap)
+        t.input_tests(args.echo_rom)
+        print(f'replay: {t.passed} passed, {t.failed} failed')
+        return 1 if t.failed or not t.passed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
