@@ -4,7 +4,19 @@
 
 namespace pvlab {
 
-Bus::Bus(PhysMem& ram) : ram_(ram), unknown_seen_(65536, 0) {}
+Bus::Bus(PhysMem& ram) : ram_(ram), unknown_seen_(65536, 0) { update_direct(); }
+
+void Bus::update_direct() {
+  direct_.assign(ram_.frames(), kDirectRead | kDirectWrite);
+  auto clear = [&](paddr_t base, paddr_t size, uint8_t bits) {
+    if (size == 0) return;
+    const paddr_t last = base + size - 1 < base ? ~paddr_t(0) : base + size - 1;
+    for (paddr_t f = base >> kPageShift; f <= (last >> kPageShift) && f < direct_.size(); ++f)
+      direct_[f] &= uint8_t(~bits);
+  };
+  for (const auto& m : mmio_) clear(m.base, m.size, kDirectRead | kDirectWrite);
+  for (const auto& [b, n] : rom_) clear(b, n, kDirectWrite);
+}
 
 void Bus::map_ports(uint16_t first, uint16_t count, PortDevice* dev) {
   for (unsigned i = 0; i < count && first + i < 65536u; ++i) ports_[first + i] = dev;
@@ -12,9 +24,13 @@ void Bus::map_ports(uint16_t first, uint16_t count, PortDevice* dev) {
 
 void Bus::map_mmio(paddr_t base, paddr_t size, MmioDevice* dev, std::string name) {
   mmio_.push_back({base, size, dev, std::move(name)});
+  update_direct();
 }
 
-void Bus::set_rom(paddr_t base, paddr_t size) { rom_.emplace_back(base, size); }
+void Bus::set_rom(paddr_t base, paddr_t size) {
+  rom_.emplace_back(base, size);
+  update_direct();
+}
 
 Bus::Mmio* Bus::find_mmio(paddr_t addr) {
   for (auto& m : mmio_)
@@ -30,6 +46,8 @@ bool Bus::is_rom(paddr_t addr) const {
 
 uint8_t* Bus::host_frame(paddr_t frame_base, bool write) {
   if (!ram_.contains(frame_base, kPageSize)) return nullptr;
+  if (direct_[frame_base >> kPageShift] & (write ? kDirectWrite : kDirectRead))
+    return ram_.ptr(frame_base);
   for (auto& m : mmio_)
     if (frame_base < m.base + m.size && m.base < frame_base + kPageSize) return nullptr;
   if (write)
@@ -50,7 +68,7 @@ bool Bus::overlaps_rom(paddr_t addr, unsigned size) const {
   return false;
 }
 
-uint32_t Bus::read(paddr_t addr, unsigned size) {
+uint32_t Bus::read_slow(paddr_t addr, unsigned size) {
   if (ram_.contains(addr, size) && !overlaps_mmio(addr, size)) {
     uint32_t v = 0;
     std::memcpy(&v, ram_.ptr(addr), size);
@@ -74,7 +92,7 @@ uint32_t Bus::read(paddr_t addr, unsigned size) {
   return v;
 }
 
-void Bus::write(paddr_t addr, unsigned size, uint32_t value) {
+void Bus::write_slow(paddr_t addr, unsigned size, uint32_t value) {
   if (ram_.contains(addr, size) && !overlaps_mmio(addr, size) && !overlaps_rom(addr, size)) {
     std::memcpy(ram_.ptr(addr), &value, size);
     note_write(addr, size);

@@ -56,8 +56,23 @@ class Bus {
   // MMIO, ROM (for writes) or beyond RAM.
   uint8_t* host_frame(paddr_t frame_base, bool write);
 
-  uint32_t read(paddr_t addr, unsigned size);
-  void write(paddr_t addr, unsigned size, uint32_t value);
+  // Accesses of 1 to 4 bytes. Plain RAM (no MMIO, no ROM on the frame) is served inline.
+  PVLAB_INLINE uint32_t read(paddr_t addr, unsigned size) {
+    if (PVLAB_LIKELY(plain(addr, size, kDirectRead))) {
+      uint32_t v = 0;
+      std::memcpy(&v, ram_.ptr(addr), size);
+      return v;
+    }
+    return read_slow(addr, size);
+  }
+  PVLAB_INLINE void write(paddr_t addr, unsigned size, uint32_t value) {
+    if (PVLAB_LIKELY(plain(addr, size, kDirectWrite))) {
+      std::memcpy(ram_.ptr(addr), &value, size);
+      note_write(addr, size);
+      return;
+    }
+    write_slow(addr, size, value);
+  }
   // Side-effect-free byte access for debuggers: no MMIO, no code tracking. Returns false
   // where there is no RAM.
   bool peek(paddr_t addr, uint8_t& out) const;
@@ -83,6 +98,17 @@ class Bus {
     MmioDevice* dev;
     std::string name;
   };
+  // Per RAM frame: whether reads (kDirectRead) and writes (kDirectWrite) of any byte of it
+  // may go straight to host memory, that is no MMIO region (and for writes no ROM range)
+  // overlaps the frame. Recomputed whenever a region is added.
+  static constexpr uint8_t kDirectRead = 1, kDirectWrite = 2;
+  PVLAB_INLINE bool plain(paddr_t addr, unsigned size, uint8_t kind) const {
+    const paddr_t f = addr >> kPageShift, l = (addr + size - 1) >> kPageShift;
+    return l < direct_.size() && (direct_[f] & kind) && (direct_[l] & kind);
+  }
+  void update_direct();
+  uint32_t read_slow(paddr_t addr, unsigned size);
+  void write_slow(paddr_t addr, unsigned size, uint32_t value);
   Mmio* find_mmio(paddr_t addr);
   bool overlaps_mmio(paddr_t addr, unsigned size) const;
   bool overlaps_rom(paddr_t addr, unsigned size) const;
@@ -97,6 +123,7 @@ class Bus {
   PortObserver* port_observer_ = nullptr;
   std::vector<uint16_t> unknown_ports_;
   std::vector<uint8_t> unknown_seen_;
+  std::vector<uint8_t> direct_;  // kDirectRead | kDirectWrite per RAM frame
 };
 
 }  // namespace pvlab

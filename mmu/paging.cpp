@@ -62,15 +62,6 @@ struct EntryIo {
 
 }  // namespace
 
-bool page_access_allowed(const PagingRegs& regs, uint8_t perms, unsigned access) {
-  const bool user = access & kUser;
-  if (user && !(perms & perm::U)) return false;
-  // Supervisor writes to read-only pages are allowed unless CR0.WP is set.
-  if ((access & kWrite) && !(perms & perm::W) && (user || (regs.cr0 & cr0::WP))) return false;
-  if ((access & kFetch) && (perms & perm::NX)) return false;
-  return true;
-}
-
 WalkResult page_walk(Bus& bus, const PagingRegs& r, laddr_t lin, unsigned access, bool update) {
   WalkResult w;
   if (!r.paging()) {

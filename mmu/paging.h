@@ -79,7 +79,14 @@ struct WalkResult {
 };
 
 // Pure check: may `access` use a page with `perms` under `regs`?
-bool page_access_allowed(const PagingRegs& regs, uint8_t perms, unsigned access);
+PVLAB_INLINE bool page_access_allowed(const PagingRegs& regs, uint8_t perms, unsigned access) {
+  const bool user = access & kUser;
+  if (user && !(perms & perm::U)) return false;
+  // Supervisor writes to read-only pages are allowed unless CR0.WP is set.
+  if ((access & kWrite) && !(perms & perm::W) && (user || (regs.cr0 & cr0::WP))) return false;
+  if ((access & kFetch) && (perms & perm::NX)) return false;
+  return true;
+}
 
 // Walk the tables for `lin`. With `update` set, accessed/dirty bits are written as hardware
 // does (see paging.cpp for exactly when); without it the walk has no side effects: entries

@@ -102,7 +102,7 @@ class Tlb {
 
  private:
   TlbEntry* lookup_sets(laddr_t lin, unsigned access);
-  static constexpr unsigned kFront = 256;
+  static constexpr unsigned kFront = 1024;
 
   TlbGeometry geo_;
   TlbEntry invalid_{};            // what empty front slots point at
