@@ -120,7 +120,10 @@ class Tests:
             return None
         p = self.run(['replay', '-q', rec])
         m = re.search(r'^replay: identical \((\d+) checkpoints\)$', p.err, re.M)
-        self.check(p.rc == 0 and m is not None and int(m.group(1)) >= 2, f'replay {name}',
+        # A PV run stops for a checkpoint only between scheduling quanta (20,000 instructions),
+        # so a run shorter than a few quanta may have only its final checkpoint.
+        want = 2 if (plain.stat('cycles') or 0) >= 100000 else 1
+        self.check(p.rc == 0 and m is not None and int(m.group(1)) >= want, f'replay {name}',
                    f'rc {p.rc}: {p.err[-500:]}')
         return rec
 
