@@ -19,6 +19,7 @@
 #include "frontend/machine.h"
 #include "frontend/replay_cli.h"
 #include "frontend/rtc_epoch.h"
+#include "frontend/mem_size.h"
 #include "frontend/run_pv.h"
 #include "frontend/state_dump.h"
 #include "frontend/timing_setup.h"
@@ -28,16 +29,6 @@
 using namespace pvlab;
 
 namespace {
-
-size_t parse_mem(const std::string& s) {
-  size_t pos = 0;
-  unsigned long long v = std::stoull(s, &pos);
-  std::string unit = s.substr(pos);
-  if (unit.empty() || unit == "M" || unit == "m" || unit == "MiB") return size_t(v) << 20;
-  if (unit == "G" || unit == "g" || unit == "GiB") return size_t(v) << 30;
-  if (unit == "K" || unit == "k" || unit == "KiB") return size_t(v) << 10;
-  throw std::invalid_argument("unknown memory unit '" + unit + "'");
-}
 
 struct RunOptions {
   std::string image;
@@ -128,7 +119,7 @@ int do_run(const RunOptions& o) {
     }
   MachineConfig cfg;
   try {
-    cfg.ram_bytes = parse_mem(o.mem);
+    cfg.ram_bytes = parse_mem_size(o.mem);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pvlab: -m %s: %s\n", o.mem.c_str(), e.what());
     return exit_code::kUsage;

@@ -6,6 +6,7 @@
 #include "frontend/det_run.h"
 #include "frontend/exit_codes.h"
 #include "frontend/rtc_epoch.h"
+#include "frontend/mem_size.h"
 #include "frontend/run_pv.h"
 #include "frontend/snapshot.h"
 #include "frontend/state_file.h"
@@ -13,16 +14,6 @@
 namespace pvlab {
 
 namespace {
-
-size_t parse_size(const std::string& s) {
-  size_t pos = 0;
-  unsigned long long v = std::stoull(s, &pos);
-  std::string unit = s.substr(pos);
-  if (unit.empty() || unit == "M" || unit == "m" || unit == "MiB") return size_t(v) << 20;
-  if (unit == "G" || unit == "g" || unit == "GiB") return size_t(v) << 30;
-  if (unit == "K" || unit == "k" || unit == "KiB") return size_t(v) << 10;
-  throw std::invalid_argument("unknown memory unit '" + unit + "'");
-}
 
 // The image a spec names: its file, or the built-in demo guest.
 bool image_bytes(const MachineSpec& spec, const std::vector<uint8_t>& demo, std::vector<uint8_t>& out,
@@ -38,7 +29,7 @@ bool image_bytes(const MachineSpec& spec, const std::vector<uint8_t>& demo, std:
 bool spec_from_options(const SnapRunOptions& o, MachineSpec& spec, std::vector<uint8_t>& image,
                        std::string& err) {
   try {
-    spec.ram_bytes = parse_size(o.mem);
+    spec.ram_bytes = parse_mem_size(o.mem);
   } catch (const std::exception& e) {
     err = "-m " + o.mem + ": " + e.what();
     return false;
