@@ -12,6 +12,7 @@
 
 #include "cpu/cpu.h"
 #include "hyper/builder.h"
+#include "hyper/debug_hooks.h"
 #include "hyper/domain.h"
 #include "hyper/events.h"
 #include "hyper/frame_table.h"
@@ -93,6 +94,9 @@ class Hypervisor final : public Platform {
   void set_refusal_log(FILE* f) { refusal_log_ = f; }
   void set_event_log(FILE* f) { event_log_ = f; }
   FILE* event_log() const { return event_log_; }
+  // A debugger's hooks (hyper/debug_hooks.h); null for none.
+  void set_debug_hooks(DebugHooks* h) { debug_hooks_ = h; }
+  DebugHooks* debug_hooks() const { return debug_hooks_; }
   void shutdown(ShutdownReason r);
   // Stop the domain because it cannot go on (a frame that cannot be written, a fault with no
   // handler). The reason is kept for the state dump.
@@ -160,6 +164,7 @@ class Hypervisor final : public Platform {
   FILE* hcall_log_ = nullptr;
   FILE* refusal_log_ = nullptr;
   FILE* event_log_ = nullptr;
+  DebugHooks* debug_hooks_ = nullptr;
   std::optional<PvRunResult> end_;
   Vcpu* current_ = nullptr;
   std::vector<HostDevice*> host_devices_;
