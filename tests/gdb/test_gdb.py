@@ -281,7 +281,7 @@ def rejected_scenario(pvlab_path: str, elf: str, check) -> None:
 
 def threads_scenario(pvlab_path: str, elf: str, check) -> None:
     """Two vcpus as two gdb threads."""
-    cmds = ['watch second_alive', 'continue', 'delete',
+    cmds = ['watch *(int *)&second_alive', 'continue', 'delete',
             'info threads',
             'printf "THREAD %d\\n", $_thread',
             'thread 2', 'printf "T2EIP %x\\n", $eip', 'info registers eip', 'monitor regs',
