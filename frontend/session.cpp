@@ -324,6 +324,8 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
     temp_bp_ = addr;
   }
   sync_breaks();
+  // Resuming leaves a breakpoint where each vcpu stands (once); every other one fires.
+  for (unsigned i = 0; i < target_->vcpus(); ++i) target_->cpu(i).skip_breakpoint_at_eip();
   auto total_insns = [this] {
     uint64_t t = 0;
     for (unsigned i = 0; i < target_->vcpus(); ++i) t += target_->cpu(i).s.insns;
@@ -360,6 +362,7 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
       if (h.kind == DebugHit::Kind::Breakpoint && temp_bp_ && now == *temp_bp_ && over_call &&
           cur().s.r[ESP] < esp0) {
         // The call's target reached the return address deeper down (recursion): go on.
+        cur().skip_breakpoint_at_eip();
         continue;
       }
       if (h.kind == DebugHit::Kind::Event && hcall_failed_only_ && target_->hypervisor() &&

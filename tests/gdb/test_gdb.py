@@ -281,7 +281,10 @@ def rejected_scenario(pvlab_path: str, elf: str, check) -> None:
 
 def threads_scenario(pvlab_path: str, elf: str, check) -> None:
     """Two vcpus as two gdb threads."""
-    cmds = ['watch *(int *)&second_alive', 'continue', 'delete',
+    # A breakpoint on vcpu 1's very first instruction, then a watchpoint only vcpu 1 hits.
+    cmds = ['break second_main', 'continue', 'printf "BP %d %x\\n", $_thread, $pc',
+            'printf "SECOND %x\\n", (unsigned)&second_main', 'delete',
+            'watch *(int *)&second_alive', 'continue', 'delete',
             'info threads',
             'printf "THREAD %d\\n", $_thread',
             'thread 2', 'printf "T2EIP %x\\n", $eip', 'info registers eip', 'monitor regs',
@@ -292,6 +295,10 @@ def threads_scenario(pvlab_path: str, elf: str, check) -> None:
     out, rc = run_gdb(pvlab_path, elf, ['--vcpus', '2'], cmds, 'threads', check)
     if out is None:
         return
+    m = re.search(r'^BP (\d+) ([0-9a-f]+)$', out, re.M)
+    check('threads: a breakpoint on the first instruction vcpu 1 runs stops thread 2 there',
+          m is not None and m.group(1) == '2' and int(m.group(2), 16) == tagged(out, 'SECOND'),
+          m.group(0) if m else '')
     threads = re.findall(r'^\*?\s+(\d+)\s+Thread (\d+) \((vcpu \d+[^)]*)\)', out, re.M)
     check('threads: info threads lists 2 vcpus', sorted(t[0] for t in threads) == ['1', '2'] and
           any(t[2].startswith('vcpu 1') for t in threads), str(threads))
