@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "frontend/exit_codes.h"
+#include "frontend/gdb_stub.h"
 #include "frontend/session.h"
 #include "hyper/debug_hooks.h"
 #include "hyper/hypervisor.h"
@@ -21,11 +22,13 @@ struct Loaded {
   std::unique_ptr<Session> s;
 };
 
-Loaded load(const char* name, const unsigned char* begin, const unsigned char* end) {
+Loaded load(const char* name, const unsigned char* begin, const unsigned char* end, unsigned vcpus = 1) {
   std::string err;
   auto img = parse_elf(name, std::vector<uint8_t>(begin, end), err);
   REQUIRE(img.has_value());
-  auto t = load_target(*img, LoadOptions{}, err);
+  LoadOptions o;
+  o.vcpus = vcpus;
+  auto t = load_target(*img, o, err);
   REQUIRE(t != nullptr);
   return {std::move(*img), std::make_unique<Session>(std::move(t))};
 }
@@ -147,4 +150,41 @@ TEST_CASE("PV catches on a bare-metal machine are refused") {
   CHECK_FALSE(s.catch_rejected_updates(true));
   CHECK(s.monitor("catch rejected").find("not a PV domain") != std::string::npos);
   CHECK(s.monitor("catch upcall").find("not a PV domain") != std::string::npos);
+}
+
+TEST_CASE("the gdb stub on a PV domain: what a catch says, and one thread per vcpu") {
+  Loaded l = load("pv demo", std::begin(kPvDemoGuest), std::end(kPvDemoGuest), 2);
+  Session& s = *l.s;
+  GdbStub stub(s);
+  auto one = [&](std::string_view p) {
+    GdbStub::Reply r = stub.handle(p);
+    REQUIRE(r.packets.size() == 1);
+    return r.packets[0];
+  };
+  CHECK(one("qfThreadInfo") == "m1,2");
+  CHECK(one("qsThreadInfo") == "l");
+  std::string extra;
+  CHECK(gdb::from_hex(one("qThreadExtraInfo,1"), extra));
+  CHECK(extra == "vcpu 0");
+  CHECK(gdb::from_hex(one("qThreadExtraInfo,2"), extra));
+  CHECK(extra == "vcpu 1 offline");   // the demo never brings vcpu 1 up
+  CHECK(one("T2") == "OK");
+  CHECK(one("T3") == "E01");
+  // Hg selects the vcpu registers come from.
+  const std::string eip0 = one("p8");
+  CHECK(one("Hg2") == "OK");
+  CHECK(one("qC") == "QC2");
+  CHECK(s.vcpu() == 1);
+  CHECK(one("p8") == gdb::le_hex(s.target().cpu(1).s.eip, 4));
+  CHECK(one("Hg1") == "OK");
+  CHECK(one("p8") == eip0);
+  // A caught upcall: the note gdb prints, then the stop reply naming vcpu 0's thread.
+  REQUIRE(s.catch_upcall(std::nullopt, true));
+  const StopInfo st = s.run();
+  REQUIRE(st.why == StopInfo::Why::Upcall);
+  std::string note;
+  CHECK(gdb::from_hex(stub.stop_note(st).substr(1), note));
+  CHECK(note == "pvlab: " + st.text + "\n");
+  CHECK(stub.stop_reply(st) == "T05thread:01;");
+  CHECK(stub.stop_note(StopInfo{}).empty());
 }
