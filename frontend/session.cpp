@@ -239,8 +239,8 @@ void Session::clear_catches() {
   breaks_.soft_vector = 256;
   hcall_failed_only_ = false;
   sync_breaks();
+  if (hyper::Hypervisor* hv = target_->hypervisor()) hv->set_debug_hooks(nullptr);
   pv_catches_.reset();
-  sync_pv_catches();
 }
 
 // ---- running -------------------------------------------------------------------------------

@@ -11,8 +11,11 @@
 // Stopping. Breakpoints (linear or physical), watchpoints (read / write / access of a linear
 // or physical range), caught exception vectors and caught PV hypercalls are checked by the
 // CPU itself (cpu/breakpoints.h): with none set, an attached session costs one pointer test
-// per block. Step runs one instruction (or delivers one event); step over runs a CALL, an
-// INT or a REP string instruction to the instruction after it; run-to stops at an address.
+// per block. A PV domain's event upcalls and refused page-table or descriptor updates are
+// the hypervisor's doings: it reports them through hyper::DebugHooks, installed only while
+// they are caught (frontend/session_catch.cpp). Step runs one instruction (or delivers one
+// event) of the selected vcpu; step over runs a CALL, an INT or a REP string instruction to
+// the instruction after it; run-to stops at an address. A stop selects the vcpu that stopped.
 //
 // Addresses: "virtual" means linear (segment base + offset; pvlab's guests use flat
 // segments, so it is the address the program sees). Physical means guest physical (machine

@@ -66,7 +66,7 @@ unsigned PvTarget::current_vcpu() {
 bool PvTarget::focus_vcpu(unsigned vcpu) {
   hyper::Domain& d = hv_.domain();
   if (vcpu >= d.vcpus.size() || !d.vcpu(vcpu).online || d.vcpu(vcpu).blocked) return false;
-  if (d.sched.current != vcpu) {
+  if (d.sched.current != vcpu || d.sched.quantum_left == 0) {
     // A new turn for that vcpu, as the scheduler would give it.
     d.sched.current = vcpu;
     d.sched.quantum_left = hyper::kSchedQuantum;
