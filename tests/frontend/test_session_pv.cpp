@@ -3,6 +3,7 @@
 // stops with its reason, on the PV demo and the hostile memory-management kernel.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <iterator>
 
 #include "frontend/exit_codes.h"
@@ -187,4 +188,26 @@ TEST_CASE("the gdb stub on a PV domain: what a catch says, and one thread per vc
   CHECK(note == "pvlab: " + st.text + "\n");
   CHECK(stub.stop_reply(st) == "T05thread:01;");
   CHECK(stub.stop_note(StopInfo{}).empty());
+}
+
+TEST_CASE("PV catches change nothing in the run: the same instructions and cycles") {
+  auto finish = [](bool catches) {
+    Loaded l = load("pv demo", std::begin(kPvDemoGuest), std::end(kPvDemoGuest));
+    Session& s = *l.s;
+    if (catches) {
+      REQUIRE(s.catch_upcall(std::nullopt, true));
+      REQUIRE(s.catch_rejected_updates(true));
+    }
+    unsigned stops = 0;
+    StopInfo st = s.run();
+    for (; st.why != StopInfo::Why::Ended && stops < 1000; st = s.run()) ++stops;
+    CHECK(st.exit_status == exit_code::kPowerOff);
+    const CpuState& c = s.target().cpu(0).s;
+    return std::array<uint64_t, 3>{c.insns, c.cycles, stops};
+  };
+  const auto plain = finish(false), caught = finish(true);
+  CHECK(plain[2] == 0);
+  CHECK(caught[2] >= 3);   // the refused update, the event upcall, the timer's upcall
+  CHECK(caught[0] == plain[0]);
+  CHECK(caught[1] == plain[1]);
 }
