@@ -6,8 +6,8 @@
 //   - instruction breakpoints (linear or physical address): once per block the run loop
 //     enters. A block that holds one runs only up to it; the CPU then stops with
 //     StopReason::Breakpoint before the instruction, EIP at it. A breakpoint at the
-//     instruction a run starts from does not fire (so "continue" leaves a breakpoint), like
-//     EFLAGS.RF for the debug registers.
+//     instruction a debugger resumes from does not fire (Cpu::skip_breakpoint_at_eip, so
+//     "continue" leaves a breakpoint), like EFLAGS.RF for the debug registers.
 //   - watchpoints (read / write / access of a linear or physical range): memory then takes
 //     the slow path that data debug registers use, and the CPU stops after the instruction
 //     that made the access.

@@ -260,10 +260,6 @@ bool Cpu::check_interrupts() {
 
 StopReason Cpu::run(uint64_t max_insns) {
   uint64_t limit = max_insns ? s.insns + max_insns : ~0ull;
-  if (breaks_) {  // a breakpoint where the run starts does not fire (cpu/breakpoints.h)
-    bp_skip_armed_ = true;
-    bp_skip_lin_ = s.seg[CS].base + s.eip;
-  }
   return retire_hook_ ? run_loop<true>(limit) : run_loop<false>(limit);
 }
 

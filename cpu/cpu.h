@@ -153,6 +153,13 @@ class Cpu final : public CodeWriteListener {
   // Null or empty: none. Call only while the CPU is not running, after each change.
   void set_debug_breaks(DebugBreaks* b);
   DebugBreaks* debug_breaks() const { return breaks_; }
+  // The debugger resumes this CPU where it stopped: a breakpoint at EIP does not fire once
+  // (so "continue" leaves a breakpoint), like EFLAGS.RF. Other runs (the next slice, another
+  // vcpu's turn) stop at every breakpoint they reach, their first instruction included.
+  void skip_breakpoint_at_eip() {
+    bp_skip_armed_ = true;
+    bp_skip_lin_ = s.seg[CS].base + s.eip;
+  }
 
   // ---- memory ------------------------------------------------------------------------------
   // Segment-relative access with limit and type checks. `rmw` on a read checks write access
@@ -408,7 +415,7 @@ class Cpu final : public CodeWriteListener {
   MemObserver* mem_observer_ = nullptr;
   DebugBreaks* breaks_ = nullptr;   // a debugger's breakpoints (null: none)
   bool dbg_watch_ = false;          // breaks_ holds watchpoints
-  bool bp_skip_armed_ = false;      // a breakpoint at bp_skip_lin_ does not fire (run start)
+  bool bp_skip_armed_ = false;      // a breakpoint at bp_skip_lin_ does not fire (a resume)
   uint64_t bp_pages_[64] = {};      // bit per page number mod 4096: a breakpoint may be there
   PVLAB_INLINE bool bp_page(uint64_t addr) const {
     const unsigned p = unsigned(addr >> kPageShift) & 4095;

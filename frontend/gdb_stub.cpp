@@ -20,6 +20,13 @@ namespace pvlab {
 
 namespace {
 
+// gdb's thread ids: vcpu N is thread N + 1 (0 and -1 mean "any" and "all").
+std::string gdb_thread_hex(unsigned vcpu) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%x", vcpu + 1);
+  return b;
+}
+
 // gdb's register numbers: 0-15 the session's EAX..GS, 16-23 st0-st7 (10 bytes), 24-31 the
 // x87 control registers (4 bytes), then the session's registers from CR0 on.
 constexpr unsigned kFirstFpu = 16, kFirstFpuCtl = 24, kFirstSystem = 32;
@@ -101,12 +108,14 @@ bool GdbStub::write_reg(unsigned n, std::string_view bytes) {
 
 std::string GdbStub::stop_reply(const StopInfo& st) {
   char buf[64];
+  char thread[24];
+  std::snprintf(thread, sizeof thread, "thread:%02x;", st.vcpu + 1);
   switch (st.why) {
     case StopInfo::Why::Ended:
       std::snprintf(buf, sizeof buf, "W%02x", unsigned(st.exit_status) & 0xff);
       return buf;
     case StopInfo::Why::Paused:
-      return stopped_by_gdb_ ? "T05thread:01;" : "T02thread:01;";
+      return (stopped_by_gdb_ ? "T05" : "T02") + std::string(thread);
     case StopInfo::Why::Watchpoint: {
       const std::vector<WatchpointInfo> w = s_.watchpoints();
       uint64_t addr = st.hit.addr;
@@ -116,12 +125,36 @@ std::string GdbStub::stop_reply(const StopInfo& st) {
         kind = w[st.hit.index].w.kind;
       }
       const char* what = kind == watch::kWrite ? "watch" : kind == watch::kRead ? "rwatch" : "awatch";
-      std::snprintf(buf, sizeof buf, "T05%s:%llx;thread:01;", what, (unsigned long long)addr);
+      std::snprintf(buf, sizeof buf, "T05%s:%llx;%s", what, (unsigned long long)addr, thread);
       return buf;
     }
     default:
-      return "T05thread:01;";
+      return "T05" + std::string(thread);
   }
+}
+
+std::string GdbStub::stop_note(const StopInfo& st) {
+  if (st.why != StopInfo::Why::Event && st.why != StopInfo::Why::Upcall && st.why != StopInfo::Why::Rejected)
+    return {};
+  return "O" + gdb::to_hex("pvlab: " + st.text + "\n");
+}
+
+std::optional<unsigned> GdbStub::vcpu_of_thread(int64_t t) {
+  if (t == -1 || t == 0) return s_.vcpu();
+  if (t < 1 || uint64_t(t) > s_.vcpus()) return std::nullopt;
+  return unsigned(t - 1);
+}
+
+std::string GdbStub::thread_extra(unsigned vcpu) {
+  std::string t = "vcpu " + std::to_string(vcpu);
+  s_.with_target([&](Target& tg) {
+    if (hyper::Hypervisor* hv = tg.hypervisor()) {
+      const hyper::Vcpu& v = hv->domain().vcpu(vcpu);
+      if (!v.online) t += " offline";
+      else if (v.blocked) t += " blocked";
+    }
+  });
+  return t;
 }
 
 GdbStub::Reply GdbStub::handle(std::string_view payload) {
@@ -208,6 +241,11 @@ GdbStub::Reply GdbStub::handle(std::string_view payload) {
         std::string err;
         s_.set_reg(Reg::EIP, c.addr, err);
       }
+      // Step the thread gdb named (vCont;s:N, or Hc), else the selected one.
+      if (c.kind == K::Step) {
+        const int64_t t = c.thread > 0 ? c.thread : step_thread_;
+        if (std::optional<unsigned> v = vcpu_of_thread(t)) s_.select_vcpu(*v);
+      }
       stopped_by_gdb_ = false;
       r.resume = true;
       r.mode = c.kind == K::Step ? RunMode::Step : RunMode::Continue;
@@ -222,10 +260,35 @@ GdbStub::Reply GdbStub::handle(std::string_view payload) {
       r.kill = true;
       if (payload.substr(0, 5) == "vKill") send("OK");
       break;
-    case K::SetThread:
-    case K::ThreadAlive: send("OK"); break;
-    case K::CurrentThread: send("QC1"); break;
-    case K::ThreadList: send(c.addr ? "m1" : "l"); break;
+    case K::SetThread: {
+      // Hg: the vcpu registers and memory address; Hc: the one a step runs.
+      const std::optional<unsigned> v = vcpu_of_thread(c.thread);
+      if (!v) {
+        send("E01");
+        break;
+      }
+      if (c.type == 'g') s_.select_vcpu(*v);
+      else step_thread_ = c.thread;
+      send("OK");
+      break;
+    }
+    case K::ThreadAlive: send(c.thread >= 1 && vcpu_of_thread(c.thread) ? "OK" : "E01"); break;
+    case K::CurrentThread: send("QC" + gdb_thread_hex(s_.vcpu())); break;
+    case K::ThreadList: {
+      if (!c.addr) {
+        send("l");
+        break;
+      }
+      std::string list = "m";
+      for (unsigned v = 0; v < s_.vcpus(); ++v) list += (v ? "," : "") + gdb_thread_hex(v);
+      send(list);
+      break;
+    }
+    case K::ThreadExtra: {
+      const std::optional<unsigned> v = vcpu_of_thread(c.thread);
+      send(v && c.thread >= 1 ? gdb::to_hex(thread_extra(*v)) : "E01");
+      break;
+    }
     case K::Attached: send("1"); break;
     case K::Symbol: send("OK"); break;
     case K::Monitor: {
@@ -290,6 +353,7 @@ std::optional<GdbEnd> serve_connection(Session& s, int fd) {
     if (running) {
       if (std::optional<StopInfo> st = s.wait(std::chrono::milliseconds(0))) {
         running = false;
+        if (const std::string note = stub.stop_note(*st); !note.empty()) send_packet(note);
         send_packet(stub.stop_reply(*st));
         if (st->why == StopInfo::Why::Ended) return GdbEnd::Ended;
       }

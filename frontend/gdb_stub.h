@@ -41,8 +41,12 @@ class GdbStub {
     bool kill = false;
   };
   Reply handle(std::string_view payload);
-  // The stop reply for a stop ("T05...", "T02...", "W00").
+  // The stop reply for a stop ("T05...thread:N;", "T02...", "W00"); the thread is the vcpu
+  // that stopped (vcpu N is gdb's thread N + 1).
   std::string stop_reply(const StopInfo& st);
+  // For a caught event, upcall or refused update: an "O" packet (console output gdb prints)
+  // saying what was caught, sent before the stop reply; empty for other stops.
+  std::string stop_note(const StopInfo& st);
   bool no_ack() const { return no_ack_; }
   // The whole target description document.
   static const std::string& target_xml();
@@ -51,11 +55,14 @@ class GdbStub {
 
  private:
   std::string read_reg(unsigned n);           // hex, empty for no such register
+  std::optional<unsigned> vcpu_of_thread(int64_t thread);   // -1 / 0: the selected vcpu
+  std::string thread_extra(unsigned vcpu);
   bool write_reg(unsigned n, std::string_view bytes);
 
   Session& s_;
   bool no_ack_ = false;
   bool stopped_by_gdb_ = true;   // the machine stopped because gdb attached (T05, not T02)
+  int64_t step_thread_ = -1;     // Hc: the thread a plain `s` steps
 };
 
 enum class GdbEnd { Ended, Killed, Error };

@@ -35,6 +35,19 @@ bool parse_addr_len(std::string_view s, uint64_t& addr, uint64_t& len, std::stri
   return true;
 }
 
+// A thread id: "-1" (all), "0" (any) or a positive hex number (no "pPID." form: pvlab does
+// not announce multiprocess).
+bool parse_thread(std::string_view s, int64_t& t) {
+  if (s == "-1") {
+    t = -1;
+    return true;
+  }
+  uint64_t v;
+  if (s.size() > 8 || !parse_hex_u64(s, v)) return false;
+  t = int64_t(v);
+  return true;
+}
+
 }  // namespace
 
 // ---- framing ------------------------------------------------------------------------------
@@ -271,10 +284,13 @@ Command parse_command(std::string_view p) {
       c.kind = K::Kill;
       return c;
     case 'H':
-      if (arg.size() < 2 || (arg[0] != 'g' && arg[0] != 'c')) return malformed("H: expected Hg or Hc");
+      if (arg.size() < 2 || (arg[0] != 'g' && arg[0] != 'c') || !parse_thread(arg.substr(1), c.thread))
+        return malformed("H: expected Hg or Hc and a thread id");
       c.kind = K::SetThread;
+      c.type = unsigned(arg[0]);
       return c;
     case 'T':
+      if (!parse_thread(arg, c.thread)) return malformed("T: bad thread id");
       c.kind = K::ThreadAlive;
       return c;
     default: break;
@@ -290,6 +306,11 @@ Command parse_command(std::string_view p) {
     if (a == 's' || a == 'S' || a == 'r') c.kind = K::Step;
     else if (a == 'c' || a == 'C') c.kind = K::Continue;
     else return malformed("vCont: unknown action");
+    std::string_view first = p.substr(6);
+    first = first.substr(0, first.find(';'));
+    if (const size_t colon = first.find(':'); colon != std::string_view::npos &&
+                                              !parse_thread(first.substr(colon + 1), c.thread))
+      return malformed("vCont: bad thread id");
     return c;
   }
   if (starts_with(p, "vKill")) {
@@ -326,6 +347,11 @@ Command parse_command(std::string_view p) {
   }
   if (p == "qC") {
     c.kind = K::CurrentThread;
+    return c;
+  }
+  if (starts_with(p, "qThreadExtraInfo,")) {
+    if (!parse_thread(p.substr(17), c.thread)) return malformed("qThreadExtraInfo: bad thread id");
+    c.kind = K::ThreadExtra;
     return c;
   }
   if (p == "qfThreadInfo" || p == "qsThreadInfo") {

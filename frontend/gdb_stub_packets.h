@@ -77,14 +77,15 @@ struct Command {
     VContQuery,    // vCont?
     Detach,        // D
     Kill,          // k
-    SetThread,     // H op thread
-    ThreadAlive,   // T thread
+    SetThread,     // H op thread  (type = 'g' or 'c', thread)
+    ThreadAlive,   // T thread     (thread)
     Supported,     // qSupported
     NoAckMode,     // QStartNoAckMode
     XferFeatures,  // qXfer:features:read:ANNEX:offset,length  (name = annex)
     Monitor,       // qRcmd,hex  (data = the command text)
     CurrentThread, // qC
     ThreadList,    // qfThreadInfo  (addr = 1) / qsThreadInfo (addr = 0)
+    ThreadExtra,   // qThreadExtraInfo,thread  (thread)
     Attached,      // qAttached
     Symbol,        // qSymbol::
     MustReplyEmpty // vMustReplyEmpty
@@ -94,6 +95,9 @@ struct Command {
   uint64_t len = 0;
   unsigned type = 0;       // Z/z type; register number for p/P
   bool has_addr = false;   // c / s with a resume address
+  // A thread id: H, T, qThreadExtraInfo, and the thread of vCont's first action. -1 means
+  // all threads (and none named), 0 any thread.
+  int64_t thread = -1;
   std::string data;        // decoded bytes (G, M, X, P, qRcmd)
   std::string name;        // annex for qXfer
   std::string error;       // Malformed: why

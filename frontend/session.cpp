@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "frontend/session_catch.h"
 #include "frontend/state_dump.h"
 #include "hyper/hypervisor.h"
 #include "hyper/layout.h"
@@ -63,6 +64,8 @@ const char* stop_why_name(StopInfo::Why w) {
     case StopInfo::Why::Event: return "caught event";
     case StopInfo::Why::Paused: return "paused";
     case StopInfo::Why::Ended: return "ended";
+    case StopInfo::Why::Upcall: return "event upcall";
+    case StopInfo::Why::Rejected: return "refused update";
   }
   return "?";
 }
@@ -84,6 +87,7 @@ Session::~Session() {
     thread_.join();
   }
   for (unsigned i = 0; i < target_->vcpus(); ++i) target_->cpu(i).set_debug_breaks(nullptr);
+  if (hyper::Hypervisor* hv = target_->hypervisor()) hv->set_debug_hooks(nullptr);
 }
 
 Session::Lock::Lock(Session& s) : s(s) {
@@ -235,19 +239,28 @@ void Session::clear_catches() {
   breaks_.soft_vector = 256;
   hcall_failed_only_ = false;
   sync_breaks();
+  if (hyper::Hypervisor* hv = target_->hypervisor()) hv->set_debug_hooks(nullptr);
+  pv_catches_.reset();
 }
 
 // ---- running -------------------------------------------------------------------------------
 
 StopInfo Session::make_stop(StopInfo::Why why) {
   StopInfo s;
+  if ((why == StopInfo::Why::Upcall || why == StopInfo::Why::Rejected) && pv_hit_) s = *pv_hit_;
   s.why = why;
+  // Views and steps follow the vcpu that stopped, as gdb's all-stop mode does.
+  if (why != StopInfo::Why::Ended) vcpu_ = pv_hit_ ? pv_hit_->vcpu : target_->current_vcpu();
+  if (vcpu_ >= target_->vcpus()) vcpu_ = 0;
   s.vcpu = vcpu_;
   Cpu& c = cur();
   s.pc = c.s.seg[CS].base + c.s.eip;
   s.hit = breaks_.hit;
   char buf[160];
   switch (why) {
+    case StopInfo::Why::Upcall:
+    case StopInfo::Why::Rejected:
+      return s;
     case StopInfo::Why::Ended:
       s.exit_status = target_->exit_status();
       s.text = target_->end_text();
@@ -292,6 +305,9 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
   std::unique_lock<std::mutex> lock(mu_);
   if (target_->ended()) return make_stop(StopInfo::Why::Ended);
   breaks_.hit = DebugHit{};
+  pv_hit_.reset();
+  // A step steps the selected vcpu: its turn starts now.
+  if (mode == RunMode::Step || mode == RunMode::StepOver) target_->focus_vcpu(vcpu_);
   Cpu& c = cur();
   const uint32_t pc = c.s.seg[CS].base + c.s.eip;
   const uint32_t esp0 = c.s.r[ESP];
@@ -308,6 +324,8 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
     temp_bp_ = addr;
   }
   sync_breaks();
+  // Resuming leaves a breakpoint where each vcpu stands (once); every other one fires.
+  for (unsigned i = 0; i < target_->vcpus(); ++i) target_->cpu(i).skip_breakpoint_at_eip();
   auto total_insns = [this] {
     uint64_t t = 0;
     for (unsigned i = 0; i < target_->vcpus(); ++i) t += target_->cpu(i).s.insns;
@@ -334,14 +352,17 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
       budget = std::min(budget, insn_limit_ - done);
     }
     breaks_.hit = DebugHit{};
+    pv_hit_.reset();
     const TargetRun r = target_->run(budget);
     if (r.ended) return finish(StopInfo::Why::Ended);
     if (r.stop == StopReason::Breakpoint) {
+      if (pv_hit_) return finish(pv_hit_->why);
       const DebugHit& h = breaks_.hit;
       const uint32_t now = cur().s.seg[CS].base + cur().s.eip;
       if (h.kind == DebugHit::Kind::Breakpoint && temp_bp_ && now == *temp_bp_ && over_call &&
           cur().s.r[ESP] < esp0) {
         // The call's target reached the return address deeper down (recursion): go on.
+        cur().skip_breakpoint_at_eip();
         continue;
       }
       if (h.kind == DebugHit::Kind::Event && hcall_failed_only_ && target_->hypervisor() &&

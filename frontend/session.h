@@ -11,8 +11,11 @@
 // Stopping. Breakpoints (linear or physical), watchpoints (read / write / access of a linear
 // or physical range), caught exception vectors and caught PV hypercalls are checked by the
 // CPU itself (cpu/breakpoints.h): with none set, an attached session costs one pointer test
-// per block. Step runs one instruction (or delivers one event); step over runs a CALL, an
-// INT or a REP string instruction to the instruction after it; run-to stops at an address.
+// per block. A PV domain's event upcalls and refused page-table or descriptor updates are
+// the hypervisor's doings: it reports them through hyper::DebugHooks, installed only while
+// they are caught (frontend/session_catch.cpp). Step runs one instruction (or delivers one
+// event) of the selected vcpu; step over runs a CALL, an INT or a REP string instruction to
+// the instruction after it; run-to stops at an address. A stop selects the vcpu that stopped.
 //
 // Addresses: "virtual" means linear (segment base + offset; pvlab's guests use flat
 // segments, so it is the address the program sees). Physical means guest physical (machine
@@ -44,13 +47,24 @@ struct StopInfo {
     Event,        // a caught exception vector or hypercall: hit.vector, hit.eax
     Paused,       // pause() was called
     Ended,        // the machine is finished: exit_status, text
+    Upcall,       // PV: an event upcall was delivered; EIP is at the callback (port, ports)
+    Rejected,     // PV: a page-table or descriptor update was refused (reason, fault_eip)
   };
   Why why = Why::Paused;
-  unsigned vcpu = 0;
+  unsigned vcpu = 0;        // the vcpu that stopped (the one whose CPU ran last)
   uint32_t pc = 0;          // linear address of the next instruction
   DebugHit hit;
   int exit_status = 0;      // Ended
   std::string text;         // one line saying what happened
+  // Upcall: the first caught port and every port the callback will find.
+  uint32_t port = 0;
+  std::vector<uint32_t> ports;
+  // Rejected: the validation rule the update broke, the hypercall's number (0 for a
+  // writable-page-table store) and where the update was asked for: after the hypercall, or
+  // the store's own address (the CPU then stops in the guest's page-fault handler).
+  std::string reason;
+  uint32_t update_hypercall = 0;
+  uint32_t fault_eip = 0;
 };
 const char* stop_why_name(StopInfo::Why w);
 
@@ -132,6 +146,15 @@ class Session {
   // PV: stop after a hypercall `nr` (any number with `any`; only refused ones with
   // `failed_only`). Returns false on a bare-metal machine.
   bool catch_hypercall(std::optional<uint32_t> nr, bool on, bool failed_only = false);
+  // PV: stop when the hypervisor delivers an event upcall that will find `port` pending
+  // (any port with nullopt); the vcpu stops with EIP at its event callback, before the
+  // callback's first instruction. Returns false on a bare-metal machine.
+  bool catch_upcall(std::optional<uint32_t> port, bool on);
+  // PV: stop after the hypervisor refuses a page-table or descriptor update: one of the
+  // update hypercalls (mmu_update, mmuext_op, update_va_mapping, set_gdt, update_descriptor,
+  // also inside a multicall) or a kernel's direct store to its own page table that the
+  // writable-page-table assist refused. Returns false on a bare-metal machine.
+  bool catch_rejected_updates(bool on);
   void clear_catches();
 
   // ---- registers and memory ------------------------------------------------------------------
@@ -176,7 +199,9 @@ class Session {
     ~Lock();
     Session& s;
   };
+  class PvCatches;   // the hypervisor's debug hooks (frontend/session_catch.cpp)
   Cpu& cur() { return target_->cpu(vcpu_); }
+  void sync_pv_catches();      // install or remove the hooks
   void sync_breaks();          // push breaks_ (plus any temporary breakpoint) to every CPU
   StopInfo run_locked_slices(RunMode mode, uint32_t addr);
   StopInfo make_stop(StopInfo::Why why);
@@ -198,6 +223,8 @@ class Session {
   bool hcall_failed_only_ = false;
   std::optional<uint32_t> temp_bp_;   // step over / run to
   StopInfo last_;
+  std::unique_ptr<PvCatches> pv_catches_;
+  std::optional<StopInfo> pv_hit_;    // what a PV catch saw in the run under way
 
   // The session's thread (started on first use).
   std::thread thread_;

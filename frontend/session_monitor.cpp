@@ -24,6 +24,10 @@ constexpr const char* kHelp =
     "  vcpu [N]                show or select the vcpu the views and steps address\n"
     "  catch vector N [off]    stop after an exception or interrupt with vector N is delivered\n"
     "  catch hypercall N|any|failed [off]   PV: stop after hypercall N (any; any refused)\n"
+    "  catch upcall [PORT|any] [off]   PV: stop at the event callback when an upcall is\n"
+    "                          delivered (that will find PORT pending; any port)\n"
+    "  catch rejected [off]    PV: stop after a refused page-table or descriptor update\n"
+    "                          (update hypercalls and writable-page-table stores)\n"
     "  catch clear             drop every catch\n"
     "  hypercalls [N]          PV: the last N hypercalls with arguments, results and reasons\n"
     "  evtchn                  PV: event channels, pending and masked bits, upcall flags\n"
@@ -122,6 +126,23 @@ std::string Session::monitor(const std::string& line) {
       }
       if (!catch_hypercall(nr, !off, failed)) return "not a PV domain: no hypercalls to catch\n";
       return std::string(off ? "no longer catching" : "catching") + " hypercall " + w[2] + "\n";
+    }
+    if (w.size() >= 2 && w[1] == "upcall") {
+      std::optional<uint32_t> port;
+      const size_t args = w.size() - 2 - (off ? 1 : 0);
+      if (args > 1) return bad;
+      if (args == 1 && w[2] != "any") {
+        if (!num(2, b) || b > 0xffffffffu) return bad;
+        port = uint32_t(b);
+      }
+      if (!catch_upcall(port, !off)) return "not a PV domain: no event upcalls to catch\n";
+      return std::string(off ? "no longer catching" : "catching") + " event upcalls" +
+             (port ? " for port " + std::to_string(*port) : std::string()) + "\n";
+    }
+    if (w.size() >= 2 && w[1] == "rejected") {
+      if (w.size() > 3 || (w.size() == 3 && !off)) return bad;
+      if (!catch_rejected_updates(!off)) return "not a PV domain: no page-table updates to catch\n";
+      return std::string(off ? "no longer catching" : "catching") + " refused page-table and descriptor updates\n";
     }
     return bad;
   }

@@ -5,6 +5,7 @@
 #include "frontend/exit_codes.h"
 #include "frontend/run_pv.h"
 #include "hyper/hypervisor.h"
+#include "hyper/schedule.h"
 
 namespace pvlab {
 
@@ -56,6 +57,22 @@ unsigned PvTarget::vcpus() { return hv_.config().vcpus; }
 Cpu& PvTarget::cpu(unsigned vcpu) { return hv_.cpu(vcpu); }
 Bus& PvTarget::bus() { return hv_.bus(); }
 const std::string& PvTarget::console() { return hv_.console(); }
+
+unsigned PvTarget::current_vcpu() {
+  const unsigned c = hv_.domain().sched.current;
+  return c < vcpus() ? c : 0;
+}
+
+bool PvTarget::focus_vcpu(unsigned vcpu) {
+  hyper::Domain& d = hv_.domain();
+  if (vcpu >= d.vcpus.size() || !d.vcpu(vcpu).online || d.vcpu(vcpu).blocked) return false;
+  if (d.sched.current != vcpu || d.sched.quantum_left == 0) {
+    // A new turn for that vcpu, as the scheduler would give it.
+    d.sched.current = vcpu;
+    d.sched.quantum_left = hyper::kSchedQuantum;
+  }
+  return true;
+}
 
 TargetRun PvTarget::run(uint64_t max_insns) {
   if (ended_) return {last_->stop, true};

@@ -48,6 +48,11 @@ class Target {
   virtual void end_by_limit() = 0;
   virtual PcMachine* pc() { return nullptr; }
   virtual hyper::Hypervisor* hypervisor() { return nullptr; }
+  // The vcpu whose CPU ran last (the one a stop belongs to).
+  virtual unsigned current_vcpu() { return 0; }
+  // Make `vcpu` the one the next run starts with (a debugger stepping that vcpu); false when
+  // it cannot run now (offline or blocked).
+  virtual bool focus_vcpu(unsigned vcpu) { return vcpu == 0; }
 };
 
 // A bare-metal PC. Owns the machine when built with load_target(), else borrows it.
@@ -93,6 +98,8 @@ class PvTarget final : public Target {
   std::string end_text() const override;
   void end_by_limit() override;
   hyper::Hypervisor* hypervisor() override { return &hv_; }
+  unsigned current_vcpu() override;
+  bool focus_vcpu(unsigned vcpu) override;
   const hyper::PvRunResult& last() const { return *last_; }
 
  private:

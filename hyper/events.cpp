@@ -190,8 +190,23 @@ void events_upcall(Hypervisor& hv, Vcpu& v) {
   if (FILE* log = hv.event_log())
     std::fprintf(log, "pvlab: [cycle %llu] vcpu %u event upcall to %04x:%08x\n",
                  (unsigned long long)v.cpu->s.cycles, v.id, v.event_callback.cs, v.event_callback.eip);
-  if (!bounce_to_callback(hv, v, v.event_callback.cs, v.event_callback.eip))
+  if (!bounce_to_callback(hv, v, v.event_callback.cs, v.event_callback.eip)) {
     hv.crash(v, "the event callback's bounce frame could not be written");
+    return;
+  }
+  if (DebugHooks* h = hv.debug_hooks()) {
+    UpcallNote n;
+    n.vcpu = v.id;
+    n.cs = v.event_callback.cs;
+    n.eip = v.event_callback.eip;
+    const uint8_t* vi = vcpu_info_ptr(hv, v);
+    const uint8_t* sh = shared_info_ptr(hv, hv.domain());
+    for (uint32_t port = 0; port < hv.domain().evtchn.ports.size(); ++port)
+      if (test_bit(vi + kPendingSelOff, port / 32) && test_bit(sh + kPendingOff, port) &&
+          !test_bit(sh + kMaskOff, port))
+        n.ports.push_back(port);
+    h->upcall(v, n);
+  }
 }
 
 void events_check_pending(Hypervisor& hv, Vcpu& v) {

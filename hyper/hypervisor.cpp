@@ -321,8 +321,25 @@ int32_t Hypervisor::dispatch_hypercall(Vcpu& v, uint32_t nr, const std::array<ui
     t.str("text", format_hypercall(table_, rec));
     trace_sink_->event(t);
   }
+  if (result < 0 && debug_hooks_ && is_update_hypercall(nr)) {
+    RefusedUpdate r{v.id, true, nr, result, v.cpu->s.eip,
+                      table_.name(nr) ? table_.name(nr) : "?", rec.reason};
+    debug_hooks_->update_refused(v, r);
+  }
   log_.add(std::move(rec));
   return result;
+}
+
+bool is_update_hypercall(uint32_t nr) {
+  switch (nr) {
+    case __HYPERVISOR_mmu_update:
+    case __HYPERVISOR_mmuext_op:
+    case __HYPERVISOR_update_va_mapping:
+    case __HYPERVISOR_update_va_mapping_otherdomain:
+    case __HYPERVISOR_set_gdt:
+    case __HYPERVISOR_update_descriptor: return true;
+    default: return false;
+  }
 }
 
 bool Hypervisor::idle(Cpu& c) { return sched_idle(*this, vcpu_of(c)); }

@@ -12,6 +12,7 @@
 
 #include "cpu/cpu.h"
 #include "hyper/builder.h"
+#include "hyper/debug_hooks.h"
 #include "hyper/domain.h"
 #include "hyper/events.h"
 #include "hyper/frame_table.h"
@@ -115,6 +116,9 @@ class Hypervisor final : public Platform {
   // Counts bounce frames built for the guest (traps.cpp), so a delivery can tell whether it
   // bounced an event to the guest kernel or the hypervisor dealt with it.
   void count_bounce() { ++bounces_; }
+  // A debugger's hooks (hyper/debug_hooks.h); null for none.
+  void set_debug_hooks(DebugHooks* h) { debug_hooks_ = h; }
+  DebugHooks* debug_hooks() const { return debug_hooks_; }
   void shutdown(ShutdownReason r);
   // Stop the domain because it cannot go on (a frame that cannot be written, a fault with no
   // handler). The reason is kept for the state dump.
@@ -198,6 +202,7 @@ class Hypervisor final : public Platform {
   FILE* event_log_ = nullptr;
   TraceEventSink* trace_sink_ = nullptr;
   uint64_t bounces_ = 0;
+  DebugHooks* debug_hooks_ = nullptr;
   std::optional<PvRunResult> end_;
   Vcpu* current_ = nullptr;
   std::vector<HostDevice*> host_devices_;

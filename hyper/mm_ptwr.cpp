@@ -122,8 +122,11 @@ bool mm_handle_fault(Hypervisor& hv, Vcpu& v, const Event& e) {
         mm_update_entry(hv, d, (uint64_t(table) << kPageShift) + k * 8, before[k], false, ignored);
       }
       c.s = saved;
-      note(hv, where("L1", table, i) + " <- " + hex(after[i]) + " refused (" + std::to_string(rc) +
-                   "): " + why);
+      const std::string what = where("L1", table, i) + " <- " + hex(after[i]);
+      note(hv, what + " refused (" + std::to_string(rc) + "): " + why);
+      if (DebugHooks* h = hv.debug_hooks())
+        h->update_refused(v, RefusedUpdate{v.id, false, 0, rc, c.s.seg[CS].base + c.s.eip,
+                                           "writable page table: " + what, why});
       return false;
     }
     applied.push_back(i);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "frontend/state_dump.h"
 
@@ -54,8 +55,14 @@ bool begin_window(App& a, Win w) {
   const ImVec2 disp = ImGui::GetIO().DisplaySize;
   const float h = disp.y - a.menu_height;
   const ImGuiCond cond = a.reset_layout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
-  ImGui::SetNextWindowPos(ImVec2(d.x * disp.x, a.menu_height + d.y * h), cond);
-  ImGui::SetNextWindowSize(ImVec2(d.w * disp.x, d.h * h), cond);
+  if (a.place && a.place->win == w) {
+    ImGui::SetNextWindowPos(ImVec2(a.place->x, a.place->y), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(a.place->w, a.place->h), ImGuiCond_Always);
+    a.place.reset();
+  } else {
+    ImGui::SetNextWindowPos(ImVec2(d.x * disp.x, a.menu_height + d.y * h), cond);
+    ImGui::SetNextWindowSize(ImVec2(d.w * disp.x, d.h * h), cond);
+  }
   if (!a.shown[size_t(w)] || a.raise == w) ImGui::SetNextWindowFocus();
   if (a.raise == w) a.raise.reset();
   a.shown[size_t(w)] = true;
@@ -147,6 +154,25 @@ void App::toggle_breakpoint(uint32_t lin) {
     say(fmt("breakpoint at %08x", lin) + (sym(lin).empty() ? "" : " <" + sym(lin) + ">"));
   }
   bps = s.breakpoints();
+}
+
+bool App::catch_upcall(bool on) {
+  std::optional<uint32_t> port;
+  if (!hc.upcall_port.empty()) {
+    char* end = nullptr;
+    const unsigned long p = std::strtoul(hc.upcall_port.c_str(), &end, 10);
+    if (!end || *end || p > 0xffffffffu) {
+      say("a port is a decimal number (or leave the field empty for any port)", true);
+      hc.catch_upcall = false;
+      return false;
+    }
+    port = uint32_t(p);
+  }
+  // One upcall catch at a time: drop what the last one asked for.
+  s.catch_upcall(std::nullopt, false);
+  hc.catch_upcall = on && s.catch_upcall(port, true);
+  if (hc.catch_upcall) say(port ? fmt("stopping at the event callback for port %u", *port) : "stopping at every event upcall");
+  return hc.catch_upcall || !on;
 }
 
 bool App::set_reg(Reg r, uint64_t value) {

@@ -59,6 +59,11 @@ class App {
   std::array<bool, kWinCount> shown{};  // drawn last frame (a window opened now comes to the front)
   std::optional<Win> raise;             // bring this window to the front (once)
   bool reset_layout = false;           // place every window at its default (once)
+  struct Place {
+    Win win;
+    float x, y, w, h;                  // pixels
+  };
+  std::optional<Place> place;          // move and size one window (once; scripts)
   float menu_height = 0;               // the main menu bar's height this frame
   bool quit = false;
 
@@ -80,6 +85,8 @@ class App {
   void step(unsigned n = 1);                     // n single steps, here and now
   void poll();                                   // collect the stop of a run
   void toggle_breakpoint(uint32_t lin);
+  // PV: stop on event upcalls for hc.upcall_port (decimal; empty: any port), or stop no more.
+  bool catch_upcall(bool on);
   bool has_breakpoint(uint32_t lin) const;
   bool set_reg(Reg r, uint64_t value);           // status says why when it fails
   bool write_byte(uint64_t addr, uint8_t v, bool phys);
@@ -150,6 +157,9 @@ class App {
     std::string filter;
     bool refused_only = false;
     bool catch_refused = false;
+    bool catch_upcall = false;         // stop on event upcalls (for upcall_port, or any)
+    std::string upcall_port;
+    bool catch_rejected = false;       // stop on refused page-table / descriptor updates
     bool expand_last = false;          // open the newest call (once)
     size_t shown = 0;                  // calls in the log when last scrolled to the end
     int scroll = 0;                    // frames left to keep the end in view

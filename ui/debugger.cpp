@@ -187,9 +187,9 @@ int debug_main(const DebugOptions& o) {
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
       if (script)
-        if (std::optional<std::string> shot = script->take_screenshot_request()) {
+        if (std::optional<Script::Shot> shot = script->take_screenshot_request()) {
           std::string why;
-          const bool ok = save_screenshot(*shot, w, h, why);
+          const bool ok = save_screenshot(shot->path, w, h, why, shot->x, shot->y, shot->w, shot->h);
           script->screenshot_done(ok, why);
         }
       SDL_GL_SwapWindow(window);

@@ -4,13 +4,15 @@
 #include <SDL_opengl.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
 namespace pvlab::ui {
 
-bool save_screenshot(const std::string& path, int width, int height, std::string& error) {
+bool save_screenshot(const std::string& path, int width, int height, std::string& error, int x, int y,
+                     int cw, int ch) {
   if (width <= 0 || height <= 0) {
     error = "the window has no size";
     return false;
@@ -25,10 +27,19 @@ bool save_screenshot(const std::string& path, int width, int height, std::string
     return false;
   }
   // OpenGL's rows start at the bottom; PNG's at the top.
-  for (int y = 0; y < height; ++y)
-    std::memcpy(flipped.data() + size_t(y) * row, px.data() + size_t(height - 1 - y) * row, row);
+  for (int r = 0; r < height; ++r)
+    std::memcpy(flipped.data() + size_t(r) * row, px.data() + size_t(height - 1 - r) * row, row);
+  // A window's rectangle, clipped to the screen.
+  int ox = 0, oy = 0, ow = width, oh = height;
+  if (cw > 0 && ch > 0) {
+    ox = std::clamp(x, 0, width - 1);
+    oy = std::clamp(y, 0, height - 1);
+    ow = std::min(cw, width - ox);
+    oh = std::min(ch, height - oy);
+  }
+  const unsigned char* first = flipped.data() + size_t(oy) * row + size_t(ox) * 3;
   errno = 0;
-  if (!stbi_write_png(path.c_str(), width, height, 3, flipped.data(), int(row))) {
+  if (!stbi_write_png(path.c_str(), ow, oh, 3, first, int(row))) {
     error = std::string("cannot write the file") + (errno ? std::string(": ") + std::strerror(errno) : "");
     return false;
   }

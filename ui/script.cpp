@@ -5,6 +5,7 @@
 #include <imgui_internal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -54,10 +55,18 @@ void Script::fail(const std::string& why) {
   done_ = true;
 }
 
-std::optional<std::string> Script::take_screenshot_request() {
+std::optional<Script::Shot> Script::take_screenshot_request() {
   if (!shot_pending_ || wait_frames_ > 0) return std::nullopt;
   shot_pending_ = false;
-  return shot_;
+  Shot s{*shot_};
+  if (!shot_window_.empty())
+    if (const ImGuiWindow* win = ImGui::FindWindowByName(shot_window_.c_str())) {
+      s.x = int(win->Pos.x);
+      s.y = int(win->Pos.y);
+      s.w = int(win->Size.x);
+      s.h = int(win->Size.y);
+    }
+  return s;
 }
 
 void Script::screenshot_done(bool ok, const std::string& error) {
@@ -204,9 +213,26 @@ bool Script::run_line(App& a, const std::string& line) {
       fail("catch refused: not a PV domain");
       return false;
     }
+    if (arg(1) == "clear") {   // the "Clear catches" button
+      a.s.clear_catches();
+      a.hc.catch_refused = a.hc.catch_rejected = a.hc.catch_upcall = false;
+      return true;
+    }
+    if (arg(1) == "rejected") {
+      a.hc.catch_rejected = true;
+      if (a.s.catch_rejected_updates(true)) return true;
+      fail("catch rejected: not a PV domain");
+      return false;
+    }
+    if (arg(1) == "upcall") {
+      a.hc.upcall_port = arg(2) == "any" ? std::string() : arg(2);
+      if (a.pv && a.catch_upcall(true)) return true;
+      fail("catch upcall [PORT]: not a PV domain, or not a port number");
+      return false;
+    }
     auto v = parse_hex(arg(1));
     if (!v || *v > 255) {
-      fail("catch refused|VECTOR");
+      fail("catch refused|rejected|upcall [PORT]|VECTOR");
       return false;
     }
     a.s.catch_vector(uint8_t(*v), true);
@@ -281,12 +307,41 @@ bool Script::run_line(App& a, const std::string& line) {
     wait_frames_ = int(std::strtol(arg(1).c_str(), nullptr, 0));
     return wait_frames_ > 0;
   }
+  if (cmd == "place") {
+    // place NAME X Y W H: move and size a window (pixels), and bring it to the front.
+    const std::optional<Win> win = win_by_key(arg(1));
+    float v[4];
+    bool ok = win.has_value() && w.size() == 6;
+    for (int k = 0; ok && k < 4; ++k) {
+      char* end = nullptr;
+      v[k] = std::strtof(w[size_t(k) + 2].c_str(), &end);
+      ok = end && *end == '\0' && v[k] >= 0 && v[k] < 100000;
+    }
+    if (!ok) {
+      fail("place NAME X Y W H");
+      return false;
+    }
+    a.open[size_t(*win)] = true;
+    a.raise = *win;
+    a.place = App::Place{*win, v[0], v[1], v[2], v[3]};
+    wait_frames_ = 2;
+    return true;
+  }
   if (cmd == "screenshot") {
     if (w.size() < 2) {
       fail("screenshot PATH");
       return false;
     }
     shot_ = arg(1);
+    shot_window_.clear();
+    if (w.size() > 2) {
+      const std::optional<Win> win = win_by_key(arg(2));
+      if (!win) {
+        fail("screenshot PATH [WINDOW]: no window named " + arg(2));
+        return false;
+      }
+      shot_window_ = win_def(*win).title;
+    }
     shot_pending_ = true;
     wait_frames_ = kFramesBeforeShot;
     return true;

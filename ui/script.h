@@ -12,6 +12,9 @@
 //   break ADDR | delete ADDR set / remove a breakpoint (the disassembly's gutter)
 //   watch ADDR LEN read|write|access
 //   catch refused | VECTOR   stop after a refused hypercall (PV) / an event with this vector
+//   catch rejected           PV: stop after a refused page-table or descriptor update
+//   catch upcall [PORT|any]  PV: stop at the event callback when an upcall is delivered
+//   catch clear              drop every catch
 //   setreg NAME VALUE        edit a register (hexadecimal)
 //   memory ADDR [phys]       point the memory view at an address
 //   poke ADDR BYTE [phys]    edit one byte in the memory view
@@ -22,7 +25,8 @@
 //   tab NAME                 select a tab of the descriptor tables (GDT LDT IDT TSS "PV traps")
 //   hcexpand                 expand the last hypercall in the log
 //   frames N                 draw N more frames
-//   screenshot PATH          save the window as a PNG
+//   place NAME X Y W H       move and size a window (pixels) and bring it to the front
+//   screenshot PATH [NAME]   save the window as a PNG (only window NAME's rectangle)
 //   print reg NAME | byte ADDR [phys] | status | counters | windows | hypercalls |
 //         breakpoints | console
 //   quit
@@ -46,8 +50,13 @@ class Script {
 
   // Before each frame: run commands until one needs frames drawn first.
   void tick(App& a);
-  // A screenshot is due after this frame is rendered (the path), once.
-  std::optional<std::string> take_screenshot_request();
+  // A screenshot is due after this frame is rendered, once: the path, and the rectangle of
+  // the one window it shows (w == 0: all of it).
+  struct Shot {
+    std::string path;
+    int x = 0, y = 0, w = 0, h = 0;
+  };
+  std::optional<Shot> take_screenshot_request();
   void screenshot_done(bool ok, const std::string& error);
 
   bool done() const { return done_; }
@@ -64,6 +73,7 @@ class Script {
   bool waiting_run_ = false;
   std::chrono::steady_clock::time_point run_started_;
   std::optional<std::string> shot_;
+  std::string shot_window_;          // the title of the window to crop to (empty: none)
   bool shot_pending_ = false;
   bool done_ = false, failed_ = false;
 };

@@ -322,11 +322,23 @@ void draw_breakpoints(App& a) {
     ImGui::SameLine();
     if (ImGui::Checkbox("stop on refused hypercalls", &a.hc.catch_refused))
       a.s.catch_hypercall(std::nullopt, a.hc.catch_refused, true);
+    if (ImGui::Checkbox("stop on refused page-table / descriptor updates", &a.hc.catch_rejected))
+      a.s.catch_rejected_updates(a.hc.catch_rejected);
+    // Upcalls: for one port, or any when the field is empty.
+    bool upcall_changed = ImGui::Checkbox("stop on event upcalls", &a.hc.catch_upcall);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(80);
+    ImGui::BeginDisabled(a.hc.catch_upcall);
+    ImGui::InputTextWithHint("##upcall_port", "any port", &a.hc.upcall_port);
+    ImGui::EndDisabled();
+    if (upcall_changed) a.catch_upcall(a.hc.catch_upcall);
   }
   ImGui::SameLine();
   if (ImGui::Button("Clear catches")) {
     a.s.clear_catches();
     a.hc.catch_refused = false;
+    a.hc.catch_rejected = false;
+    a.hc.catch_upcall = false;
   }
   ImGui::EndDisabled();
   if (remove_bp) {

@@ -260,3 +260,45 @@ TEST_CASE("the stub over a session: registers, memory, breakpoints, watchpoints,
   CHECK(one("QStartNoAckMode") == "OK");
   CHECK(stub.no_ack());
 }
+
+TEST_CASE("thread packets: parsing, and one thread on a bare-metal machine") {
+  using K = Command::Kind;
+  Command c = parse_command("Hg2");
+  CHECK(c.kind == K::SetThread);
+  CHECK(c.type == unsigned('g'));
+  CHECK(c.thread == 2);
+  c = parse_command("Hc-1");
+  CHECK(c.kind == K::SetThread);
+  CHECK(c.type == unsigned('c'));
+  CHECK(c.thread == -1);
+  CHECK(parse_command("Hg0").thread == 0);
+  CHECK(parse_command("T1a").thread == 0x1a);
+  c = parse_command("qThreadExtraInfo,2");
+  CHECK(c.kind == K::ThreadExtra);
+  CHECK(c.thread == 2);
+  CHECK(parse_command("vCont;s:2;c").thread == 2);
+  CHECK(parse_command("vCont;c").thread == -1);
+  for (const char* bad : {"Hgx", "Hg", "T", "Tzz", "T123456789", "qThreadExtraInfo,", "vCont;s:q"})
+    CHECK_MESSAGE(parse_command(bad).kind == K::Malformed, bad);
+
+  auto s = demo_session();
+  GdbStub stub(*s);
+  auto one = [&](std::string_view p) {
+    GdbStub::Reply r = stub.handle(p);
+    REQUIRE(r.packets.size() == 1);
+    return r.packets[0];
+  };
+  CHECK(one("qfThreadInfo") == "m1");
+  CHECK(one("qsThreadInfo") == "l");
+  CHECK(one("qC") == "QC1");
+  CHECK(one("T1") == "OK");
+  CHECK(one("T2") == "E01");
+  CHECK(one("Hg1") == "OK");
+  CHECK(one("Hg0") == "OK");
+  CHECK(one("Hg2") == "E01");
+  CHECK(one("Hc-1") == "OK");
+  std::string extra;
+  CHECK(from_hex(one("qThreadExtraInfo,1"), extra));
+  CHECK(extra == "vcpu 0");
+  CHECK(one("qThreadExtraInfo,2") == "E01");
+}

@@ -287,6 +287,41 @@ quit
     check_screenshot(shot, out, PC_WINDOWS, 'pc')
 
 
+def catches_session(args, display):
+    """The PV catches of the Breakpoints window: a refused page-table update, then an event
+    upcall (EIP at the callback), and a screenshot of the Event channels window alone."""
+    syms = symbols(args.pv_elf)
+    shot = os.path.join(args.out, 'pv-evtchn.png')
+    out = run_debugger(args, display, None, f"""
+catch rejected
+run
+print status
+catch upcall
+run
+print status
+print reg eip
+place evtchn 20 60 700 360
+screenshot {shot} evtchn
+quit
+""", 'catches')
+    if out is None:
+        return
+    status = values(out, 'status ')
+    check(len(status) == 2 and re.match(r'update refused on vcpu 0: mmu_update = -16: .+', status[0]) is not None,
+          f'catches: a refused page-table update stops the demo with its reason ({status[:1]})')
+    check(len(status) == 2 and re.match(r'event upcall on vcpu 0 to e019:[0-9a-f]{8}, port \d+', status[1]) is not None,
+          f'catches: an event upcall stops the demo ({status[1:]})')
+    eips = reg_values(out, 'eip')
+    check(len(eips) == 1 and 'ev_entry0' in syms and eips[0] == syms['ev_entry0'],
+          f'catches: EIP is at the event callback ({[hex(e) for e in eips]}, nm says {syms.get("ev_entry0", 0):#x})')
+    try:
+        w, h, rows = read_png(shot)
+        check((w, h) == (700, 360) and colours(rows, 0, 0, w, h) > 3,
+              f'catches: the Event channels window alone, {w}x{h}, not blank')
+    except (OSError, ValueError, zlib.error) as e:
+        check(False, f'catches: {shot} is a valid PNG ({e})')
+
+
 def pause_session(args, display):
     out = run_debugger(args, display, args.long_elf, """
 start
@@ -323,6 +358,7 @@ def main() -> int:
     try:
         pv_session(args, display)
         pc_session(args, display)
+        catches_session(args, display)
         pause_session(args, display)
     finally:
         xvfb.terminate()
