@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "frontend/reverse_history.h"
 #include "frontend/state_dump.h"
 #include "hyper/hypervisor.h"
 #include "hyper/layout.h"
@@ -63,6 +64,7 @@ const char* stop_why_name(StopInfo::Why w) {
     case StopInfo::Why::Event: return "caught event";
     case StopInfo::Why::Paused: return "paused";
     case StopInfo::Why::Ended: return "ended";
+    case StopInfo::Why::HistoryBegin: return "start of history";
   }
   return "?";
 }
@@ -290,7 +292,17 @@ StopInfo Session::run(RunMode mode, uint32_t addr) {
 
 StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (mode == RunMode::ReverseStep || mode == RunMode::ReverseContinue) {
+    if (!rev_) {
+      StopInfo s = make_stop(StopInfo::Why::Paused);
+      s.text = "reverse execution is not enabled (--reverse)";
+      return s;
+    }
+    if (rev_->dirty) rev_before_run();
+    return mode == RunMode::ReverseStep ? rev_step_locked() : rev_continue_locked();
+  }
   if (target_->ended()) return make_stop(StopInfo::Why::Ended);
+  if (rev_) rev_before_run();
   breaks_.hit = DebugHit{};
   Cpu& c = cur();
   const uint32_t pc = c.s.seg[CS].base + c.s.eip;
@@ -335,6 +347,7 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
     }
     breaks_.hit = DebugHit{};
     const TargetRun r = target_->run(budget);
+    if (rev_) rev_after_run(r.ended);
     if (r.ended) return finish(StopInfo::Why::Ended);
     if (r.stop == StopReason::Breakpoint) {
       const DebugHit& h = breaks_.hit;
@@ -445,6 +458,7 @@ uint64_t Session::reg(Reg r) {
 
 bool Session::set_reg(Reg r, uint64_t value, std::string& error) {
   Lock l(*this);
+  if (rev_) rev_->dirty = true;
   Cpu& c = cur();
   CpuState& s = c.s;
   const unsigned k = unsigned(r);
@@ -546,6 +560,7 @@ size_t Session::read_memory(uint64_t addr, void* dst, size_t n, bool phys) {
 
 size_t Session::write_memory(uint64_t addr, const void* src, size_t n, bool phys) {
   Lock l(*this);
+  if (rev_ && n) rev_->dirty = true;
   const uint8_t* in = static_cast<const uint8_t*>(src);
   size_t k = 0;
   for (; k < n; ++k) {
