@@ -88,6 +88,7 @@ void App::refresh() {
   bps = s.breakpoints();
   wps = s.watchpoints();
   ended = s.ended();
+  timeline = s.timeline();
 }
 
 void App::stopped(const StopInfo& st) {
@@ -132,6 +133,37 @@ void App::step(unsigned n) {
     if (st.why != StopInfo::Why::Step) break;
   }
   stopped(st);
+}
+
+void App::step_back(unsigned n) {
+  if (busy() || waiting_) return;
+  if (!s.reverse_enabled()) {
+    say("no reverse history (one vcpu and --reverse-interval above 0 are needed)", true);
+    return;
+  }
+  before = regs;
+  StopInfo st;
+  for (unsigned k = 0; k < n; ++k) {
+    st = s.reverse_step();
+    if (st.why != StopInfo::Why::Step) break;
+  }
+  stopped(st);
+}
+
+void App::reverse_continue() {
+  if (busy() || waiting_) return;
+  if (!s.reverse_enabled()) {
+    say("no reverse history (one vcpu and --reverse-interval above 0 are needed)", true);
+    return;
+  }
+  before = regs;
+  stopped(s.reverse_continue());
+}
+
+void App::go_to(uint64_t k) {
+  if (busy() || waiting_ || !s.reverse_enabled()) return;
+  before = regs;
+  stopped(s.goto_insn(k));
 }
 
 bool App::has_breakpoint(uint32_t lin) const {
