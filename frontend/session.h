@@ -220,9 +220,10 @@ class Session {
   void rev_after_run(bool ended);
   void rev_snapshot();
   bool rev_restore(size_t snap);
-  // Restore and run forward to count k; with `breaks` the debug breaks stay armed and every
-  // hit before k is appended to `hits` (count, hit).
-  bool rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint64_t, DebugHit>>* hits);
+  // Restore snapshot `from` (default: the latest at or before k) and run forward to count k;
+  // with `breaks` the debug breaks stay armed and every hit before k is appended to `hits`.
+  bool rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint64_t, DebugHit>>* hits,
+                     size_t from = ~size_t(0));
   StopInfo rev_step_locked();
   StopInfo rev_continue_locked();
   StopInfo rev_goto_locked(uint64_t k);

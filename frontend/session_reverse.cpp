@@ -106,10 +106,12 @@ void Session::rev_after_run(bool ended) {
   if (!ended && now - h.snaps.back().insns >= h.interval) rev_snapshot();
 }
 
-bool Session::rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint64_t, DebugHit>>* hits) {
+bool Session::rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint64_t, DebugHit>>* hits,
+                            size_t from) {
   ReverseHistory& h = *rev_;
   size_t snap = 0;
   while (snap + 1 < h.snaps.size() && h.snaps[snap + 1].insns <= k) ++snap;
+  if (from < snap) snap = from;
   if (!rev_restore(snap)) return false;
   target_->mute_output(true);
   uint64_t now = insns_now();
@@ -193,11 +195,7 @@ StopInfo Session::rev_continue_locked() {
   for (size_t i = snap + 1; i-- > 0;) {
     const uint64_t end = i + 1 < h.snaps.size() && h.snaps[i + 1].insns < now ? h.snaps[i + 1].insns : now;
     std::vector<std::pair<uint64_t, DebugHit>> hits;
-    rev_replay_to(end, true, &hits);
-    if (i + 1 < h.snaps.size() && end == h.snaps[i + 1].insns) {
-      // A hit at the next snapshot's count belongs to that stretch, searched already.
-      while (!hits.empty() && hits.back().first >= end) hits.pop_back();
-    }
+    rev_replay_to(end, true, &hits, i);   // hits at `end` itself belong to the next stretch
     if (hits.empty()) continue;
     const auto [at, hit] = hits.back();
     if (!rev_replay_to(at, false, nullptr)) break;
