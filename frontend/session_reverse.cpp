@@ -115,17 +115,20 @@ bool Session::rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint6
   if (!rev_restore(snap)) return false;
   target_->mute_output(true);
   uint64_t now = insns_now();
+  // A run does not stop at a breakpoint where it starts, and the re-run starts a run at every
+  // count the first run stopped at: look for breakpoints at each of those points here.
+  auto breakpoint_here = [&] {
+    if (!hits || now >= k) return;
+    const uint32_t pc = cur().s.seg[CS].base + cur().s.eip;
+    if (!std::binary_search(breaks_.lin.begin(), breaks_.lin.end(), pc)) return;
+    if (!hits->empty() && hits->back().first == now && hits->back().second.kind == DebugHit::Kind::Breakpoint) return;
+    DebugHit hit;
+    hit.kind = DebugHit::Kind::Breakpoint;
+    hits->push_back({now, hit});
+  };
   if (breaks) {
     sync_breaks();
-    // A run does not stop at a breakpoint where it starts: look at the first instruction here.
-    if (hits && now < k) {
-      const uint32_t pc = cur().s.seg[CS].base + cur().s.eip;
-      if (std::binary_search(breaks_.lin.begin(), breaks_.lin.end(), pc)) {
-        DebugHit hit;
-        hit.kind = DebugHit::Kind::Breakpoint;
-        hits->push_back({now, hit});
-      }
-    }
+    breakpoint_here();
   } else {
     for (unsigned i = 0; i < target_->vcpus(); ++i) target_->cpu(i).set_debug_breaks(nullptr);
   }
@@ -142,7 +145,8 @@ bool Session::rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint6
       ok = false;
       break;
     }
-    if (r.stop == StopReason::Breakpoint && breaks && hits && now < k) {
+    if (r.stop == StopReason::Breakpoint && breaks && hits && now < k &&
+        breaks_.hit.kind != DebugHit::Kind::Breakpoint) {
       bool skip = false;
       const DebugHit& dh = breaks_.hit;
       if (dh.kind == DebugHit::Kind::Event && hcall_failed_only_ && target_->hypervisor() &&
@@ -152,6 +156,7 @@ bool Session::rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint6
       }
       if (!skip) hits->push_back({now, dh});
     }
+    if (breaks) breakpoint_here();
     stalled = now == was ? stalled + 1 : 0;
     if (stalled > 1000) {
       ok = false;
