@@ -80,18 +80,19 @@ def main() -> int:
         if not wait_listening(port, pvlab, 30):
             check('pvlab listens', False, pvlab.stderr.read() if pvlab.poll() is not None else '')
             return 1
-        state = 'printf "%s %x %x %x\\n", $pc, $eax, $esp'
+        def state(tag: str) -> str:
+            return 'printf "' + tag + ' %x %x %x\\n", $pc, $eax, $esp'
         cmds = ['set pagination off', 'set confirm off', f'file {a.elf}', f'target remote :{port}',
-                'break main', 'continue', state % 'FWD0', 'monitor counters']
+                'break main', 'continue', state('FWD0'), 'monitor counters']
         for k in range(1, STEPS + 1):
-            cmds += ['stepi', state % f'FWD{k}']
+            cmds += ['stepi', state(f'FWD{k}')]
         cmds += ['monitor counters']
         for k in range(STEPS - 1, -1, -1):
-            cmds += ['reverse-stepi', state % f'REV{k}']
+            cmds += ['reverse-stepi', state(f'REV{k}')]
         cmds += ['monitor counters',
-                 'watch *((char *)&composite + 4)', 'continue', state % 'WATCH', 'delete 2',
-                 'reverse-continue', state % 'RC', 'monitor counters',
-                 'delete', 'reverse-continue', state % 'BEGIN', 'monitor counters',
+                 'watch *((char *)&composite + 4)', 'continue', state('WATCH'), 'delete 2',
+                 'reverse-continue', state('RC'), 'monitor counters',
+                 'delete', 'reverse-continue', state('BEGIN'), 'monitor counters',
                  'continue']
         args = [gdb, '-nx', '-batch']
         for c in cmds:
