@@ -327,7 +327,7 @@ goto 3
 back
 print counters
 quit
-""", 'reverse', ['--reverse-interval', '20000', '-m', '16'])
+""", 'reverse', ['--reverse-interval', '20000', '-m', '16M'])
     if out is None:
         return
     eips = reg_values(out, 'eip')
