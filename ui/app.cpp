@@ -15,7 +15,7 @@ namespace {
 // The default layout: the run controls on top; registers, code, stack and breakpoints in the
 // middle; memory, paging and the system views along the bottom (the views that share the
 // bottom-right corner are cascaded so that most titles stay visible).
-constexpr float kTop = 0.085f, kMid = 0.615f;
+constexpr float kTop = 0.12f, kMid = 0.615f;
 constexpr WinDef kWins[kWinCount] = {
     {"Controls", "controls", false, true, true, 0.00f, 0.00f, 1.00f, kTop},
     {"Registers", "registers", false, true, true, 0.00f, kTop, 0.21f, kMid - kTop},
