@@ -116,6 +116,8 @@ std::string GdbStub::stop_reply(const StopInfo& st) {
       return buf;
     case StopInfo::Why::Paused:
       return (stopped_by_gdb_ ? "T05" : "T02") + std::string(thread);
+    case StopInfo::Why::HistoryBegin:
+      return "T05replaylog:begin;" + std::string(thread);
     case StopInfo::Why::Watchpoint: {
       const std::vector<WatchpointInfo> w = s_.watchpoints();
       uint64_t addr = st.hit.addr;
@@ -171,7 +173,8 @@ GdbStub::Reply GdbStub::handle(std::string_view payload) {
       break;
     case K::Supported:
       send("PacketSize=" + std::to_string(gdb::kMaxPacket) +
-           ";qXfer:features:read+;QStartNoAckMode+;vContSupported+");
+           ";qXfer:features:read+;QStartNoAckMode+;vContSupported+" +
+           (s_.reverse_enabled() ? ";ReverseStep+;ReverseContinue+" : ""));
       break;
     case K::NoAckMode:
       no_ack_ = true;
@@ -251,6 +254,16 @@ GdbStub::Reply GdbStub::handle(std::string_view payload) {
       r.mode = c.kind == K::Step ? RunMode::Step : RunMode::Continue;
       break;
     }
+    case K::ReverseStep:
+    case K::ReverseContinue:
+      if (!s_.reverse_enabled()) {
+        send("E01");
+        break;
+      }
+      stopped_by_gdb_ = false;
+      r.resume = true;
+      r.mode = c.kind == K::ReverseStep ? RunMode::ReverseStep : RunMode::ReverseContinue;
+      break;
     case K::VContQuery: send("vCont;c;C;s;S"); break;
     case K::Detach:
       r.detach = true;
@@ -420,6 +433,11 @@ GdbEnd serve_gdb(Session& s, const GdbOptions& o) {
     return GdbEnd::Error;
   }
   s.set_insn_limit(o.max_insns);
+  if (o.reverse_interval && !s.enable_reverse(o.reverse_interval, err)) {
+    ::close(lfd);
+    std::fprintf(stderr, "pvlab: --reverse: %s\n", err.c_str());
+    return GdbEnd::Error;
+  }
   std::fprintf(stderr, "pvlab: %s gdb on 127.0.0.1:%d (target remote :%d)\n",
                o.wait ? "waiting for" : "the machine runs; attach", o.port, o.port);
   if (!o.wait) s.start(RunMode::Continue);

@@ -277,6 +277,11 @@ Command parse_command(std::string_view p) {
       c.kind = (op == 'c' || op == 'C') ? K::Continue : K::Step;
       return c;
     }
+    case 'b':   // bs / bc: reverse step and continue (bc/bs only; b with a baud rate is gone)
+      if (arg == "s") c.kind = K::ReverseStep;
+      else if (arg == "c") c.kind = K::ReverseContinue;
+      else return malformed("b: expected bs or bc");
+      return c;
     case 'D':
       c.kind = K::Detach;
       return c;

@@ -74,6 +74,8 @@ struct Command {
     RemoveBreak,   // z type,addr,kind
     Continue,      // c [addr] / vCont;c
     Step,          // s [addr] / vCont;s
+    ReverseStep,   // bs
+    ReverseContinue, // bc
     VContQuery,    // vCont?
     Detach,        // D
     Kill,          // k

@@ -52,6 +52,8 @@ class PcMachine final : public Platform {
   // and --debugcon). Unset means nowhere.
   void set_serial_sink(std::function<void(char)> f) { serial_sink_ = std::move(f); }
   void set_debugcon_sink(std::function<void(char)> f) { debugcon_sink_ = std::move(f); }
+  const std::function<void(char)>& serial_sink() const { return serial_sink_; }
+  const std::function<void(char)>& debugcon_sink() const { return debugcon_sink_; }
   // Both at once (tests, the demo).
   void set_console_echo(std::function<void(char)> f) {
     serial_sink_ = f;

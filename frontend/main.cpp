@@ -47,6 +47,8 @@ struct RunOptions {
   bool initdomain = false;
   int gdb_port = 0;
   bool gdb_wait = false;
+  bool reverse = false;
+  uint64_t reverse_interval = 0;
   TraceRunOptions trace;
   TimingOptions timing;
 };
@@ -198,6 +200,7 @@ int do_run(const RunOptions& o) {
                     o.stats, bool(log_mask & log_cat::kInt), bool(log_mask & log_cat::kHcall),
                     bool(log_mask & log_cat::kRefused), o.gdb_port, o.gdb_wait};
     po.trace = o.trace;
+    po.reverse_interval = o.reverse ? (o.reverse_interval ? o.reverse_interval : Session::kReverseInterval) : 0;
     if (o.timing.ooo()) {
       po.timing = &tcfg;
       po.timing_stats = o.timing.stats_json;
@@ -218,7 +221,7 @@ int do_run(const RunOptions& o) {
     return exit_code::kUsage;
   m.set_serial_sink(serial);
   m.set_debugcon_sink(debugcon);
-  if (o.serial == "stdio") m.set_input_poll(poll_stdin);
+  if (o.serial == "stdio" && !o.reverse) m.set_input_poll(poll_stdin);   // --reverse: no host input (a re-run must see the same)
   if (log_mask) m.set_log(&log);
   if (bios && !m.load_bios(*bios, err)) {
     std::fprintf(stderr, "pvlab: %s: %s\n", o.bios.c_str(), err.c_str());
@@ -251,7 +254,7 @@ int do_run(const RunOptions& o) {
   try {
     if (o.gdb_port) {
       int gdb_status = 0;
-      std::optional<RunResult> g = run_pc_with_gdb(m, {o.gdb_port, o.gdb_wait, o.max_insns}, gdb_status);
+      std::optional<RunResult> g = run_pc_with_gdb(m, {o.gdb_port, o.gdb_wait, o.max_insns, o.reverse ? (o.reverse_interval ? o.reverse_interval : Session::kReverseInterval) : 0}, gdb_status);
       if (!g) return gdb_status;
       r = *g;
     } else {
@@ -347,6 +350,11 @@ int main(int argc, char** argv) {
           ->check(CLI::Range(1, 65535));
   run->add_flag("--gdb-wait", ro.gdb_wait, "with --gdb: stop before the first instruction until gdb continues")
       ->needs(gdb_opt);
+  CLI::Option* rev_opt =
+      run->add_flag("--reverse", ro.reverse, "with --gdb: keep a history for reverse-stepi / reverse-continue (one vcpu)")
+          ->needs(gdb_opt);
+  run->add_option("--reverse-interval", ro.reverse_interval, "with --reverse: instructions between in-memory snapshots (default 10000000)")
+      ->needs(rev_opt);
   add_trace_run_options(run, ro.trace);
   TraceCommand trace_cmd;
   add_trace_command(app, trace_cmd);

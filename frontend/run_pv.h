@@ -27,6 +27,7 @@ struct PvRunOptions {
   bool log_int = false, log_hcall = false, log_refused = false;
   int gdb_port = 0;          // --gdb PORT: serve the gdb remote protocol (frontend/gdb_stub.h)
   bool gdb_wait = false;     // --gdb-wait: stop before the first instruction
+  uint64_t reverse_interval = 0;   // --reverse: snapshot interval in instructions (0: off)
   // Host input for the domain's console (stdin): wait=false reads what is there now,
   // wait=true blocks until something comes or input ends (empty).
   std::function<std::string(bool wait)> input_poll;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "frontend/session_catch.h"
+#include "frontend/reverse_history.h"
 #include "frontend/state_dump.h"
 #include "hyper/hypervisor.h"
 #include "hyper/layout.h"
@@ -66,6 +67,7 @@ const char* stop_why_name(StopInfo::Why w) {
     case StopInfo::Why::Ended: return "ended";
     case StopInfo::Why::Upcall: return "event upcall";
     case StopInfo::Why::Rejected: return "refused update";
+    case StopInfo::Why::HistoryBegin: return "start of history";
   }
   return "?";
 }
@@ -303,7 +305,17 @@ StopInfo Session::run(RunMode mode, uint32_t addr) {
 
 StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (mode == RunMode::ReverseStep || mode == RunMode::ReverseContinue) {
+    if (!rev_) {
+      StopInfo s = make_stop(StopInfo::Why::Paused);
+      s.text = "reverse execution is not enabled (--reverse)";
+      return s;
+    }
+    if (rev_->dirty) rev_before_run();
+    return mode == RunMode::ReverseStep ? rev_step_locked() : rev_continue_locked();
+  }
   if (target_->ended()) return make_stop(StopInfo::Why::Ended);
+  if (rev_) rev_before_run();
   breaks_.hit = DebugHit{};
   pv_hit_.reset();
   // A step steps the selected vcpu: its turn starts now.
@@ -354,6 +366,7 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
     breaks_.hit = DebugHit{};
     pv_hit_.reset();
     const TargetRun r = target_->run(budget);
+    if (rev_) rev_after_run(r.ended);
     if (r.ended) return finish(StopInfo::Why::Ended);
     if (r.stop == StopReason::Breakpoint) {
       if (pv_hit_) return finish(pv_hit_->why);
@@ -466,6 +479,7 @@ uint64_t Session::reg(Reg r) {
 
 bool Session::set_reg(Reg r, uint64_t value, std::string& error) {
   Lock l(*this);
+  if (rev_) rev_->dirty = true;
   Cpu& c = cur();
   CpuState& s = c.s;
   const unsigned k = unsigned(r);
@@ -567,6 +581,7 @@ size_t Session::read_memory(uint64_t addr, void* dst, size_t n, bool phys) {
 
 size_t Session::write_memory(uint64_t addr, const void* src, size_t n, bool phys) {
   Lock l(*this);
+  if (rev_ && n) rev_->dirty = true;
   const uint8_t* in = static_cast<const uint8_t*>(src);
   size_t k = 0;
   for (; k < n; ++k) {

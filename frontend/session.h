@@ -17,6 +17,15 @@
 // event) of the selected vcpu; step over runs a CALL, an INT or a REP string instruction to
 // the instruction after it; run-to stops at an address. A stop selects the vcpu that stopped.
 //
+// Reverse. With enable_reverse() the session keeps a history of the run: an in-memory
+// snapshot every N instructions and every instruction count at which a run stopped (the
+// machine checks interrupts and device deadlines where a run resumes, so a replay must stop
+// at the same counts to be the same run). Going back to count K restores the latest
+// snapshot at or before K and runs forward to K through the same stops
+// (frontend/session_reverse.cpp). Running forward from a point in the past starts a new
+// future: the history after that point is dropped. Writing a register or memory starts a
+// new history at the current point.
+//
 // Addresses: "virtual" means linear (segment base + offset; pvlab's guests use flat
 // segments, so it is the address the program sees). Physical means guest physical (machine
 // address for a PV domain).
@@ -37,7 +46,8 @@
 
 namespace pvlab {
 
-enum class RunMode : uint8_t { Continue, Step, StepOver, RunTo };
+// ReverseStep and ReverseContinue need the reverse history (Session::enable_reverse).
+enum class RunMode : uint8_t { Continue, Step, StepOver, RunTo, ReverseStep, ReverseContinue };
 
 struct StopInfo {
   enum class Why : uint8_t {
@@ -49,6 +59,7 @@ struct StopInfo {
     Ended,        // the machine is finished: exit_status, text
     Upcall,       // PV: an event upcall was delivered; EIP is at the callback (port, ports)
     Rejected,     // PV: a page-table or descriptor update was refused (reason, fault_eip)
+    HistoryBegin, // going backwards reached the start of the reverse history
   };
   Why why = Why::Paused;
   unsigned vcpu = 0;        // the vcpu that stopped (the one whose CPU ran last)
@@ -98,6 +109,8 @@ struct WatchpointInfo {
   Watchpoint w;
 };
 
+struct ReverseHistory;
+
 class Session {
  public:
   static constexpr uint64_t kSliceInsns = 1'000'000;
@@ -131,6 +144,26 @@ class Session {
   void pause();
   // The last stop (Paused before the first run).
   StopInfo last_stop();
+
+  // ---- reverse execution ---------------------------------------------------------------------
+  // Keep the reverse history, a snapshot every `interval` instructions (0: the default,
+  // kReverseInterval). False with `error` on a machine with several vcpus.
+  static constexpr uint64_t kReverseInterval = 10'000'000;
+  bool enable_reverse(uint64_t interval, std::string& error);
+  bool reverse_enabled() const { return rev_ != nullptr; }
+  // Back one instruction on the vcpu (Step, or HistoryBegin at the start of the history).
+  StopInfo reverse_step();
+  // Back to the latest breakpoint, watchpoint or caught-event stop before the current point
+  // (HistoryBegin at the start of the history when there is none).
+  StopInfo reverse_continue();
+  // To instruction count `k` of the history (clamped to its start and its furthest point).
+  StopInfo goto_insn(uint64_t k);
+  // Instruction counts: where the history starts, the furthest point reached, and now.
+  struct Timeline {
+    uint64_t begin = 0, end = 0, now = 0;
+    size_t snapshots = 0;
+  };
+  Timeline timeline();
 
   // ---- breakpoints, watchpoints, catches -----------------------------------------------------
   int add_breakpoint(uint64_t addr, bool phys = false);
@@ -206,6 +239,19 @@ class Session {
   StopInfo run_locked_slices(RunMode mode, uint32_t addr);
   StopInfo make_stop(StopInfo::Why why);
   void worker();
+  // The reverse history (frontend/session_reverse.cpp); all under the lock.
+  uint64_t insns_now();
+  void rev_before_run();
+  void rev_after_run(bool ended);
+  void rev_snapshot();
+  bool rev_restore(size_t snap);
+  // Restore snapshot `from` (default: the latest at or before k) and run forward to count k;
+  // with `breaks` the debug breaks stay armed and every hit before k is appended to `hits`.
+  bool rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint64_t, DebugHit>>* hits,
+                     size_t from = ~size_t(0));
+  StopInfo rev_step_locked();
+  StopInfo rev_continue_locked();
+  StopInfo rev_goto_locked(uint64_t k);
 
   std::unique_ptr<Target> target_;
   unsigned vcpu_ = 0;
@@ -225,6 +271,7 @@ class Session {
   StopInfo last_;
   std::unique_ptr<PvCatches> pv_catches_;
   std::optional<StopInfo> pv_hit_;    // what a PV catch saw in the run under way
+  std::unique_ptr<ReverseHistory> rev_;
 
   // The session's thread (started on first use).
   std::thread thread_;

@@ -46,6 +46,27 @@ void PcTarget::end_by_limit() {
   ended_ = true;
 }
 
+bool PcTarget::load_state(StateReader& r) {
+  if (!m_.load_state(r)) return false;
+  last_ = RunResult{};
+  ended_ = false;
+  return true;
+}
+
+void PcTarget::mute_output(bool on) {
+  if (on == muted_) return;
+  muted_ = on;
+  if (on) {
+    serial_ = m_.serial_sink();
+    debugcon_ = m_.debugcon_sink();
+    m_.set_serial_sink(nullptr);
+    m_.set_debugcon_sink(nullptr);
+  } else {
+    m_.set_serial_sink(std::move(serial_));
+    m_.set_debugcon_sink(std::move(debugcon_));
+  }
+}
+
 // ---- PV -----------------------------------------------------------------------------------
 
 PvTarget::PvTarget(hyper::Hypervisor& hv) : hv_(hv), last_(new hyper::PvRunResult) {}
@@ -95,6 +116,28 @@ std::string PvTarget::end_text() const {
 void PvTarget::end_by_limit() {
   *last_ = hyper::PvRunResult{hyper::PvEnd::Stopped, StopReason::InsnLimit, hyper::ShutdownReason::None};
   ended_ = true;
+}
+
+void PvTarget::save_state(StateWriter& w) const { hv_.save_state(w); }
+
+bool PvTarget::load_state(StateReader& r) {
+  if (!hv_.load_state(r)) return false;
+  *last_ = hyper::PvRunResult{};
+  ended_ = false;
+  return true;
+}
+
+PhysMem& PvTarget::ram() { return hv_.mem(); }
+
+void PvTarget::mute_output(bool on) {
+  if (on == muted_) return;
+  muted_ = on;
+  if (on) {
+    sink_ = hv_.console_sink();
+    hv_.set_console_sink(nullptr);
+  } else {
+    hv_.set_console_sink(std::move(sink_));
+  }
 }
 
 // ---- loading ------------------------------------------------------------------------------

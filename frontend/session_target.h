@@ -4,11 +4,13 @@
 // and how the machine ended; views that only make sense for one kind reach the machine
 // through pc() or hypervisor().
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "cpu/cpu.h"
+#include "devices/state_io.h"
 #include "frontend/elf_image.h"
 #include "frontend/machine.h"
 
@@ -53,6 +55,14 @@ class Target {
   // Make `vcpu` the one the next run starts with (a debugger stepping that vcpu); false when
   // it cannot run now (offline or blocked).
   virtual bool focus_vcpu(unsigned vcpu) { return vcpu == 0; }
+  // The machine's state without RAM, and its RAM (the Session's reverse history). A state
+  // is only saved while the machine has not ended; loading one makes it runnable again.
+  virtual void save_state(StateWriter& w) const = 0;
+  virtual bool load_state(StateReader& r) = 0;
+  virtual PhysMem& ram() = 0;
+  // While muted, guest output reaches the console record but not the host (a replay prints
+  // nothing the run already printed).
+  virtual void mute_output(bool on) = 0;
 };
 
 // A bare-metal PC. Owns the machine when built with load_target(), else borrows it.
@@ -71,6 +81,10 @@ class PcTarget final : public Target {
   std::string end_text() const override;
   void end_by_limit() override;
   PcMachine* pc() override { return &m_; }
+  void save_state(StateWriter& w) const override { m_.save_state(w); }
+  bool load_state(StateReader& r) override;
+  PhysMem& ram() override { return m_.ram(); }
+  void mute_output(bool on) override;
   // The result of the last run (what `pvlab run` reports at the end).
   const RunResult& last() const { return last_; }
 
@@ -79,6 +93,8 @@ class PcTarget final : public Target {
   PcMachine& m_;
   RunResult last_;
   bool ended_ = false;
+  std::function<void(char)> serial_, debugcon_;   // the sinks while muted
+  bool muted_ = false;
 };
 
 // A PV domain. Owns the hypervisor when built with load_target(), else borrows it.
@@ -100,6 +116,10 @@ class PvTarget final : public Target {
   hyper::Hypervisor* hypervisor() override { return &hv_; }
   unsigned current_vcpu() override;
   bool focus_vcpu(unsigned vcpu) override;
+  void save_state(StateWriter& w) const override;
+  bool load_state(StateReader& r) override;
+  PhysMem& ram() override;
+  void mute_output(bool on) override;
   const hyper::PvRunResult& last() const { return *last_; }
 
  private:
@@ -107,6 +127,8 @@ class PvTarget final : public Target {
   hyper::Hypervisor& hv_;
   std::unique_ptr<hyper::PvRunResult> last_;
   bool ended_ = false;
+  std::function<void(char)> sink_;   // the console sink while muted
+  bool muted_ = false;
 };
 
 // What `pvlab debug` (and tests) load: a Multiboot or PV ELF kernel.

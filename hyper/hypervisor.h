@@ -96,6 +96,7 @@ class Hypervisor final : public Platform {
 
   // ---- the domain's console and life ---------------------------------------------------------
   void set_console_sink(std::function<void(char)> f) { console_sink_ = std::move(f); }
+  const std::function<void(char)>& console_sink() const { return console_sink_; }
   void console_write(const std::string& text);
   const std::string& console() const { return console_; }
   void set_hypercall_log(FILE* f) { hcall_log_ = f; }

@@ -16,7 +16,7 @@ namespace {
 // The default layout: the run controls on top; registers, code, stack and breakpoints in the
 // middle; memory, paging and the system views along the bottom (the views that share the
 // bottom-right corner are cascaded so that most titles stay visible).
-constexpr float kTop = 0.085f, kMid = 0.615f;
+constexpr float kTop = 0.12f, kMid = 0.615f;
 constexpr WinDef kWins[kWinCount] = {
     {"Controls", "controls", false, true, true, 0.00f, 0.00f, 1.00f, kTop},
     {"Registers", "registers", false, true, true, 0.00f, kTop, 0.21f, kMid - kTop},
@@ -95,6 +95,7 @@ void App::refresh() {
   bps = s.breakpoints();
   wps = s.watchpoints();
   ended = s.ended();
+  timeline = s.timeline();
 }
 
 void App::stopped(const StopInfo& st) {
@@ -139,6 +140,37 @@ void App::step(unsigned n) {
     if (st.why != StopInfo::Why::Step) break;
   }
   stopped(st);
+}
+
+void App::step_back(unsigned n) {
+  if (busy() || waiting_) return;
+  if (!s.reverse_enabled()) {
+    say("no reverse history (one vcpu and --reverse-interval above 0 are needed)", true);
+    return;
+  }
+  before = regs;
+  StopInfo st;
+  for (unsigned k = 0; k < n; ++k) {
+    st = s.reverse_step();
+    if (st.why != StopInfo::Why::Step) break;
+  }
+  stopped(st);
+}
+
+void App::reverse_continue() {
+  if (busy() || waiting_) return;
+  if (!s.reverse_enabled()) {
+    say("no reverse history (one vcpu and --reverse-interval above 0 are needed)", true);
+    return;
+  }
+  before = regs;
+  stopped(s.reverse_continue());
+}
+
+void App::go_to(uint64_t k) {
+  if (busy() || waiting_ || !s.reverse_enabled()) return;
+  before = regs;
+  stopped(s.goto_insn(k));
 }
 
 bool App::has_breakpoint(uint32_t lin) const {

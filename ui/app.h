@@ -83,6 +83,12 @@ class App {
   void start(RunMode mode, uint32_t addr = 0);   // continue / step over / run to, on the session's thread
   void pause();
   void step(unsigned n = 1);                     // n single steps, here and now
+  // Step back n instructions / back to the previous breakpoint hit / to instruction count k
+  // of the reverse history (Session::enable_reverse), here and now.
+  void step_back(unsigned n = 1);
+  void reverse_continue();
+  void go_to(uint64_t k);
+  Session::Timeline timeline;          // the reverse history as last read
   void poll();                                   // collect the stop of a run
   void toggle_breakpoint(uint32_t lin);
   // PV: stop on event upcalls for hc.upcall_port (decimal; empty: any port), or stop no more.

@@ -19,6 +19,9 @@ CLI::App* add_debug_command(CLI::App& app, DebugOptions& o) {
   d->add_option("--width", o.width, "window width")->check(CLI::Range(640, 8192));
   d->add_option("--height", o.height, "window height")->check(CLI::Range(400, 8192));
   d->add_flag("--reset-layout", o.reset_layout, "start from the default window layout");
+  d->add_option("--reverse-interval", o.reverse_interval,
+                "instructions between the reverse history's snapshots (0: no step back or timeline)")
+      ->capture_default_str();
   return d;
 }
 

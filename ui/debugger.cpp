@@ -46,9 +46,13 @@ void shortcuts(App& a) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput) return;
   const bool stopped = !a.busy() && !a.ended;
-  if (ImGui::IsKeyPressed(SDL_SCANCODE_F5, false) && stopped) a.start(RunMode::Continue);
+  // Shift goes backwards (the reverse history), also after the machine ended.
+  const bool shift = io.KeyShift, idle = !a.busy();
+  if (ImGui::IsKeyPressed(SDL_SCANCODE_F5, false) && shift && idle) a.reverse_continue();
+  else if (ImGui::IsKeyPressed(SDL_SCANCODE_F5, false) && !shift && stopped) a.start(RunMode::Continue);
   if (ImGui::IsKeyPressed(SDL_SCANCODE_F6, false)) a.pause();
-  if (ImGui::IsKeyPressed(SDL_SCANCODE_F11) && stopped) a.step();
+  if (ImGui::IsKeyPressed(SDL_SCANCODE_F11) && shift && idle) a.step_back();
+  else if (ImGui::IsKeyPressed(SDL_SCANCODE_F11) && !shift && stopped) a.step();
   if (ImGui::IsKeyPressed(SDL_SCANCODE_F10, false) && stopped) a.start(RunMode::StepOver);
   if (ImGui::IsKeyPressed(SDL_SCANCODE_F4, false) && stopped && a.dis.cursor) a.start(RunMode::RunTo, *a.dis.cursor);
   if (ImGui::IsKeyPressed(SDL_SCANCODE_F9, false) && !a.busy() && a.dis.cursor) a.toggle_breakpoint(*a.dis.cursor);
@@ -121,6 +125,9 @@ int debug_main(const DebugOptions& o) {
     return exit_code::kUsage;
   }
   Session session(std::move(target));
+  std::string reverse_note;   // why there is no step back (several vcpus)
+  if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
+    std::fprintf(stderr, "pvlab: no step back or timeline: %s\n", reverse_note.c_str());
   const std::string name = o.image.empty() ? "demo guest" : std::filesystem::path(o.image).filename().string();
 
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {

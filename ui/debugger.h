@@ -21,6 +21,7 @@ struct DebugOptions {
   std::string script;               // run these GUI actions, then quit (ui/script.h)
   int width = 1440, height = 900;   // the window's size
   bool reset_layout = false;        // ignore the remembered window layout
+  uint64_t reverse_interval = 10'000'000;   // reverse history: snapshot interval (0: off)
 };
 
 // Add the `debug` subcommand and its options to `app`.

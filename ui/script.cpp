@@ -148,6 +148,29 @@ bool Script::run_line(App& a, const std::string& line) {
     out("stepped: " + a.status);
     return !a.status_error;
   }
+  if (cmd == "back") {   // step back N instructions (the reverse history)
+    unsigned long n = 1;
+    if (w.size() > 1) n = std::strtoul(w[1].c_str(), nullptr, 0);
+    if (!need_stopped() || n == 0) return false;
+    a.status_error = false;
+    a.step_back(unsigned(n));
+    out("stepped back: " + a.status);
+    return !a.status_error;
+  }
+  if (cmd == "rcontinue") {
+    if (!need_stopped()) return false;
+    a.status_error = false;
+    a.reverse_continue();
+    out("reverse continue: " + a.status);
+    return !a.status_error;
+  }
+  if (cmd == "goto") {   // the timeline: go to instruction count N
+    if (w.size() < 2 || !need_stopped()) return false;
+    a.status_error = false;
+    a.go_to(std::strtoull(w[1].c_str(), nullptr, 0));
+    out("timeline: " + a.status);
+    return !a.status_error;
+  }
   if (cmd == "over") return need_stopped() && start_run(RunMode::StepOver, 0);
   if (cmd == "run") return need_stopped() && start_run(RunMode::Continue, 0);
   if (cmd == "start") {   // run without waiting for the stop (`pause` then waits for it)
@@ -357,6 +380,10 @@ bool Script::run_line(App& a, const std::string& line) {
       }
       // What the Registers window shows.
       std::snprintf(buf, sizeof buf, "reg %s=%#llx", reg_info(*r).name, (unsigned long long)a.regs[size_t(*r)]);
+      out(buf);
+    } else if (what == "timeline") {
+      std::snprintf(buf, sizeof buf, "timeline begin=%llu end=%llu now=%llu", (unsigned long long)a.timeline.begin,
+                    (unsigned long long)a.timeline.end, (unsigned long long)a.timeline.now);
       out(buf);
     } else if (what == "status") {
       out("status " + a.status);

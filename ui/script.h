@@ -5,6 +5,9 @@
 //
 //   step [N]                 single-step N instructions (F11)
 //   over                     step over (F10)
+//   back [N]                 step back N instructions (Shift+F11; the reverse history)
+//   rcontinue                back to the previous breakpoint hit (Shift+F5)
+//   goto N                   the timeline: to instruction count N
 //   run                      continue until the machine stops (F5)
 //   start | pause            continue without waiting (the Run button) / pause it (F6)
 //   runto ADDR               run to an address (the disassembly's "Run to here")
@@ -27,7 +30,7 @@
 //   frames N                 draw N more frames
 //   place NAME X Y W H       move and size a window (pixels) and bring it to the front
 //   screenshot PATH [NAME]   save the window as a PNG (only window NAME's rectangle)
-//   print reg NAME | byte ADDR [phys] | status | counters | windows | hypercalls |
+//   print reg NAME | byte ADDR [phys] | status | counters | timeline | windows | hypercalls |
 //         breakpoints | console
 //   quit
 //

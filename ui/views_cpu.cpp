@@ -108,6 +108,27 @@ void draw_controls(App& a) {
   ImGui::PushStyleColor(ImGuiCol_Text, busy ? kColorRunning : a.status_error ? kColorError : kColorStatus);
   ImGui::TextUnformatted(busy ? "running... (F6 pauses)" : a.status.c_str());
   ImGui::PopStyleColor();
+  if (a.s.reverse_enabled()) {
+    // Going back: restore the nearest snapshot and replay (frontend/session.h).
+    ImGui::BeginDisabled(busy);
+    if (ImGui::Button("Step back (Shift+F11)")) a.step_back();
+    ImGui::SameLine();
+    if (ImGui::Button("Reverse continue (Shift+F5)")) a.reverse_continue();
+    ImGui::SameLine();
+    static uint64_t drag = 0;
+    static bool dragging = false;
+    if (!dragging) drag = a.timeline.now;
+    uint64_t lo = a.timeline.begin, hi = std::max(a.timeline.end, lo + 1);
+    ImGui::SetNextItemWidth(-1);
+    ImGui::SliderScalar("##timeline", ImGuiDataType_U64, &drag, &lo, &hi, "instruction %llu");
+    dragging = ImGui::IsItemActive();
+    if (ImGui::IsItemDeactivatedAfterEdit()) a.go_to(drag);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("the run so far, instructions %llu to %llu (%zu snapshots): drag to go there",
+                        (unsigned long long)a.timeline.begin, (unsigned long long)a.timeline.end,
+                        a.timeline.snapshots);
+    ImGui::EndDisabled();
+  }
   ImGui::End();
 }
 

@@ -339,6 +339,49 @@ quit
     check(bool(counters) and counters[0] > 0, f'pause: the run retired instructions before the pause ({counters})')
 
 
+def reverse_session(args, display):
+    """Step back, reverse continue and the timeline: the same registers and counters as forward."""
+    out = run_debugger(args, display, args.pc_elf, """
+break expect_pf
+run
+print reg eip
+print counters
+step 5
+print counters
+back 5
+print reg eip
+print counters
+step 5
+rcontinue
+print reg eip
+print counters
+goto 0
+print timeline
+print counters
+goto 3
+back
+print counters
+quit
+""", 'reverse', ['--reverse-interval', '20000', '-m', '16M'])
+    if out is None:
+        return
+    eips = reg_values(out, 'eip')
+    counters = [(int(i), int(c)) for i, c in re.findall(r'^script: counters insns=(\d+) cycles=(\d+)', out, re.M)]
+    timeline = re.search(r'^script: timeline begin=(\d+) end=(\d+) now=(\d+)', out, re.M)
+    check(len(eips) == 3 and len(counters) == 6, f'reverse: the script printed ({eips}, {counters})')
+    if len(eips) != 3 or len(counters) != 6:
+        return
+    check(counters[1][0] == counters[0][0] + 5, f'reverse: five steps forward ({counters[:2]})')
+    check(eips[1] == eips[0] and counters[2] == counters[0],
+          f'reverse: back 5 returns to the breakpoint with its counters ({eips[:2]}, {counters[:3]})')
+    check(eips[2] == eips[0] and counters[3] == counters[0],
+          f'reverse: reverse continue returns to the breakpoint hit ({eips}, {counters[3]})')
+    check(timeline is not None and int(timeline.group(1)) == 0 and int(timeline.group(3)) == 0 and
+          int(timeline.group(2)) == counters[1][0] and counters[4] == (0, 0),
+          f'reverse: the timeline goes to instruction 0 ({timeline and timeline.group(0)}, {counters[4]})')
+    check(counters[5][0] == 2, f'reverse: goto 3 then back is instruction 2 ({counters[5]})')
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument('--pvlab', required=True)
@@ -360,6 +403,7 @@ def main() -> int:
         pc_session(args, display)
         catches_session(args, display)
         pause_session(args, display)
+        reverse_session(args, display)
     finally:
         xvfb.terminate()
         try:

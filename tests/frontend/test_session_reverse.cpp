@@ -1,0 +1,161 @@
+// Reverse execution in the debugging Session (frontend/session.h): stepping back gives the
+// states stepping forward saw, exactly (registers, instruction and cycle counters, memory);
+// reverse continue finds the previous breakpoint hit; the timeline goes anywhere in the
+// history; a write starts a new history; a machine with two vcpus is refused.
+#include <doctest/doctest.h>
+
+#include <iterator>
+
+#include "demo_guest.h"
+#include "frontend/session.h"
+#include "pv_hello.h"
+#include "pv_test_vcpus.h"
+
+using namespace pvlab;
+
+namespace {
+
+std::unique_ptr<Session> session_of(const uint8_t* image, size_t n, unsigned vcpus = 1) {
+  std::string err;
+  auto img = parse_elf("guest", std::vector<uint8_t>(image, image + n), err);
+  REQUIRE(img.has_value());
+  LoadOptions lo;
+  lo.mem_bytes = 8u << 20;
+  lo.vcpus = vcpus;
+  auto t = load_target(*img, lo, err);
+  REQUIRE(t != nullptr);
+  return std::make_unique<Session>(std::move(t));
+}
+
+struct State {
+  uint64_t insns = 0, cycles = 0;
+  std::vector<uint64_t> regs;
+  std::vector<uint8_t> stack;
+  bool operator==(const State&) const = default;
+};
+
+State state_of(Session& s) {
+  State st;
+  s.with_target([&](Target& t) {
+    st.insns = t.cpu(0).s.insns;
+    st.cycles = t.cpu(0).s.cycles;
+    return 0;
+  });
+  for (Reg r : {Reg::EAX, Reg::ECX, Reg::EDX, Reg::EBX, Reg::ESP, Reg::EBP, Reg::ESI, Reg::EDI, Reg::EIP,
+                Reg::EFLAGS, Reg::CR3})
+    st.regs.push_back(s.reg(r));
+  st.stack.resize(64);
+  st.stack.resize(s.read_memory(s.reg(Reg::ESP), st.stack.data(), st.stack.size()));
+  return st;
+}
+
+// Step forward n times, then back n times: every state back must be the one forward.
+void forward_and_back(Session& s, unsigned n) {
+  std::vector<State> fwd{state_of(s)};
+  for (unsigned k = 0; k < n; ++k) {
+    REQUIRE(s.run(RunMode::Step).why == StopInfo::Why::Step);
+    fwd.push_back(state_of(s));
+  }
+  for (unsigned k = n; k-- > 0;) {
+    const StopInfo st = s.reverse_step();
+    CHECK((st.why == StopInfo::Why::Step || st.why == StopInfo::Why::HistoryBegin));
+    const State back = state_of(s);
+    CHECK_MESSAGE(back == fwd[k], "step back to instruction " << fwd[k].insns);
+    if (!(back == fwd[k])) break;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("reverse: stepping back through snapshots gives the forward states exactly (PC)") {
+  auto s = session_of(kDemoGuest, std::size(kDemoGuest));
+  std::string err;
+  REQUIRE(s->enable_reverse(100, err));
+  forward_and_back(*s, 450);
+  CHECK(s->timeline().snapshots >= 4);
+  CHECK(s->reverse_step().why == StopInfo::Why::HistoryBegin);
+  CHECK(s->timeline().now == 0);
+}
+
+TEST_CASE("reverse: a PV domain with one vcpu steps back too") {
+  auto s = session_of(kPvHello, std::size(kPvHello));
+  std::string err;
+  REQUIRE(s->enable_reverse(64, err));
+  // Through a hypercall: run to the first one, then step on.
+  REQUIRE(s->catch_hypercall(std::nullopt, true));
+  REQUIRE(s->run().why == StopInfo::Why::Event);
+  s->clear_catches();
+  forward_and_back(*s, 200);
+}
+
+TEST_CASE("reverse: reverse continue finds the previous breakpoint hit, the timeline goes anywhere") {
+  auto s = session_of(kDemoGuest, std::size(kDemoGuest));
+  std::string err;
+  REQUIRE(s->enable_reverse(2000, err));
+  std::vector<State> fwd{state_of(*s)};
+  for (unsigned k = 0; k < 3000; ++k) {
+    s->run(RunMode::Step);
+    fwd.push_back(state_of(*s));
+  }
+  // An address the run passed more than once: a loop.
+  const uint32_t loop_pc = uint32_t(fwd[2500].regs[8]);
+  std::vector<size_t> hits;
+  for (size_t k = 0; k < 3000; ++k)
+    if (fwd[k].regs[8] == loop_pc) hits.push_back(k);
+  REQUIRE(hits.size() >= 2);
+
+  SUBCASE("timeline") {
+    for (uint64_t k : {1234ull, 17ull, 2999ull, 2000ull, 1999ull, 0ull, 3000ull}) {
+      s->goto_insn(k);
+      CHECK_MESSAGE(state_of(*s) == fwd[k], "goto " << k);
+    }
+    const Session::Timeline t = s->timeline();
+    CHECK(t.begin == 0);
+    CHECK(t.end == 3000);
+    CHECK(t.now == 3000);
+  }
+  SUBCASE("reverse continue") {
+    s->add_breakpoint(loop_pc);
+    StopInfo st = s->reverse_continue();
+    CHECK(st.why == StopInfo::Why::Breakpoint);
+    CHECK(st.pc == loop_pc);
+    // The last hit before 3000 (not at 3000 itself).
+    size_t last = 0;
+    for (size_t h : hits)
+      if (h < 3000) last = h;
+    CHECK(state_of(*s) == fwd[last]);
+    st = s->reverse_continue();
+    CHECK(st.why == StopInfo::Why::Breakpoint);
+    size_t before = 0;
+    for (size_t h : hits)
+      if (h < last) before = h;
+    CHECK(state_of(*s) == fwd[before]);
+    // Forward again: the next hit is where the run met it.
+    st = s->run(RunMode::Continue);
+    CHECK(st.why == StopInfo::Why::Breakpoint);
+    CHECK(state_of(*s) == fwd[last]);
+    s->clear_breakpoints();
+    st = s->reverse_continue();
+    CHECK(st.why == StopInfo::Why::HistoryBegin);
+    CHECK(state_of(*s) == fwd[0]);
+  }
+}
+
+TEST_CASE("reverse: a write starts a new history; two vcpus are refused") {
+  auto s = session_of(kDemoGuest, std::size(kDemoGuest));
+  std::string err;
+  REQUIRE(s->enable_reverse(0, err));
+  for (int k = 0; k < 20; ++k) s->run(RunMode::Step);
+  REQUIRE(s->set_reg(Reg::EBX, 0x1234, err));
+  for (int k = 0; k < 5; ++k) s->run(RunMode::Step);
+  CHECK(s->timeline().begin == 20);
+  for (int k = 0; k < 5; ++k) CHECK(s->reverse_step().why != StopInfo::Why::Paused);
+  CHECK(s->timeline().now == 20);
+  CHECK(s->reverse_step().why == StopInfo::Why::HistoryBegin);
+
+  auto two = session_of(kPvTestVcpus, std::size(kPvTestVcpus), 2);
+  CHECK_FALSE(two->enable_reverse(0, err));
+  CHECK(err.find("one vcpu") != std::string::npos);
+  CHECK_FALSE(two->reverse_enabled());
+  CHECK(two->reverse_step().why == StopInfo::Why::Paused);
+}
