@@ -131,6 +131,7 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     store = std::make_unique<xen::XenstoreBackend>(hv);
     if (!store->attached()) std::fprintf(stderr, "pvlab: xenstore: %s\n", store->error().c_str());
   }
+  const bool store_attached = store && store->attached();
 
   TimingModels timing;
   if (o.timing)
@@ -155,6 +156,8 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     if (!trace->finish(err)) std::fprintf(stderr, "pvlab: %s\n", err.c_str());
   }
 
+  if (store_attached && !store->attached())   // a protocol error during the run
+    std::fprintf(stderr, "pvlab: xenstore: %s\n", store->error().c_str());
   bool dump = false;
   int status = pv_exit_status(r, &dump);
   if (r.end == hyper::PvEnd::Shutdown) {
@@ -190,6 +193,7 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     std::fprintf(stderr, "pvlab: %llu hypercalls (%llu refused)\n",
                  (unsigned long long)hv.hypercall_log().total(),
                  (unsigned long long)hv.hypercall_log().failed());
+    if (store) std::fprintf(stderr, "pvlab: %llu xenstore requests\n", (unsigned long long)store->store().requests());
     timing.print(stderr);
   }
   if (!o.timing_stats.empty() && !timing.write_json(o.timing_stats, err)) {
