@@ -396,11 +396,14 @@ bool Xenstore::load(StateReader& r) {
       Node node;
       node.value = str();
       uint32_t np = r.u32();
-      if (np > 256) return false;
-      for (uint32_t k = 0; k < np && r.ok(); ++k) node.perms.push_back(str());
+      if (np == 0 || np > 256 || !valid_path(p)) return false;
+      for (uint32_t k = 0; k < np && r.ok(); ++k) {
+        node.perms.push_back(str());
+        if (!valid_perm(node.perms.back())) return false;
+      }
       t[p] = std::move(node);
     }
-    return r.ok();
+    return r.ok() && t.count("/");
   };
   if (!tree(tree_)) return false;
   generation_ = r.u64();
