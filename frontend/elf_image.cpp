@@ -22,40 +22,55 @@ bool read_at(const std::vector<uint8_t>& b, uint64_t off, T& out) {
   return true;
 }
 
-void parse_notes(ElfImage& img, uint64_t off, uint64_t size) {
-  uint64_t end = off + size;
-  while (off + 12 <= end) {
+// The notes of [off, off + size) (which the caller checked lies in the file). A note header
+// or name leaving the file is an error naming the note; a descriptor leaving it is kept cut.
+bool parse_notes(ElfImage& img, uint64_t off, uint64_t size, const std::string& where, std::string& error) {
+  const uint64_t end = off + size, file = img.bytes.size();
+  for (unsigned index = 0; off < end; ++index) {
+    const std::string what = "note " + std::to_string(index) + " of " + where + " (at file offset " +
+                             std::to_string(off) + ")";
     Elf32_Nhdr nh;
-    if (!read_at(img.bytes, off, nh)) return;
-    uint64_t name_off = off + 12;
-    uint64_t desc_off = name_off + ((nh.n_namesz + 3u) & ~3u);
-    uint64_t next = desc_off + ((uint64_t(nh.n_descsz) + 3u) & ~3ull);
-    if (next > end || desc_off + nh.n_descsz > img.bytes.size()) return;
+    if (!read_at(img.bytes, off, nh)) {
+      error = "truncated: the header of " + what + " lies past the end of the file";
+      return false;
+    }
+    const uint64_t name_off = off + 12;
+    const uint64_t desc_off = name_off + ((uint64_t(nh.n_namesz) + 3u) & ~3ull);
+    if (name_off + nh.n_namesz > file) {
+      error = "truncated: the name of " + what + " (" + std::to_string(nh.n_namesz) +
+              " bytes) runs past the end of the file";
+      return false;
+    }
     ElfNote n;
     n.type = nh.n_type;
     if (nh.n_namesz) {
       const char* p = reinterpret_cast<const char*>(img.bytes.data() + name_off);
       n.owner.assign(p, strnlen(p, nh.n_namesz));
     }
-    n.desc.assign(img.bytes.begin() + long(desc_off), img.bytes.begin() + long(desc_off + nh.n_descsz));
+    const uint64_t desc_end = std::min<uint64_t>(desc_off + nh.n_descsz, file);
+    n.desc_cut = desc_off + nh.n_descsz > file;
+    if (desc_off < desc_end) n.desc.assign(img.bytes.begin() + long(desc_off), img.bytes.begin() + long(desc_end));
     img.notes.push_back(std::move(n));
-    off = next;
+    off = desc_off + ((uint64_t(nh.n_descsz) + 3u) & ~3ull);
   }
+  return true;
 }
 
 // What a Xen domain builder also reads from the section headers: the legacy `__xen_guest`
 // section, and the Xen notes of SHT_NOTE sections when no PT_NOTE segment held any.
-void read_xen_sections(ElfImage& img, const Elf32_Ehdr& eh, const std::vector<Elf32_Shdr>& sh) {
+bool read_xen_sections(ElfImage& img, const Elf32_Ehdr& eh, const std::vector<Elf32_Shdr>& sh,
+                       std::string& error) {
   const auto& b = img.bytes;
   auto is_xen = [](const ElfNote& n) { return n.owner == "Xen"; };
   const bool have_xen_notes = std::any_of(img.notes.begin(), img.notes.end(), is_xen);
   const Elf32_Shdr* names = eh.e_shstrndx < sh.size() ? &sh[eh.e_shstrndx] : nullptr;
-  for (const auto& s : sh) {
+  for (size_t k = 0; k < sh.size(); ++k) {
+    const Elf32_Shdr& s = sh[k];
     const bool inside = s.sh_type != SHT_NOBITS && uint64_t(s.sh_offset) + s.sh_size <= b.size();
     if (!inside) continue;
     if (s.sh_type == SHT_NOTE && !have_xen_notes) {
       const size_t before = img.notes.size();
-      parse_notes(img, s.sh_offset, s.sh_size);
+      if (!parse_notes(img, s.sh_offset, s.sh_size, "note section " + std::to_string(k), error)) return false;
       img.notes.erase(std::remove_if(img.notes.begin() + long(before), img.notes.end(),
                                      [&](const ElfNote& n) { return !is_xen(n); }),
                       img.notes.end());
@@ -69,6 +84,7 @@ void read_xen_sections(ElfImage& img, const Elf32_Ehdr& eh, const std::vector<El
     const char* p = reinterpret_cast<const char*>(b.data() + s.sh_offset);
     img.xen_guest_section = std::string(p, strnlen(p, s.sh_size));
   }
+  return true;
 }
 
 }  // namespace
@@ -100,7 +116,8 @@ std::optional<ElfImage> parse_elf(std::string path, std::vector<uint8_t> bytes, 
     if (ph.p_type == PT_NOTE) {
       if (uint64_t(ph.p_offset) + ph.p_filesz > b.size())
         return fail("truncated: note segment " + std::to_string(k) + " lies past the end of the file");
-      parse_notes(img, ph.p_offset, ph.p_filesz);
+      std::string why;
+      if (!parse_notes(img, ph.p_offset, ph.p_filesz, "note segment " + std::to_string(k), why)) return fail(why);
     }
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
     if (ph.p_filesz > ph.p_memsz)
@@ -141,7 +158,8 @@ std::optional<ElfImage> parse_elf(std::string path, std::vector<uint8_t> bytes, 
       }
       std::sort(img.symbols.begin(), img.symbols.end(),
                 [](const auto& x, const auto& y) { return x.value < y.value; });
-      read_xen_sections(img, eh, sh);
+      std::string why;
+      if (!read_xen_sections(img, eh, sh, why)) return fail(why);
     }
   }
   return img;

@@ -14,10 +14,16 @@ struct ElfSegment {
   uint32_t flags = 0;
 };
 
+// A note as Xen's libelf reads it: every note whose header starts inside the note segment
+// (or SHT_NOTE section) counts, and its name and descriptor are bounded by the file, not by
+// the segment. GRUB's Xen images end their last note (PAE_MODE, descsz 12, "yes\0") at the
+// end of the file, 8 bytes short of its padded size; Xen reads the string up to its NUL.
+// `desc` holds the descriptor's bytes that lie in the file; desc_cut says it was cut short.
 struct ElfNote {
   std::string owner;
   uint32_t type = 0;
   std::vector<uint8_t> desc;
+  bool desc_cut = false;
 };
 
 struct ElfImage {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "frontend/bsd_symtab.h"
 #include "frontend/exit_codes.h"
@@ -9,6 +10,7 @@
 #include "frontend/state_dump.h"
 #include "frontend/timing_setup.h"
 #include "devices/xen/console.h"
+#include "devices/xen/xenstore.h"
 #include "hyper/hypervisor.h"
 
 namespace pvlab {
@@ -20,7 +22,7 @@ hyper::GuestImage guest_image_of(const ElfImage& img) {
   for (const ElfSegment& s : img.segments)
     g.segments.push_back({uint32_t(s.vaddr), uint32_t(s.file_size), uint32_t(s.mem_size),
                           img.bytes.data() + s.file_offset});
-  for (const ElfNote& n : img.notes) g.notes.push_back({n.owner, n.type, n.desc});
+  for (const ElfNote& n : img.notes) g.notes.push_back({n.owner, n.type, n.desc, n.desc_cut});
   if (img.xen_guest_section) g.xen_guest_section = *img.xen_guest_section;
   g.symtab = bsd_symtab_block(img.bytes, g.symtab_error);
   return g;
@@ -123,6 +125,13 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   InputQueue input;
   xen::ConsoleBackend console(hv, &input);
   if (!console.attached()) std::fprintf(stderr, "pvlab: console: %s\n", console.error().c_str());
+  // A domU's xenstore, as a toolstack would have filled it, served on the store ring.
+  std::unique_ptr<xen::XenstoreBackend> store;
+  if (!cfg.initdomain) {
+    store = std::make_unique<xen::XenstoreBackend>(hv);
+    if (!store->attached()) std::fprintf(stderr, "pvlab: xenstore: %s\n", store->error().c_str());
+  }
+  const bool store_attached = store && store->attached();
 
   TimingModels timing;
   if (o.timing)
@@ -147,6 +156,8 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     if (!trace->finish(err)) std::fprintf(stderr, "pvlab: %s\n", err.c_str());
   }
 
+  if (store_attached && !store->attached())   // a protocol error during the run
+    std::fprintf(stderr, "pvlab: xenstore: %s\n", store->error().c_str());
   bool dump = false;
   int status = pv_exit_status(r, &dump);
   if (r.end == hyper::PvEnd::Shutdown) {
@@ -182,6 +193,7 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     std::fprintf(stderr, "pvlab: %llu hypercalls (%llu refused)\n",
                  (unsigned long long)hv.hypercall_log().total(),
                  (unsigned long long)hv.hypercall_log().failed());
+    if (store) std::fprintf(stderr, "pvlab: %llu xenstore requests\n", (unsigned long long)store->store().requests());
     timing.print(stderr);
   }
   if (!o.timing_stats.empty() && !timing.write_json(o.timing_stats, err)) {

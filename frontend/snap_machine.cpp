@@ -108,6 +108,13 @@ std::unique_ptr<SnapMachine> SnapMachine::create(const MachineSpec& spec, std::v
       error = "console: " + m->console_->error();
       return nullptr;
     }
+    if (!spec.initdomain) {
+      m->store_ = std::make_unique<xen::XenstoreBackend>(*m->hv_);
+      if (!m->store_->attached()) {
+        error = "xenstore: " + m->store_->error();
+        return nullptr;
+      }
+    }
     return m;
   }
   MachineConfig cfg;
@@ -128,7 +135,8 @@ std::unique_ptr<SnapMachine> SnapMachine::create(const MachineSpec& spec, std::v
 }
 
 SnapMachine::~SnapMachine() {
-  console_.reset();   // unregisters from the hypervisor
+  store_.reset();     // these unregister from the hypervisor
+  console_.reset();
 }
 
 void SnapMachine::set_sinks(std::function<void(char)> serial, std::function<void(char)> debugcon) {
@@ -249,12 +257,16 @@ void SnapMachine::save(StateWriter& w) const {
   hv_->save_state(w);
   pv_input_.save(w);
   console_->save(w);
+  w.boolean(store_ != nullptr);
+  if (store_) store_->save(w);
 }
 
 bool SnapMachine::load(StateReader& r) {
   if (!r.tag("MACH")) return false;
   if (pc_) return pc_->load_state(r);
-  return hv_->load_state(r) && pv_input_.load(r) && console_->load(r);
+  if (!hv_->load_state(r) || !pv_input_.load(r) || !console_->load(r)) return false;
+  if (r.boolean() != (store_ != nullptr)) return false;   // a snapshot of another kind of domain
+  return !store_ || store_->load(r);
 }
 
 PhysMem& SnapMachine::ram() { return pc_ ? pc_->ram() : hv_->mem(); }

@@ -20,6 +20,7 @@
 #include "devices/state_io.h"
 #include "frontend/elf_image.h"
 #include "devices/xen/console.h"
+#include "devices/xen/xenstore.h"
 #include "frontend/machine.h"
 #include "hyper/hypervisor.h"
 
@@ -104,6 +105,7 @@ class SnapMachine {
   std::unique_ptr<hyper::Hypervisor> hv_;
   InputQueue pv_input_;
   std::unique_ptr<xen::ConsoleBackend> console_;
+  std::unique_ptr<xen::XenstoreBackend> store_;   // a domU's; none for the initial domain
   std::function<void(char)> serial_sink_, debugcon_sink_;
   // How the last run ended (for exit_status / report_end).
   RunResult pc_end_;

@@ -157,6 +157,8 @@ class Parser {
     if (!k) return true;  // INFO, L1_MFN_VALID, INIT_P2M, ... and unknown types: not used
     const std::string where = std::string("Xen note ") + k->name + " (type " + std::to_string(n.type) + ")";
     if (k->kind == Kind::number) {
+      if (n.desc_cut)
+        return fail("truncated " + where + ": its value runs past the end of the file");
       if (n.desc.size() != 4 && n.desc.size() != 8)
         return fail("malformed " + where + ": " + std::to_string(n.desc.size()) +
                     "-byte value, expected 4 or 8 bytes");
@@ -166,7 +168,8 @@ class Parser {
     }
     auto nul = std::find(n.desc.begin(), n.desc.end(), uint8_t{0});
     if (nul == n.desc.end())
-      return fail("malformed " + where + ": the string has no terminating NUL");
+      return fail(n.desc_cut ? "truncated " + where + ": the string runs past the end of the file before its NUL"
+                             : "malformed " + where + ": the string has no terminating NUL");
     return set_string(n.type, std::string(n.desc.begin(), nul));
   }
 

@@ -18,6 +18,9 @@ struct GuestNote {
   std::string owner;
   uint32_t type = 0;
   std::vector<uint8_t> desc;
+  // The descriptor runs past the end of the file: `desc` holds the part inside it (see
+  // frontend/elf_image.h). A string note may still be whole (its NUL inside the file).
+  bool desc_cut = false;
 };
 
 struct GuestImage {

@@ -250,7 +250,7 @@ int get_l3e(Hypervisor& hv, Domain& d, uint64_t e, uint32_t l3, unsigned i, std:
   }
   if (e & kL3Disallow) {
     why = where("L3", l3, i) + " (" + hex(e) + "): bits " + hex(e & kL3Disallow) +
-          " must be zero (a PAE L3 entry has only P, PWT, PCD and the address)";
+          " must be zero (an L3 entry has no PS, G, NX or high flag bits)";
     return -XEN_EINVAL;
   }
   const uint64_t mfn = entry_frame(e);
@@ -320,10 +320,12 @@ int validate(Hypervisor& hv, Domain& d, uint32_t mfn, PageType type, std::string
   FrameInfo& f = hv.frames()[mfn];
   const unsigned n = guest_entries(f, type);
   for (unsigned i = 0; i < n; ++i) {
-    if (int rc = get_entry(hv, d, type, read_entry(hv, mfn, i), mfn, i, why); rc != 0) {
+    const uint64_t e = read_entry(hv, mfn, i);
+    if (int rc = get_entry(hv, d, type, e, mfn, i, why); rc != 0) {
       while (i-- > 0) put_entry(hv, d, type, read_entry(hv, mfn, i), mfn);
       return rc;
     }
+    if (type == PageType::L3 && (e & pte::P) && (e & kL3Cleared)) write_entry(hv, mfn, i, e & ~kL3Cleared);
   }
   if (type == PageType::L2 && f.pae_xen_l2)
     for (unsigned i = kFirstHvL2Slot; i < kPaeEntries; ++i) write_entry(hv, mfn, i, hv.hv_l2_entry(i));
@@ -383,6 +385,7 @@ int mod_l3(Hypervisor& hv, Domain& d, uint32_t l3, unsigned i, uint64_t e, std::
   const uint64_t old_e = read_entry(hv, l3, i);
   if (e & pte::P) {
     if (int rc = get_l3e(hv, d, e, l3, i, why); rc != 0) return rc;
+    e &= ~kL3Cleared;
   }
   write_entry(hv, l3, i, e);
   put_l3e(hv, d, old_e);

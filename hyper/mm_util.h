@@ -23,10 +23,13 @@ constexpr uint64_t kHighReserved = 0x7ff0000000000000ull;
 constexpr uint64_t kL1Disallow = pte::PWT | pte::PCD | pte::PS | kHighReserved;
 // L2: no cache attributes, no global bit; PS (a superpage) has its own refusal.
 constexpr uint64_t kL2Disallow = pte::PWT | pte::PCD | pte::G | kHighReserved;
-// L3 (a PDPTE): present, PWT, PCD, the available bits and the address; everything else is
-// must-be-zero (Xen's PAE L3_DISALLOW_MASK 0xFFFFF1E6), NX included.
-constexpr uint64_t kL3Disallow = pte::RW | pte::US | pte::A | pte::D | pte::PS | pte::G |
-                                 kHighReserved | pte::NX;
+// L3 (a PDPTE): no PS, no global bit, no NX or high bits (what Xen's COMPAT_L3_DISALLOW_MASK
+// refuses a 32-bit guest beyond PWT/PCD, which pvlab allows as a PAE PDPTE does).
+constexpr uint64_t kL3Disallow = pte::PS | pte::G | kHighReserved | pte::NX;
+// RW, US, A and D a 32-bit guest of Xen may set in an L3 entry (Xen sets RW and US itself, as
+// its L3s are long-mode entries); a PAE PDPTE must have them clear, so pvlab clears them
+// when it validates the entry, which the guest can only change through the hypervisor.
+constexpr uint64_t kL3Cleared = pte::RW | pte::US | pte::A | pte::D;
 // Changes in these bits alone, with the same frame, need no new references (Xen's
 // FASTPATH_FLAG_WHITELIST).
 constexpr uint64_t kFastPathBits = pte::NX | pte::AVAIL | pte::G | pte::D | pte::A | pte::US;

@@ -81,6 +81,11 @@ bool cache_flush(Cpu& c, const Insn&) {
   return true;
 }
 
+// LFENCE, MFENCE, SFENCE: ordering only, and pvlab's memory is sequentially consistent.
+// They are SSE2's (SFENCE SSE's) and CPUID does not offer SSE, but PV kernels built for Xen
+// (whose hosts all have SSE2) use them unconditionally, so the model runs them as no-ops.
+bool fence(Cpu&, const Insn&) { return true; }
+
 // WAIT / FWAIT: #NM when CR0.MP and CR0.TS are both set; there are no pending x87 exceptions.
 bool fwait(Cpu& c, const Insn&) {
   if ((c.s.cr0 & (cr0::MP | cr0::TS)) == (cr0::MP | cr0::TS)) return c.raise(exc::NM);
@@ -254,6 +259,9 @@ void register_system(OpTable& t) {
   t.set(ZYDIS_MNEMONIC_WBINVD, cache_flush, 0, 20);
   t.set(ZYDIS_MNEMONIC_INVD, cache_flush, 0, 20);
   t.set(ZYDIS_MNEMONIC_FWAIT, fwait);
+  t.set(ZYDIS_MNEMONIC_LFENCE, fence);
+  t.set(ZYDIS_MNEMONIC_MFENCE, fence);
+  t.set(ZYDIS_MNEMONIC_SFENCE, fence);
   t.set(ZYDIS_MNEMONIC_CPUID, cpuid_insn, 0, 20);
   t.set(ZYDIS_MNEMONIC_RDTSC, rdtsc, 0, 4);
   t.set(ZYDIS_MNEMONIC_RDPMC, rdpmc, 0, 4);

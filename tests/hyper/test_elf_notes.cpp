@@ -82,7 +82,7 @@ ElfImage read_embedded(const char* name, const uint8_t* data, size_t size) {
 
 XenGuestInput input_of(const ElfImage& img) {
   XenGuestInput in;
-  for (const ElfNote& n : img.notes) in.notes.push_back({n.owner, n.type, n.desc});
+  for (const ElfNote& n : img.notes) in.notes.push_back({n.owner, n.type, n.desc, n.desc_cut});
   in.legacy_section = img.xen_guest_section;
   XenGuestInput::Image span{img.entry, ~0ull, 0};
   for (const ElfSegment& s : img.segments) {
@@ -195,6 +195,103 @@ TEST_CASE("the ELF reader finds __xen_guest and the notes of SHT_NOTE sections")
   CHECK(info->features_required == 1u << XENFEAT_writable_page_tables);
 }
 
+namespace {
+
+// An i386 executable with one PT_LOAD and a PT_NOTE segment holding `notes` less its last
+// `cut` bytes, the note segment ending the file: the shape of GRUB's Xen images.
+std::vector<uint8_t> elf_with_note_segment(std::vector<uint8_t> notes, size_t cut) {
+  notes.resize(notes.size() - cut);
+  const uint32_t code_off = sizeof(Elf32_Ehdr) + 2 * sizeof(Elf32_Phdr);
+  const uint8_t code[16] = {0xf4};
+  const uint32_t notes_off = code_off + sizeof code;
+  std::vector<uint8_t> b(notes_off + notes.size());   // sized at once: GCC 12 misreads inserts here
+  std::memcpy(b.data() + code_off, code, sizeof code);
+  if (!notes.empty()) std::memcpy(b.data() + notes_off, notes.data(), notes.size());
+  Elf32_Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = ELFCLASS32;
+  eh.e_ident[EI_DATA] = ELFDATA2LSB;
+  eh.e_ident[EI_VERSION] = EV_CURRENT;
+  eh.e_type = ET_EXEC;
+  eh.e_machine = EM_386;
+  eh.e_version = EV_CURRENT;
+  eh.e_entry = kBase;
+  eh.e_phoff = sizeof eh;
+  eh.e_ehsize = sizeof eh;
+  eh.e_phentsize = sizeof(Elf32_Phdr);
+  eh.e_phnum = 2;
+  std::memcpy(b.data(), &eh, sizeof eh);
+  Elf32_Phdr ph[2]{};
+  ph[0].p_type = PT_LOAD;
+  ph[0].p_offset = code_off;
+  ph[0].p_vaddr = ph[0].p_paddr = kBase;
+  ph[0].p_filesz = ph[0].p_memsz = sizeof code;
+  ph[1].p_type = PT_NOTE;
+  ph[1].p_offset = notes_off;
+  ph[1].p_filesz = uint32_t(notes.size());
+  std::memcpy(b.data() + sizeof eh, ph, sizeof ph);
+  return b;
+}
+
+// GRUB's notes: GUEST_OS, LOADER, XEN_VERSION, ENTRY, VIRT_BASE, then `last`.
+std::vector<uint8_t> grub_notes(const GuestNote& last) {
+  std::vector<uint8_t> out;
+  for (const GuestNote& n : {str_note(XEN_ELFNOTE_GUEST_OS, "GRUB"), str_note(XEN_ELFNOTE_LOADER, "generic"),
+                             str_note(XEN_ELFNOTE_XEN_VERSION, "xen-3.0"), num_note(XEN_ELFNOTE_ENTRY, kBase),
+                             num_note(XEN_ELFNOTE_VIRT_BASE, kBase), last})
+    put_note(out, n);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a note segment ending inside its last note, as GRUB's Xen images do, reads as Xen reads it") {
+  // PAE_MODE with descsz 12: "yes" and nine NULs, of which the file holds "yes\0".
+  GuestNote pae = str_note(XEN_ELFNOTE_PAE_MODE, "yes");
+  pae.desc.resize(12, 0);
+  std::string err;
+  auto img = parse_elf("grub-xen.elf", elf_with_note_segment(grub_notes(pae), 8), err);
+  REQUIRE_MESSAGE(img.has_value(), err);
+  REQUIRE(img->notes.size() == 6);
+  CHECK(img->notes.back().type == XEN_ELFNOTE_PAE_MODE);
+  CHECK(img->notes.back().desc.size() == 4);
+  CHECK(img->notes.back().desc_cut);
+  CHECK_FALSE(img->notes.front().desc_cut);
+  auto info = parse_xen_guest(input_of(*img), err);
+  REQUIRE_MESSAGE(info.has_value(), err);
+  CHECK(info->pae_text == "yes");
+  CHECK(info->pae == PaeMode::extended_cr3);
+  CHECK(info->guest_os == "GRUB");
+  CHECK(info->layout->virt_entry == kBase);
+
+  SUBCASE("the file ends before the string's NUL") {
+    img = parse_elf("cut.elf", elf_with_note_segment(grub_notes(pae), 9), err);
+    REQUIRE_MESSAGE(img.has_value(), err);
+    const std::string why = refusal(input_of(*img));
+    CHECK_MESSAGE(contains(why, "truncated Xen note PAE_MODE"), why);
+    CHECK_MESSAGE(contains(why, "runs past the end of the file before its NUL"), why);
+  }
+  SUBCASE("a numeric note cut by the end of the file") {
+    img = parse_elf("cut.elf", elf_with_note_segment(grub_notes(num_note(XEN_ELFNOTE_HV_START_LOW, 0, 8)), 4), err);
+    REQUIRE_MESSAGE(img.has_value(), err);
+    const std::string why = refusal(input_of(*img));
+    CHECK_MESSAGE(contains(why, "truncated Xen note HV_START_LOW"), why);
+  }
+  SUBCASE("a name leaving the file") {
+    std::vector<uint8_t> notes = grub_notes(pae);
+    notes.resize(notes.size() - 13);  // the last note: its header and 3 of its name's 4 bytes
+    CHECK_FALSE(parse_elf("cut.elf", elf_with_note_segment(notes, 0), err).has_value());
+    CHECK_MESSAGE(contains(err, "cut.elf: truncated: the name of note 5 of note segment 1"), err);
+    CHECK_MESSAGE(contains(err, "runs past the end of the file"), err);
+  }
+  SUBCASE("a header leaving the file") {
+    std::vector<uint8_t> notes = grub_notes(pae);
+    notes.resize(notes.size() - 24);  // 4 bytes of the last note's header
+    CHECK_FALSE(parse_elf("cut.elf", elf_with_note_segment(notes, 0), err).has_value());
+    CHECK_MESSAGE(contains(err, "the header of note 5 of note segment 1"), err);
+  }
+}
+
 TEST_CASE("pvlab's own PV kernels: their notes describe them") {
   struct Kernel {
     const char* name;
@@ -245,7 +342,7 @@ TEST_CASE("pvlab's own PV kernels: their notes describe them") {
     g.elf_entry = img.entry;
     for (const ElfSegment& s : img.segments)
       g.segments.push_back({uint32_t(s.vaddr), uint32_t(s.file_size), uint32_t(s.mem_size), nullptr});
-    for (const ElfNote& n : img.notes) g.notes.push_back({n.owner, n.type, n.desc});
+    for (const ElfNote& n : img.notes) g.notes.push_back({n.owner, n.type, n.desc, n.desc_cut});
     auto via_image = parse_xen_guest(g, err);
     REQUIRE_MESSAGE(via_image.has_value(), err);
     CHECK(via_image->layout->virt_kend == info->layout->virt_kend);

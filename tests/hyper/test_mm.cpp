@@ -272,9 +272,20 @@ TEST_CASE("mm: PAE L3 rules and the slot-3 L2") {
   SUBCASE("reserved bits in an L3 entry") {
     uint32_t l2b = 0;
     const uint32_t bad = t.fresh_l3(l2b);
-    t.set(bad, 1, Dom::ent(t.scratch(), P | RW));
+    t.set(bad, 1, Dom::ent(t.scratch(), P | hyper::pte::PS));
     CHECK(t.pin(bad, PageType::L3) == -XEN_EINVAL);
     CHECK(t.fi(l2b).type == PageType::None);   // slot 3's validation undone
+  }
+  SUBCASE("RW, US, A and D in an L3 entry are accepted and cleared, as a PDPTE needs") {
+    uint32_t l2b = 0;
+    const uint32_t l3b = t.fresh_l3(l2b);
+    const uint32_t l2c = t.scratch();
+    const uint64_t e = Dom::ent(l2c, P | RW | hyper::pte::US | hyper::pte::A | hyper::pte::D);
+    t.set(l3b, 1, e);
+    CHECK(t.pin(l3b, PageType::L3) == 0);
+    CHECK(t.get(l3b, 1) == Dom::ent(l2c, P));
+    CHECK(t.fi(l2c).type == PageType::L2);
+    t.audit();
   }
   SUBCASE("a slot-3 L2 in another slot") {
     uint32_t l2b = 0;

@@ -82,10 +82,10 @@ static void hypervisor_area(void) {
   /* A superpage in a free slot of the same L2. */
   EXPECT("l2-superpage", mm_update1(mm_l2e_maddr(MM_SPARE_VA), mm_pte(mfn & ~511u, PV_PTE_P | PV_PTE_PS | PV_PTE_RW)),
          -XEN_EINVAL);
-  /* L3: slot 3 never changes; entries carry no RW/US/A/D. */
+  /* L3: slot 3 never changes; entries carry no PS, G or NX (RW/US/A/D are accepted and cleared). */
   uint64_t l3 = (uint64_t)mm_l3_mfn() << PV_PAGE_SHIFT;
   EXPECT("l3-slot-3", mm_update1(l3 + 3 * 8, mm_pte(l2, PV_PTE_P)), -XEN_EINVAL);
-  EXPECT("l3-reserved-bits", mm_update1(l3 + 0 * 8, mm_pte(mm_l1_mfn((uint32_t)(uintptr_t)_start), PV_PTE_P | PV_PTE_RW)),
+  EXPECT("l3-reserved-bits", mm_update1(l3 + 0 * 8, mm_pte(mm_l1_mfn((uint32_t)(uintptr_t)_start), PV_PTE_P | PV_PTE_PS)),
          -XEN_EINVAL);
   EXPECT("new-baseptr-l1", mm_ext1(MMUEXT_NEW_BASEPTR, mm_l1_mfn((uint32_t)(uintptr_t)_start), 0), -XEN_EINVAL);
   mmu_update_t u = {mm_l1e_maddr(window()), 0};
