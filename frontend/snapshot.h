@@ -18,7 +18,7 @@
 namespace pvlab {
 
 // Raise when what any save_state() writes changes.
-constexpr uint32_t kSnapshotVersion = 1;
+constexpr uint32_t kSnapshotVersion = 2;   // 2: the machine description holds the timing model
 
 struct SnapshotInfo {
   MachineSpec spec;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu/cpu.h"
+#include "cpu/timing/hv_hook.h"
 #include "hyper/builder.h"
 #include "hyper/domain.h"
 #include "hyper/events.h"
@@ -115,6 +116,9 @@ class Hypervisor final : public Platform {
   // Counts bounce frames built for the guest (traps.cpp), so a delivery can tell whether it
   // bounced an event to the guest kernel or the hypervisor dealt with it.
   void count_bounce() { ++bounces_; }
+  // The timing model told of every entry to and exit from the hypervisor (null: none; the
+  // entry path then pays one pointer test).
+  void set_timing_hook(HvTimingHook* h) { timing_hook_ = h; }
   void shutdown(ShutdownReason r);
   // Stop the domain because it cannot go on (a frame that cannot be written, a fault with no
   // handler). The reason is kept for the state dump.
@@ -198,6 +202,7 @@ class Hypervisor final : public Platform {
   FILE* event_log_ = nullptr;
   TraceEventSink* trace_sink_ = nullptr;
   uint64_t bounces_ = 0;
+  HvTimingHook* timing_hook_ = nullptr;
   std::optional<PvRunResult> end_;
   Vcpu* current_ = nullptr;
   std::vector<HostDevice*> host_devices_;
