@@ -47,7 +47,7 @@ def run(args, config_text, tmp, tag):
         w = line.split()
         if len(w) > 2 and w[0] == "hvbench":
             key = w[1] if w[1] != "chase" else "chase" + w[3]
-            figures[key] = {w[i]: int(w[i + 1]) for i in range(2, len(w) - 1, 2)}
+            figures[key] = {w[i]: int(w[i + 1]) for i in range(1, len(w) - 1) if w[i + 1].isdigit()}
     with open(stats) as f:
         js = json.load(f)
     return figures, js, p.stdout
