@@ -13,6 +13,8 @@ what the configuration says:
                more, the D-TLB misses more, the model counts one flush per entry
   events       an unmasked event (callback through a bounce frame) costs more than a masked
                one (flags only), by at least hv_bounce
+  functions    the per-function CPI stacks add up to the run; the hypercall page holds the
+               most hypervisor cycles
   tlb stride   a chase over more pages than the D-TLB holds costs, per load, the walk
                (2 PAE table reads * walk_cycles_per_level) more than one over 8 pages
 Plus determinism: two runs print the same figures.
@@ -84,6 +86,15 @@ def main():
                 "%d bounces" % (hv, want, js["hv_entries"], js["hv_hypercalls"], js["hv_bounces"]))
         t.check(sum(js["cpi_stack"].values()) == js["cycles"], "the CPI stack adds up to the cycles")
         t.check(js["hv_flushes"] == 0, "no flushes on entry by default")
+        fns = js.get("functions", [])
+        t.check(sum(f["cycles"] for f in fns) == js["cycles"] and sum(f["instructions"] for f in fns) == js["instructions"],
+                "per-function stacks add up to the run's cycles and instructions (%d functions)" % len(fns))
+        by_name = {f["name"]: f for f in fns}
+        hv_fn = max(fns, key=lambda f: f["cpi_stack"]["hypervisor"]) if fns else {"name": "-"}
+        t.check(hv_fn["name"] == "hypercall_page" and "main" in by_name,
+                "per-function: the hypercall page holds the most hypervisor cycles (%s), main is named"
+                % hv_fn["name"])
+        t.check(out.count("pvlab: timing function ") == 0, "function lines go to stderr, not the guest's output")
 
         d = 1000
         more, _, _ = run(args, base_text + "\nhv_entry = %d\n" % (cfg["hv_entry"] + d), tmp, "entry")
