@@ -247,7 +247,10 @@ int do_run(const RunOptions& o) {
     m.set_trace_sink(trace->events());
   }
   TimingModels timing;
-  if (o.timing.ooo()) timing.attach(tcfg, m.cpu());
+  if (o.timing.ooo()) {
+    timing.attach(tcfg, m.cpu());
+    if (img) timing.set_functions(function_map_of(*img));
+  }
 
   auto t0 = std::chrono::steady_clock::now();
   RunResult r;

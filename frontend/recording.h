@@ -15,7 +15,7 @@
 
 namespace pvlab {
 
-constexpr uint32_t kRecordingVersion = 2;
+constexpr uint32_t kRecordingVersion = 3;   // 2: the xenstore back end; 3: the machine description holds the timing model
 
 struct RecordedInput {
   uint64_t cycle = 0;

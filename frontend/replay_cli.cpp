@@ -61,6 +61,23 @@ bool spec_from_options(const SnapRunOptions& o, MachineSpec& spec, std::vector<u
     image = o.demo;
   }
   spec.image_hash = state_hash(image);
+  if (o.timing != "atomic" && o.timing != "ooo") {
+    err = "--timing " + o.timing + ": expected atomic or ooo";
+    return false;
+  }
+  if (o.timing == "ooo") {
+    spec.timing = "[timing]\n";
+    if (!o.timing_config.empty()) {
+      std::vector<uint8_t> text;
+      if (!load_file(o.timing_config, text, err)) return false;
+      spec.timing.assign(text.begin(), text.end());
+      TimingConfig check;
+      if (!parse_timing_config(spec.timing, o.timing_config, check, err)) return false;
+    }
+  } else if (!o.timing_config.empty()) {
+    err = "--timing-config needs --timing ooo";
+    return false;
+  }
   std::string machine = o.machine;
   if (machine == "auto") {
     machine = "pc";
@@ -201,7 +218,9 @@ void add_replay_commands(CLI::App& app, ReplayCommands& c) {
   r->add_option("--max-cycles", o.max_cycles, "stop after this many cycles");
   r->add_option("--vcpus", o.vcpus, "PV: virtual CPUs of the domain")->check(CLI::Range(1, 16));
   r->add_flag("--initdomain", o.initdomain, "PV: boot the domain as the initial domain");
-  r->add_flag("--stats", o.stats, "print instruction, cycle and TLB statistics at exit");
+  r->add_flag("--stats", o.stats, "print instruction, cycle and TLB statistics at exit (and the CPI stack under --timing ooo)");
+  r->add_option("--timing", o.timing, "timing model: atomic or ooo (docs/timing.md); a replay uses the recorded one")->capture_default_str();
+  r->add_option("--timing-config", o.timing_config, "with --timing ooo: the core's INI file (recorded whole)");
 
   c.replay = app.add_subcommand("replay", "re-run a recording, feeding its inputs and comparing every checkpoint");
   c.replay->add_option("recording", c.file, "the recording (pvlab record -o FILE)")->required();

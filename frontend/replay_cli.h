@@ -18,6 +18,8 @@ struct SnapRunOptions {
   bool initdomain = false;
   uint64_t max_insns = 0, max_cycles = 0;
   bool stats = false;
+  // The timing model (record): atomic or ooo, and the core's configuration file for ooo.
+  std::string timing = "atomic", timing_config;
   // Snapshots.
   uint64_t snapshot_at = 0;
   bool snapshot_at_set = false;

@@ -136,6 +136,10 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   TimingModels timing;
   if (o.timing)
     for (unsigned i = 0; i < cfg.vcpus; ++i) timing.attach(*o.timing, hv.cpu(i));
+  if (o.timing) {
+    hv.set_timing_hook(&timing);
+    timing.set_functions(function_map_of(img));
+  }
 
   auto t0 = std::chrono::steady_clock::now();
   hyper::PvRunResult r;

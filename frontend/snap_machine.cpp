@@ -36,6 +36,7 @@ void MachineSpec::save(StateWriter& w) const {
   put_string(w, cmdline);
   w.boolean(initdomain);
   w.i64(rtc_epoch);
+  put_string(w, timing);
 }
 
 bool MachineSpec::load(StateReader& r) {
@@ -49,6 +50,7 @@ bool MachineSpec::load(StateReader& r) {
   cmdline = get_string(r, 4096);
   initdomain = r.boolean();
   rtc_epoch = r.i64();
+  timing = get_string(r, 1u << 16);
   if (!r.ok()) return false;
   if (kind != "pc" && kind != "pv") return r.fail("machine kind '" + kind + "' (expected pc or pv)");
   if (ram_bytes < (2u << 20) || ram_bytes > (3ull << 30) || (ram_bytes & 0xfff))
@@ -65,6 +67,7 @@ std::string MachineSpec::describe() const {
   if (kind == "pv") s += ", " + std::to_string(vcpus) + " vcpu" + (vcpus == 1 ? "" : "s");
   if (initdomain) s += ", initial domain";
   if (!cmdline.empty()) s += ", command line '" + cmdline + "'";
+  if (!timing.empty()) s += ", --timing ooo";
   return s;
 }
 
@@ -81,6 +84,8 @@ std::unique_ptr<SnapMachine> SnapMachine::create(const MachineSpec& spec, std::v
   }
   std::unique_ptr<SnapMachine> m(new SnapMachine);
   m->spec_ = spec;
+  if (!spec.timing.empty() && !parse_timing_config(spec.timing, "the timing configuration", m->timing_cfg_, error))
+    return nullptr;
   m->image_ = std::move(image);
   if (!spec.bios) {
     m->elf_ = parse_elf(spec.image_path.empty() ? "(built-in demo guest)" : spec.image_path,
@@ -97,6 +102,7 @@ std::unique_ptr<SnapMachine> SnapMachine::create(const MachineSpec& spec, std::v
     cfg.vcpus = spec.vcpus;
     cfg.cmdline = spec.cmdline;
     cfg.initdomain = spec.initdomain;
+    if (!spec.timing.empty()) apply_timing_to_mmu(m->timing_cfg_, cfg.cpu.mmu);
     m->hv_ = std::make_unique<hyper::Hypervisor>(cfg);
     SnapMachine* self = m.get();
     m->hv_->set_console_sink([self](char c) {
@@ -115,12 +121,14 @@ std::unique_ptr<SnapMachine> SnapMachine::create(const MachineSpec& spec, std::v
         return nullptr;
       }
     }
+    m->attach_timing();
     return m;
   }
   MachineConfig cfg;
   cfg.ram_bytes = spec.ram_bytes;
   cfg.cmdline = spec.cmdline;
   cfg.rtc_epoch = spec.rtc_epoch;
+  if (!spec.timing.empty()) apply_timing_to_mmu(m->timing_cfg_, cfg.cpu.mmu);
   m->pc_ = std::make_unique<PcMachine>(cfg);
   SnapMachine* self = m.get();
   m->pc_->set_serial_sink([self](char c) {
@@ -131,11 +139,24 @@ std::unique_ptr<SnapMachine> SnapMachine::create(const MachineSpec& spec, std::v
   });
   const bool ok = spec.bios ? m->pc_->load_bios(m->image_, error) : m->pc_->load_multiboot(*m->elf_, error);
   if (!ok) return nullptr;
+  m->attach_timing();
   return m;
 }
 
+void SnapMachine::attach_timing() {
+  if (spec_.timing.empty()) return;
+  if (hv_) hv_->set_timing_hook(nullptr);
+  timing_ = std::make_unique<TimingModels>();
+  const unsigned cpus = pc_ ? 1 : spec_.vcpus;
+  for (unsigned i = 0; i < cpus; ++i) timing_->attach(timing_cfg_, pc_ ? pc_->cpu() : hv_->cpu(i));
+  if (hv_) hv_->set_timing_hook(timing_.get());
+  if (elf_) timing_->set_functions(function_map_of(*elf_));
+}
+
 SnapMachine::~SnapMachine() {
-  store_.reset();     // these unregister from the hypervisor
+  if (hv_) hv_->set_timing_hook(nullptr);
+  timing_.reset();   // gives the CPUs their retire hooks back
+  store_.reset();    // these unregister from the hypervisor
   console_.reset();
 }
 
@@ -244,6 +265,7 @@ void SnapMachine::print_stats(FILE* f, double secs) const {
   std::fprintf(f, "pvlab: I-TLB %llu hits %llu misses, D-TLB %llu hits %llu misses, %llu walks\n",
                (unsigned long long)ih, (unsigned long long)im, (unsigned long long)dh,
                (unsigned long long)dm, (unsigned long long)walks);
+  if (timing_) timing_->print(f);
 }
 
 // ---- state ------------------------------------------------------------------------------------
@@ -263,10 +285,14 @@ void SnapMachine::save(StateWriter& w) const {
 
 bool SnapMachine::load(StateReader& r) {
   if (!r.tag("MACH")) return false;
-  if (pc_) return pc_->load_state(r);
-  if (!hv_->load_state(r) || !pv_input_.load(r) || !console_->load(r)) return false;
-  if (r.boolean() != (store_ != nullptr)) return false;   // a snapshot of another kind of domain
-  return !store_ || store_->load(r);
+  bool ok = pc_ ? pc_->load_state(r) : hv_->load_state(r) && pv_input_.load(r) && console_->load(r);
+  if (ok && hv_) {
+    if (r.boolean() != (store_ != nullptr)) return false;   // a snapshot of another kind of domain
+    ok = !store_ || store_->load(r);
+  }
+  // The timing models are not state: they start afresh at the loaded cycle.
+  if (ok) attach_timing();
+  return ok;
 }
 
 PhysMem& SnapMachine::ram() { return pc_ ? pc_->ram() : hv_->mem(); }

@@ -22,6 +22,7 @@
 #include "devices/xen/console.h"
 #include "devices/xen/xenstore.h"
 #include "frontend/machine.h"
+#include "frontend/timing_setup.h"
 #include "hyper/hypervisor.h"
 
 namespace pvlab {
@@ -38,6 +39,10 @@ struct MachineSpec {
   std::string cmdline;
   bool initdomain = false;       // PV
   int64_t rtc_epoch = 1704067200;   // PC: RTC time at cycle 0
+  // Under --timing ooo: the text of the [timing] configuration the core is timed on (the
+  // whole file given with --timing-config, or "[timing]\n" for the built-in defaults); empty
+  // for the atomic model. The model's cycles are machine time, so they are part of the run.
+  std::string timing;
 
   void save(StateWriter& w) const;
   bool load(StateReader& r);
@@ -106,6 +111,11 @@ class SnapMachine {
   InputQueue pv_input_;
   std::unique_ptr<xen::ConsoleBackend> console_;
   std::unique_ptr<xen::XenstoreBackend> store_;   // a domU's; none for the initial domain
+  // Under spec_.timing: the out-of-order model of every CPU. Not state: after a load the
+  // models start afresh at the loaded cycle (docs/replay.md).
+  TimingConfig timing_cfg_;
+  std::unique_ptr<TimingModels> timing_;
+  void attach_timing();
   std::function<void(char)> serial_sink_, debugcon_sink_;
   // How the last run ended (for exit_status / report_end).
   RunResult pc_end_;

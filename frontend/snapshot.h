@@ -18,7 +18,7 @@
 namespace pvlab {
 
 // Raise when what any save_state() writes changes.
-constexpr uint32_t kSnapshotVersion = 2;
+constexpr uint32_t kSnapshotVersion = 3;   // 2: the xenstore back end; 3: the machine description holds the timing model
 
 struct SnapshotInfo {
   MachineSpec spec;

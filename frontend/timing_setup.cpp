@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "frontend/elf_image.h"
+
 namespace pvlab {
 
 bool prepare_timing(const TimingOptions& o, TimingConfig& cfg, std::string& error) {
@@ -31,10 +33,61 @@ void TimingModels::attach(const TimingConfig& cfg, Cpu& cpu) {
   models_.back()->attach(cpu);
 }
 
-void TimingModels::print(std::FILE* out) const {
+void TimingModels::hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) {
+  for (size_t i = 0; i < cpus_.size(); ++i)
+    if (cpus_[i] == &cpu) return models_[i]->hv_enter(cpu, kind, nr);
+}
+
+void TimingModels::hv_exit(Cpu& cpu, bool bounced) {
+  for (size_t i = 0; i < cpus_.size(); ++i)
+    if (cpus_[i] == &cpu) return models_[i]->hv_exit(cpu, bounced);
+}
+
+std::shared_ptr<const FunctionMap> function_map_of(const ElfImage& img) {
+  std::vector<FunctionMap::Range> r;
+  const auto& sy = img.symbols;   // sorted by value
+  for (size_t i = 0; i < sy.size(); ++i) {
+    if (sy[i].name.empty() || sy[i].name[0] == '.' || !sy[i].value) continue;
+    uint32_t end = sy[i].value + sy[i].size;
+    if (!sy[i].size) {
+      size_t k = i + 1;
+      while (k < sy.size() && sy[k].value == sy[i].value) ++k;
+      if (k == sy.size()) continue;
+      end = sy[k].value;
+    }
+    r.push_back({sy[i].value, end, sy[i].name});
+  }
+  if (r.empty()) return nullptr;
+  return std::make_shared<const FunctionMap>(std::move(r));
+}
+
+void TimingModels::set_functions(const std::shared_ptr<const FunctionMap>& map) {
+  for (auto& m : models_) m->set_functions(map);
+}
+
+void TimingModels::print(std::FILE* out, size_t top_functions) const {
   for (size_t i = 0; i < models_.size(); ++i) {
     if (models_.size() > 1) std::fprintf(out, "pvlab: timing, vcpu %zu:\n", i);
     std::fputs(models_[i]->stats_text().c_str(), out);
+  }
+  if (models_.size() > 1) {
+    // The domain: every vcpu's stack added up.
+    uint64_t insns = 0, cpi[size_t(CpiCause::kCount)] = {}, total = 0;
+    for (const auto& m : models_) {
+      const TimingStats t = m->stats();
+      insns += t.insns;
+      for (size_t k = 0; k < size_t(CpiCause::kCount); ++k) cpi[k] += t.cpi[k], total += t.cpi[k];
+    }
+    std::fprintf(out, "pvlab: timing, domain (%zu vcpus): %llu instructions, %llu cycles, CPI %.3f; stack:", models_.size(),
+                 (unsigned long long)insns, (unsigned long long)total, insns ? double(total) / double(insns) : 0.0);
+    for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)
+      if (cpi[k]) std::fprintf(out, " %s %.3f", cpi_cause_name(CpiCause(k)), double(cpi[k]) / double(insns ? insns : 1));
+    std::fputc('\n', out);
+  }
+  for (size_t i = 0; i < models_.size() && top_functions; ++i) {
+    if (!models_[i]->functions()) continue;
+    if (models_.size() > 1) std::fprintf(out, "pvlab: timing functions, vcpu %zu:\n", i);
+    std::fputs(models_[i]->functions_text(top_functions).c_str(), out);
   }
 }
 

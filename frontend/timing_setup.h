@@ -23,17 +23,30 @@ bool prepare_timing(const TimingOptions& o, TimingConfig& cfg, std::string& erro
 // The MMU geometry and walk cost the configuration asks for.
 void apply_timing_to_mmu(const TimingConfig& cfg, MmuConfig& mmu);
 
-// One model per CPU of a machine, attached for the life of this object.
-class TimingModels {
+// The functions of an ELF symbol table (`symbols`: value, size, name; unsized ones reach
+// to the next symbol); null when there are none.
+struct ElfImage;
+std::shared_ptr<const FunctionMap> function_map_of(const ElfImage& img);
+
+// One model per CPU of a machine, attached for the life of this object. As the PV
+// hypervisor's timing hook it hands each entry and exit to the model of the CPU concerned.
+class TimingModels final : public HvTimingHook {
  public:
   TimingModels() = default;
   TimingModels(const TimingModels&) = delete;
   TimingModels& operator=(const TimingModels&) = delete;
-  ~TimingModels();
+  ~TimingModels() override;
   void attach(const TimingConfig& cfg, Cpu& cpu);
+  // Keep CPI stacks per guest function too (every model; call after attach).
+  void set_functions(const std::shared_ptr<const FunctionMap>& map);
   bool empty() const { return models_.empty(); }
-  // Print the CPI stack of each CPU (--stats) on stderr.
-  void print(std::FILE* out) const;
+  const OooModel& model(size_t i) const { return *models_[i]; }
+  size_t size() const { return models_.size(); }
+  void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
+  void hv_exit(Cpu& cpu, bool bounced) override;
+  // Print the CPI stack of each CPU, of the domain when there are several, and of the
+  // `top_functions` guest functions that took the most cycles (--stats).
+  void print(std::FILE* out, size_t top_functions = 10) const;
   // Write the JSON statistics (an array of one object per CPU when there are several).
   bool write_json(const std::string& path, std::string& error) const;
 

@@ -224,9 +224,18 @@ bool Hypervisor::intercept(Cpu& c, const Event& e) {
   Vcpu& v = vcpu_of(c);
   if (e.kind == EventKind::SoftInt && e.vector == kHypercallVector && c.s.cpl == 1 &&
       c.s.mode == CpuMode::Protected) {
+    if (PVLAB_UNLIKELY(timing_hook_ != nullptr)) {
+      const uint64_t b = bounces_;
+      timing_hook_->hv_enter(c, HvEntry::Hypercall, c.s.r[EAX]);
+      hypercall(c, v, e);
+      timing_hook_->hv_exit(c, bounces_ != b);
+      return true;
+    }
     hypercall(c, v, e);
     return true;
   }
+  if (PVLAB_UNLIKELY(timing_hook_ != nullptr))
+    timing_hook_->hv_enter(c, e.kind == EventKind::HwInt ? HvEntry::Interrupt : HvEntry::Exception, 0);
   if (event_log_) {
     static const char* kinds[] = {"fault", "trap", "int", "int3", "irq", "nmi"};
     std::fprintf(event_log_, "pvlab: [cycle %llu] vcpu %u %s vector %u", (unsigned long long)c.s.cycles,
@@ -250,6 +259,7 @@ bool Hypervisor::intercept(Cpu& c, const Event& e) {
     t.str("outcome", !ok ? "crash" : bounces_ != bounces ? "bounced" : "handled");
     trace_sink_->event(t);
   }
+  if (PVLAB_UNLIKELY(timing_hook_ != nullptr)) timing_hook_->hv_exit(c, bounces_ != bounces);
   return true;
 }
 

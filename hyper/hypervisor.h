@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu/cpu.h"
+#include "cpu/timing/hv_hook.h"
 #include "hyper/builder.h"
 #include "hyper/debug_hooks.h"
 #include "hyper/domain.h"
@@ -120,6 +121,9 @@ class Hypervisor final : public Platform {
   // A debugger's hooks (hyper/debug_hooks.h); null for none.
   void set_debug_hooks(DebugHooks* h) { debug_hooks_ = h; }
   DebugHooks* debug_hooks() const { return debug_hooks_; }
+  // The timing model told of every entry to and exit from the hypervisor (null: none; the
+  // entry path then pays one pointer test).
+  void set_timing_hook(HvTimingHook* h) { timing_hook_ = h; }
   void shutdown(ShutdownReason r);
   // Stop the domain because it cannot go on (a frame that cannot be written, a fault with no
   // handler). The reason is kept for the state dump.
@@ -204,6 +208,7 @@ class Hypervisor final : public Platform {
   TraceEventSink* trace_sink_ = nullptr;
   uint64_t bounces_ = 0;
   DebugHooks* debug_hooks_ = nullptr;
+  HvTimingHook* timing_hook_ = nullptr;
   std::optional<PvRunResult> end_;
   Vcpu* current_ = nullptr;
   std::vector<HostDevice*> host_devices_;

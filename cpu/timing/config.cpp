@@ -41,7 +41,8 @@ const Field kFields[] = {
     PLAIN(history_bits, 0, 24),     PLAIN(pht_entries, 2, 1u << 24), PLAIN(ras_entries, 0, 1024),
     PLAIN(mispredict_penalty, 0, 1000), PLAIN(btb_miss_penalty, 0, 1000), PLAIN(walk_cycles_per_level, 0, 10000),
     PLAIN(itlb_sets, 1, 4096),      PLAIN(itlb_ways, 1, 64),     PLAIN(dtlb_sets, 1, 4096),
-    PLAIN(dtlb_ways, 1, 64),
+    PLAIN(dtlb_ways, 1, 64),        PLAIN(hv_entry, 0, 100000),  PLAIN(hv_exit, 0, 100000),
+    PLAIN(hv_hypercall, 0, 100000), PLAIN(hv_bounce, 0, 100000), PLAIN(hv_flush_on_entry, 0, 1),
 };
 
 #undef PLAIN
@@ -82,7 +83,10 @@ int on_entry(void* user, const char* section, const char* name, const char* valu
   for (const Field& f : kFields) {
     if (std::strcmp(f.key, name) != 0) continue;
     uint64_t v;
-    if (!parse_number(value, v)) return fail(std::string(name) + " = '" + value + "': not a number");
+    if (std::strcmp(value, "true") == 0 || std::strcmp(value, "false") == 0) {
+      if (f.max != 1) return fail(std::string(name) + " = '" + value + "': not a number");
+      v = value[0] == 't';
+    } else if (!parse_number(value, v)) return fail(std::string(name) + " = '" + value + "': not a number");
     if (v < f.min || v > f.max)
       return fail(std::string(name) + " = " + value + ": out of range " + std::to_string(f.min) +
                   ".." + std::to_string(f.max));

@@ -60,6 +60,16 @@ struct TimingConfig {
   uint32_t walk_cycles_per_level = 4;
   uint32_t itlb_sets = 32, itlb_ways = 4;
   uint32_t dtlb_sets = 32, dtlb_ways = 4;
+
+  // The PV hypervisor (cpu/timing/hv_hook.h): cycles to enter it (the trap to ring 0, the
+  // stack switch, saving the guest's registers) and to leave it (restoring them, IRET to the
+  // guest), on top of which a hypercall costs `hv_hypercall` (dispatch and argument checks)
+  // and building a bounce frame for the guest kernel `hv_bounce`. Estimates: see the
+  // shipped configurations.
+  uint32_t hv_entry = 100, hv_exit = 80, hv_hypercall = 50, hv_bounce = 60;
+  // Flush both TLBs (global entries too) on every entry to the hypervisor, as a hypervisor
+  // in its own address space would have to: 0 or 1 (`true` / `false` in the file).
+  uint32_t hv_flush_on_entry = 0;
 };
 
 // Read `path`'s `[timing]` section over `cfg` (keys absent from the file keep their value).

@@ -54,6 +54,7 @@ const char* cpi_cause_name(CpiCause c) {
     case CpiCause::Port: return "stall_port";
     case CpiCause::StoreForward: return "store_forward";
     case CpiCause::Serialize: return "serialize";
+    case CpiCause::Hypervisor: return "hypervisor";
     case CpiCause::Other: return "outside";
     case CpiCause::kCount: break;
   }
@@ -224,12 +225,16 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
 
   // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
   const uint64_t observed = s.cycles;
+  uint64_t outside = 0, hv = 0;
   if (observed > last_written_ + insn.cost) {
-    const uint64_t outside = observed - last_written_ - insn.cost;
-    st_.cpi[size_t(CpiCause::Other)] += outside;
+    outside = observed - last_written_ - insn.cost;
+    hv = std::min(outside, hv_pending_);
+    st_.cpi[size_t(CpiCause::Hypervisor)] += hv;
+    st_.cpi[size_t(CpiCause::Other)] += outside - hv;
     last_retire_ += outside;
     fetch_ready_ = std::max(fetch_ready_, last_retire_);
   }
+  hv_pending_ = 0;
   // An exception or interrupt came in between: the core refetches at the handler after the
   // older instructions retired, and the registers seen before this one are those now.
   if (eip != expect_eip_) {
@@ -251,6 +256,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   const uint64_t gen = cpu.blocks().generation();
   if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen)) {
     shape_of(insn, sh);
+    sh.func = funcs_ ? funcs_->find(s.seg[CS].base + eip) : -1;
     sh.key = &insn;
     sh.gen = gen;
   }
@@ -493,17 +499,28 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   if (any_load) lq_.push(r);
   if (any_store) sq_.push(r);
   const uint64_t delta = r - last_retire_;
+  uint64_t* frow = nullptr;
+  if (funcs_) {
+    FunctionStats& f = fn_[size_t(sh.func + 1)];
+    ++f.insns;
+    frow = f.cpi;
+    frow[size_t(CpiCause::Hypervisor)] += hv;
+    frow[size_t(CpiCause::Other)] += outside - hv;
+  }
   if (delta) {
     uint64_t rest = delta - 1;
     st_.cpi[size_t(CpiCause::Base)] += 1;
+    if (frow) frow[size_t(CpiCause::Base)] += 1;
     if (rest && comp_mask_) {
       for (CpiCause c : kChargeOrder) {
         const uint64_t take = std::min(rest, comp_[size_t(c)]);
         st_.cpi[size_t(c)] += take;
+        if (frow) frow[size_t(c)] += take;
         rest -= take;
       }
     }
     st_.cpi[size_t(CpiCause::Base)] += rest;
+    if (frow) frow[size_t(CpiCause::Base)] += rest;
   }
   for (uint32_t m = comp_mask_; m; m &= m - 1) comp_[__builtin_ctz(m)] = 0;
   comp_mask_ = 0;
@@ -514,6 +531,108 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   expect_eip_ = s.eip;
   s.cycles = r;
   last_written_ = r;
+}
+
+void OooModel::hv_enter(Cpu& cpu, HvEntry kind, uint32_t) {
+  uint64_t c = cfg_.hv_entry;
+  ++st_.hv_entries;
+  if (kind == HvEntry::Hypercall) {
+    c += cfg_.hv_hypercall;
+    ++st_.hv_hypercalls;
+  }
+  if (cfg_.hv_flush_on_entry) {
+    cpu.mmu().flush(true);
+    ++st_.hv_flushes;
+  }
+  cpu.s.cycles += c;
+  hv_pending_ += c;
+}
+
+void OooModel::hv_exit(Cpu& cpu, bool bounced) {
+  uint64_t c = cfg_.hv_exit;
+  if (bounced) {
+    c += cfg_.hv_bounce;
+    ++st_.hv_bounces;
+  }
+  cpu.s.cycles += c;
+  hv_pending_ += c;
+}
+
+void OooModel::set_functions(std::shared_ptr<const FunctionMap> map) {
+  funcs_ = std::move(map);
+  fn_.assign(funcs_ ? funcs_->size() + 1 : 0, FunctionStats{});
+  for (InsnShape& sh : shapes_) sh.key = nullptr;   // shapes carry the function index
+}
+
+namespace {
+std::string json_escape(const std::string& in) {
+  std::string out;
+  for (char c : in) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (uint8_t(c) >= 0x20) out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string OooModel::functions_text(size_t n) const {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < fn_.size(); ++i)
+    if (fn_[i].insns || fn_[i].cycles()) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return fn_[a].cycles() > fn_[b].cycles(); });
+  if (order.size() > n) order.resize(n);
+  uint64_t total = 0;
+  for (uint64_t c : st_.cpi) total += c;
+  std::string out;
+  char buf[256];
+  for (size_t i : order) {
+    const FunctionStats& f = fn_[i];
+    const uint64_t cyc = f.cycles();
+    std::snprintf(buf, sizeof buf, "pvlab: timing function %-24s %10llu cycles %5.1f%% %9llu insns CPI %.3f:",
+                  i ? funcs_->at(i - 1).name.c_str() : "(no symbol)", (unsigned long long)cyc,
+                  total ? 100.0 * double(cyc) / double(total) : 0.0, (unsigned long long)f.insns,
+                  f.insns ? double(cyc) / double(f.insns) : 0.0);
+    out += buf;
+    // Its three largest entries.
+    size_t top[3] = {size_t(CpiCause::kCount), size_t(CpiCause::kCount), size_t(CpiCause::kCount)};
+    for (size_t k = 0; k < size_t(CpiCause::kCount); ++k) {
+      if (!f.cpi[k]) continue;
+      for (size_t t = 0; t < 3; ++t) {
+        if (top[t] == size_t(CpiCause::kCount) || f.cpi[k] > f.cpi[top[t]]) {
+          for (size_t u = 2; u > t; --u) top[u] = top[u - 1];
+          top[t] = k;
+          break;
+        }
+      }
+    }
+    for (size_t k : top) {
+      if (k == size_t(CpiCause::kCount)) break;
+      std::snprintf(buf, sizeof buf, " %s %llu", cpi_cause_name(CpiCause(k)), (unsigned long long)f.cpi[k]);
+      out += buf;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string OooModel::functions_json() const {
+  std::string j = "[";
+  bool first = true;
+  for (size_t i = 0; i < fn_.size(); ++i) {
+    const FunctionStats& f = fn_[i];
+    if (!f.insns && !f.cycles()) continue;
+    j += first ? "\n" : ",\n";
+    first = false;
+    j += "    {\"name\": \"" + (i ? json_escape(funcs_->at(i - 1).name) : std::string("(no symbol)")) + "\"";
+    if (i) j += ", \"start\": " + std::to_string(funcs_->at(i - 1).start);
+    j += ", \"instructions\": " + std::to_string(f.insns) + ", \"cycles\": " + std::to_string(f.cycles());
+    j += ", \"cpi_stack\": {";
+    for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)
+      j += std::string(k ? ", " : "") + "\"" + cpi_cause_name(CpiCause(k)) + "\": " + std::to_string(f.cpi[k]);
+    j += "}}";
+  }
+  j += first ? "]" : "\n  ]";
+  return j;
 }
 
 TimingStats OooModel::stats() const {
@@ -552,6 +671,14 @@ std::string OooModel::stats_text() const {
                 (unsigned long long)(st_.l1d_hits + st_.l1d_misses), (unsigned long long)st_.l2_misses,
                 (unsigned long long)(st_.l2_hits + st_.l2_misses), (unsigned long long)st_.walk_cycles);
   out += buf;
+  if (st_.hv_entries) {
+    std::snprintf(buf, sizeof buf,
+                  "pvlab: timing hypervisor: %llu entries (%llu hypercalls), %llu bounce frames, %llu TLB flushes on entry, %llu cycles\n",
+                  (unsigned long long)st_.hv_entries, (unsigned long long)st_.hv_hypercalls,
+                  (unsigned long long)st_.hv_bounces, (unsigned long long)st_.hv_flushes,
+                  (unsigned long long)st_.cpi[size_t(CpiCause::Hypervisor)]);
+    out += buf;
+  }
   return out;
 }
 
@@ -596,7 +723,12 @@ std::string OooModel::stats_json() const {
   field("dtlb_misses", st_.dtlb_misses);
   field("walk_cycles", st_.walk_cycles);
   field("forwarded_loads", st_.forwarded);
-  field("serializing", st_.serializing, true);
+  field("serializing", st_.serializing);
+  field("hv_entries", st_.hv_entries);
+  field("hv_hypercalls", st_.hv_hypercalls);
+  field("hv_bounces", st_.hv_bounces);
+  field("hv_flushes", st_.hv_flushes, !funcs_);
+  if (funcs_) j += "  \"functions\": " + functions_json() + "\n";
   j += "}\n";
   return j;
 }

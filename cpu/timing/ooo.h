@@ -16,6 +16,7 @@
 // that ends it retires: see docs/timing.md for what each entry means.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@
 #include "cpu/timing/bpred.h"
 #include "cpu/timing/cache.h"
 #include "cpu/timing/config.h"
+#include "cpu/timing/functions.h"
+#include "cpu/timing/hv_hook.h"
 #include "cpu/timing/uops.h"
 
 namespace pvlab {
@@ -43,6 +46,7 @@ enum class CpiCause : uint8_t {
   Port,        // a ready micro-op waiting for a free functional unit
   StoreForward,  // a load waiting for the data of an older store to the same word
   Serialize,   // serialising instructions waiting for the window to drain, and their cost
+  Hypervisor,  // entering and leaving the PV hypervisor, its hypercall and bounce-frame work
   Other,       // time outside instructions: idle (HLT), exception and interrupt delivery
   kCount
 };
@@ -56,6 +60,7 @@ struct TimingStats {
   uint64_t itlb_misses = 0, dtlb_misses = 0, walk_cycles = 0;
   uint64_t serializing = 0;
   uint64_t forwarded = 0;   // loads that took an in-flight store's data
+  uint64_t hv_entries = 0, hv_hypercalls = 0, hv_bounces = 0, hv_flushes = 0;
   BranchStats branches;
 };
 
@@ -69,6 +74,31 @@ class OooModel final : public RetireHook {
   void detach(Cpu& cpu);
 
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
+
+  // The hypervisor was entered / is left on this model's CPU (cpu/timing/hv_hook.h): the
+  // configured cycles move the clock on and are charged to CpiCause::Hypervisor; with
+  // hv_flush_on_entry the TLBs are flushed, so what follows pays for refilling them.
+  void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr);
+  void hv_exit(Cpu& cpu, bool bounced);
+
+  // Keep a CPI stack per guest function of `map` as well (call before the run; null: none).
+  void set_functions(std::shared_ptr<const FunctionMap> map);
+  // Per function: its instructions and its CPI stack, in cycles. Row i is map function i - 1,
+  // row 0 instructions outside every function. Empty without a map.
+  struct FunctionStats {
+    uint64_t insns = 0;
+    uint64_t cpi[size_t(CpiCause::kCount)] = {};
+    uint64_t cycles() const {
+      uint64_t t = 0;
+      for (uint64_t c : cpi) t += c;
+      return t;
+    }
+  };
+  const std::vector<FunctionStats>& function_stats() const { return fn_; }
+  const FunctionMap* functions() const { return funcs_.get(); }
+  // The `n` functions with the most cycles, as text lines and as a JSON array.
+  std::string functions_text(size_t n) const;
+  std::string functions_json() const;
 
   // The counters so far (branch counters and the cycle total included).
   TimingStats stats() const;
@@ -152,6 +182,7 @@ class OooModel final : public RetireHook {
     StackAccess stack = StackAccess::None;
     bool load = false, store = false, pure_move = false, exec = false, leave = false;
     uint8_t uops = 1;
+    int32_t func = -1;   // FunctionMap index of the function holding it (-1: none or no map)
   };
   void shape_of(const Insn& insn, InsnShape& out) const;
   static constexpr size_t kShapes = 1u << 13;
@@ -207,9 +238,12 @@ class OooModel final : public RetireHook {
   uint64_t last_complete_ = 0;      // latest completion of anything in flight
   uint64_t last_written_ = 0;       // what the hook last wrote to CpuState::cycles
   uint64_t walk_cycles_ = 0, walk_seen_ = 0;
+  uint64_t hv_pending_ = 0;         // hypervisor cycles added to the clock since the last retirement
   uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
   Cpu* cpu_ = nullptr;
   TimingStats st_;
+  std::shared_ptr<const FunctionMap> funcs_;
+  std::vector<FunctionStats> fn_;
 };
 
 }  // namespace pvlab

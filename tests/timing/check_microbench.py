@@ -23,6 +23,8 @@ import tempfile
 
 def number(text):
     text = text.strip()
+    if text in ("true", "false"):
+        return int(text == "true")
     mult = 1
     if text[-1] in "Kk":
         mult, text = 1024, text[:-1]

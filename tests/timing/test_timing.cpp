@@ -225,3 +225,75 @@ TEST_CASE("ooo model: the cycle counter is the model's, the CPI stack adds up to
   CHECK(a.st.loads == 300);
   CHECK(a.st.l1d_misses == 1);   // the one line, once
 }
+
+TEST_CASE("timing config: hypervisor costs, flush on entry as a boolean") {
+  TimingConfig c;
+  std::string err;
+  REQUIRE_MESSAGE(load_timing_config(kConfigs + "pentium-m.ini", c, err), err);
+  const TimingConfig def;
+  CHECK(c.hv_entry == def.hv_entry);
+  CHECK(c.hv_exit == def.hv_exit);
+  CHECK(c.hv_hypercall == def.hv_hypercall);
+  CHECK(c.hv_bounce == def.hv_bounce);
+  CHECK(c.hv_flush_on_entry == 0);
+  REQUIRE(parse_timing_config("[timing]\nhv_entry = 7\nhv_flush_on_entry = true\n", "t", c, err));
+  CHECK(c.hv_entry == 7);
+  CHECK(c.hv_flush_on_entry == 1);
+  REQUIRE(parse_timing_config("[timing]\nhv_flush_on_entry = false\n", "t", c, err));
+  CHECK(c.hv_flush_on_entry == 0);
+  CHECK(parse_error("[timing]\nhv_entry = true\n") == "t.ini:2: hv_entry = 'true': not a number");
+  CHECK(parse_error("[timing]\nhv_flush_on_entry = 2\n") == "t.ini:2: hv_flush_on_entry = 2: out of range 0..1");
+}
+
+TEST_CASE("function map: addresses to the function holding them") {
+  FunctionMap m({{0x3000, 0x3010, "c"}, {0x1000, 0x1100, "a"}, {0x1080, 0x1090, "inside"}, {0x2000, 0x2000, "empty"}});
+  REQUIRE(m.size() == 2);   // the overlapping and the empty range are dropped
+  CHECK(m.find(0xfff) == -1);
+  CHECK(m.at(size_t(m.find(0x1000))).name == "a");
+  CHECK(m.at(size_t(m.find(0x10ff))).name == "a");
+  CHECK(m.find(0x1100) == -1);
+  CHECK(m.at(size_t(m.find(0x300f))).name == "c");
+  CHECK(m.find(0x3010) == -1);
+}
+
+TEST_CASE("ooo model: hypervisor entries cost their configured cycles, flushes make the TLB miss") {
+  TimingConfig cfg = warm(TimingConfig{});
+  cfg.hv_entry = 300;
+  cfg.hv_exit = 200;
+  cfg.hv_hypercall = 50;
+  cfg.hv_bounce = 25;
+  MachineConfig mc;
+  PcMachine m(mc);
+  std::string err;
+  REQUIRE(m.load_flat(repeat({0x90}, 50), 0x10000, err));
+  OooModel model(cfg);
+  model.attach(m.cpu());
+  m.run(20);
+  const uint64_t before = m.cpu().s.cycles;
+  model.hv_enter(m.cpu(), HvEntry::Hypercall, 1);
+  model.hv_exit(m.cpu(), true);
+  model.hv_enter(m.cpu(), HvEntry::Exception, 0);
+  model.hv_exit(m.cpu(), false);
+  CHECK(m.cpu().s.cycles == before + 300 + 50 + 200 + 25 + 300 + 200);
+  m.run(10'000'000);
+  model.detach(m.cpu());
+  const TimingStats st = model.stats();
+  CHECK(st.cpi[size_t(CpiCause::Hypervisor)] == 300 + 50 + 200 + 25 + 300 + 200);
+  CHECK(st.hv_entries == 2);
+  CHECK(st.hv_hypercalls == 1);
+  CHECK(st.hv_bounces == 1);
+  CHECK(st.cycles == m.cpu().s.cycles);
+  CHECK(model.stats_json().find("\"hypervisor\": 1075") != std::string::npos);
+
+  // With flush on entry the TLBs are empty after an entry.
+  cfg.hv_flush_on_entry = 1;
+  OooModel flushing(cfg);
+  flushing.attach(m.cpu());
+  const uint64_t fl = m.cpu().mmu().dtlb().stats().flushes;
+  flushing.hv_enter(m.cpu(), HvEntry::Interrupt, 0);
+  CHECK(m.cpu().mmu().dtlb().stats().flushes > fl);
+  CHECK(m.cpu().mmu().dtlb().valid_entries() == 0);
+  CHECK(m.cpu().mmu().itlb().valid_entries() == 0);
+  CHECK(flushing.stats().hv_flushes == 1);
+  flushing.detach(m.cpu());
+}
