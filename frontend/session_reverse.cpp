@@ -115,8 +115,8 @@ bool Session::rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint6
   if (!rev_restore(snap)) return false;
   target_->mute_output(true);
   uint64_t now = insns_now();
-  // A run does not stop at a breakpoint where it starts, and the re-run starts a run at every
-  // count the first run stopped at: look for breakpoints at each of those points here.
+  // The re-run starts a run at every count the first run stopped at, each leaving the
+  // breakpoint it starts on (as the debugger resumes): look for breakpoints at those points here.
   auto breakpoint_here = [&] {
     if (!hits || now >= k) return;
     const uint32_t pc = cur().s.seg[CS].base + cur().s.eip;
@@ -138,6 +138,8 @@ bool Session::rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint6
   while (now < k) {
     const uint64_t until = (next != h.stops.end() && *next < k) ? *next : k;
     breaks_.hit = DebugHit{};
+    // The breakpoint where this run starts was looked at above (breakpoint_here): leave it.
+    if (breaks) cur().skip_breakpoint_at_eip();
     const TargetRun r = target_->run(until - now);
     const uint64_t was = now;
     now = insns_now();
