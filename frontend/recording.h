@@ -15,7 +15,7 @@
 
 namespace pvlab {
 
-constexpr uint32_t kRecordingVersion = 1;
+constexpr uint32_t kRecordingVersion = 2;
 
 struct RecordedInput {
   uint64_t cycle = 0;

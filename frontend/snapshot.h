@@ -18,7 +18,7 @@
 namespace pvlab {
 
 // Raise when what any save_state() writes changes.
-constexpr uint32_t kSnapshotVersion = 1;
+constexpr uint32_t kSnapshotVersion = 2;
 
 struct SnapshotInfo {
   MachineSpec spec;

@@ -160,6 +160,8 @@ class Tests:
             'truncated': (data[:len(data) // 3], r'truncated'),
             'corrupt': (data[:100] + bytes([data[100] ^ 0x40]) + data[101:], r'checksum mismatch'),
             'wrong version': (data[:8] + struct.pack('<I', 77) + data[12:], r'format version 77'),
+            'older version': (data[:8] + struct.pack('<I', 1) + data[12:],
+                              r'format version 1, .*made by an older pvlab'),
             'not a snapshot': (b'hello world, not a snapshot at all', r'not a pvlab snapshot'),
         }
         for what, (blob, pattern) in cases.items():
