@@ -9,6 +9,7 @@
 // The same machine state always gives the same bytes.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ struct SnapshotInfo {
   uint64_t mach_bytes = 0;
 };
 
-std::vector<uint8_t> make_snapshot(SnapMachine& m);
+// `known_hash`: m.hash() when the caller has just computed it (saves hashing RAM twice).
+std::vector<uint8_t> make_snapshot(SnapMachine& m, std::optional<uint64_t> known_hash = {});
 // Check the file and read its INFO section (the sections are kept in `file` for restore).
 bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info,
                    std::string& error);
