@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# What recording and replaying cost: each bench guest (and the built-in PV demo guest) run
+# What recording and replaying cost: each bench guest (and the PV demo guest) run
 # plain, recorded with the default checkpoint interval, recorded with a dense one, recorded
 # with snapshots at every checkpoint, and replayed; best of N CPU times (user + system) and the
 # overhead of each over the plain run. Not part of the test suite.
 #   bench/replay.sh [BUILD_DIR] [N]
 # DENSE (cycles, default 10000000) is the dense interval; ONLY picks workloads, e.g.
-# ONLY="intloop demo".
+# ONLY="intloop pv-demo".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -21,7 +21,7 @@ workloads=(
   "intloop|$build/guests/intloop.elf|--cmdline iters=16000"
   "memloop|$build/guests/memloop.elf|--cmdline iters=2700"
   "traploop|$build/guests/traploop.elf|--cmdline iters=34000"
-  "demo||"
+  "pv-demo|$build/guests/pv-demo.elf|"
 )
 
 # CPU seconds (user + system) of one command, its output discarded.
