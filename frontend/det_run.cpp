@@ -81,7 +81,7 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
       const uint64_t h2 = m.hash();
       if (o.record) {
         Checkpoint c{target, m.cycles(), m.insns(), h2, {}};
-        if (o.record_snapshots) c.snapshot = make_snapshot(m);
+        if (o.record_snapshots) c.snapshot = make_snapshot(m, h2);
         o.record->checkpoints.push_back(std::move(c));
         ++res.checkpoints;
       }

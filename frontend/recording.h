@@ -15,7 +15,7 @@
 
 namespace pvlab {
 
-constexpr uint32_t kRecordingVersion = 3;   // 2: the xenstore back end; 3: the machine description holds the timing model
+constexpr uint32_t kRecordingVersion = 4;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes
 
 struct RecordedInput {
   uint64_t cycle = 0;

@@ -3,6 +3,8 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 
 namespace pvlab {
 
@@ -10,7 +12,9 @@ namespace {
 
 constexpr char kMagic[9] = "PVLABSNP";
 constexpr uint8_t kZstd = 1;
-constexpr int kZstdLevel = 3;
+// Level 1: RAM snapshots are taken often inside recordings (--with-snapshots); higher levels
+// cost several times the time for a few percent of size on guest RAM.
+constexpr int kZstdLevel = 1;
 
 std::vector<uint8_t> info_section(SnapMachine& m, uint64_t hash) {
   StateWriter w;
@@ -21,23 +25,37 @@ std::vector<uint8_t> info_section(SnapMachine& m, uint64_t hash) {
   return w.take();
 }
 
+// RAM streamed through zstd into a buffer that grows with what comes out: a compressed
+// guest RAM is mostly far smaller than RAM, so nothing of RAM's size is allocated or cleared.
 std::vector<uint8_t> ram_section(SnapMachine& m) {
   PhysMem& ram = m.ram();
-  std::vector<uint8_t> out(8 + 1 + ZSTD_compressBound(ram.size()));
+  std::vector<uint8_t> out(9 + (1u << 16));
   for (unsigned i = 0; i < 8; ++i) out[i] = uint8_t(uint64_t(ram.size()) >> (8 * i));
   out[8] = kZstd;
-  const size_t n = ZSTD_compress(out.data() + 9, out.size() - 9, ram.ptr(0), ram.size(), kZstdLevel);
-  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
-  out.resize(9 + n);
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (!cctx) throw std::runtime_error("zstd: cannot create a compression context");
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
+  ZSTD_CCtx_setPledgedSrcSize(cctx.get(), ram.size());
+  ZSTD_inBuffer in{ram.ptr(0), ram.size(), 0};
+  size_t used = 9;
+  for (;;) {
+    if (out.size() - used < (1u << 16)) out.resize(out.size() * 2);
+    ZSTD_outBuffer o{out.data() + used, out.size() - used, 0};
+    const size_t left = ZSTD_compressStream2(cctx.get(), &o, &in, ZSTD_e_end);
+    if (ZSTD_isError(left)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(left));
+    used += o.pos;
+    if (left == 0) break;
+  }
+  out.resize(used);
   return out;
 }
 
 }  // namespace
 
-std::vector<uint8_t> make_snapshot(SnapMachine& m) {
+std::vector<uint8_t> make_snapshot(SnapMachine& m, std::optional<uint64_t> known_hash) {
   StateWriter mach;
   m.save(mach);
-  const uint64_t hash = m.hash();
+  const uint64_t hash = known_hash ? *known_hash : m.hash();
   StateFile f;
   f.version = kSnapshotVersion;
   f.sections.push_back({"INFO", info_section(m, hash), 0});

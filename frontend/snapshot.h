@@ -9,6 +9,7 @@
 // The same machine state always gives the same bytes.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,7 @@
 namespace pvlab {
 
 // Raise when what any save_state() writes changes.
-constexpr uint32_t kSnapshotVersion = 3;   // 2: the xenstore back end; 3: the machine description holds the timing model
+constexpr uint32_t kSnapshotVersion = 4;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes
 
 struct SnapshotInfo {
   MachineSpec spec;
@@ -28,7 +29,8 @@ struct SnapshotInfo {
   uint64_t mach_bytes = 0;
 };
 
-std::vector<uint8_t> make_snapshot(SnapMachine& m);
+// `known_hash`: m.hash() when the caller has just computed it (saves hashing RAM twice).
+std::vector<uint8_t> make_snapshot(SnapMachine& m, std::optional<uint64_t> known_hash = {});
 // Check the file and read its INFO section (the sections are kept in `file` for restore).
 bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info,
                    std::string& error);

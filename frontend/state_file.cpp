@@ -1,5 +1,7 @@
 #include "frontend/state_file.h"
 
+#include <xxhash.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -7,15 +9,6 @@
 namespace pvlab {
 
 namespace {
-
-constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
-
-uint64_t mix(uint64_t h) {
-  h ^= h >> 31;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 29;
-  return h;
-}
 
 uint64_t get_le(const uint8_t* p, unsigned n) {
   uint64_t v = 0;
@@ -30,24 +23,9 @@ void put_le(std::vector<uint8_t>& out, uint64_t v, unsigned n) {
 }  // namespace
 
 uint64_t state_hash(const uint8_t* p, size_t n, uint64_t seed) {
-  // Four independent lanes over 8-byte little-endian words, folded at the end with the length.
-  uint64_t a = seed ^ 0x243f6a8885a308d3ull, b = seed ^ 0x13198a2e03707344ull,
-           c = seed ^ 0xa4093822299f31d0ull, d = seed ^ 0x082efa98ec4e6c89ull;
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    a = (a ^ get_le(p + i, 8)) * kMul;
-    b = (b ^ get_le(p + i + 8, 8)) * kMul;
-    c = (c ^ get_le(p + i + 16, 8)) * kMul;
-    d = (d ^ get_le(p + i + 24, 8)) * kMul;
-    a ^= a >> 29;
-    b ^= b >> 29;
-    c ^= c >> 29;
-    d ^= d >> 29;
-  }
-  for (; i + 8 <= n; i += 8) a = mix((a ^ get_le(p + i, 8)) * kMul);
-  if (i < n) b = mix((b ^ get_le(p + i, unsigned(n - i)) ^ (uint64_t(n - i) << 56)) * kMul);
-  uint64_t h = mix(a) ^ mix(b + 0x9e37) * 3 ^ mix(c + 0x79b9) * 5 ^ mix(d + 0x7f4a) * 7;
-  return mix(h ^ uint64_t(n) * kMul);
+  // XXH3's output is specified bit for bit, so it is the same on every host; it runs at
+  // memory speed, which keeps hashing all of RAM at a checkpoint cheap.
+  return XXH3_64bits_withSeed(p, n, seed);
 }
 
 std::string hash_hex(uint64_t h) {
@@ -89,7 +67,9 @@ bool read_state_file(const std::vector<uint8_t>& b, const char (&magic)[9], uint
   const uint32_t v = uint32_t(get_le(b.data() + 8, 4));
   if (v != version)
     return fail("format version " + std::to_string(v) + ", this pvlab reads version " +
-                    std::to_string(version), 8);
+                    std::to_string(version) +
+                    (v < version ? " (the file was made by an older pvlab: make it again)" : ""),
+                8);
   if (n < 24) return fail("truncated file: no room for the checksum", n);
   const uint64_t want = get_le(b.data() + n - 8, 8);
   const uint32_t count = uint32_t(get_le(b.data() + 12, 4));

@@ -14,8 +14,8 @@
 
 namespace pvlab {
 
-// A fast non-cryptographic 64-bit hash of bytes: the same bytes give the same value on every
-// host. `seed` chains several pieces (pass the previous result).
+// A fast non-cryptographic 64-bit hash of bytes (XXH3_64bits with `seed`): the same bytes give
+// the same value on every host. `seed` chains several pieces (pass the previous result).
 uint64_t state_hash(const uint8_t* p, size_t n, uint64_t seed = 0);
 inline uint64_t state_hash(const std::vector<uint8_t>& b, uint64_t seed = 0) {
   return state_hash(b.data(), b.size(), seed);

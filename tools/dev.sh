@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential gcc-multilib g++-multilib meson ninja-build pkg-config cmake python3
-  libzydis-dev libcapstone-dev doctest-dev libcli11-dev libunicorn-dev libxen-dev libzstd-dev libinih-dev gdb
+  libzydis-dev libcapstone-dev doctest-dev libcli11-dev libunicorn-dev libxen-dev libzstd-dev libxxhash-dev libinih-dev gdb
   grub-common grub-xen-bin   # Debian's GRUB for Xen, booted by the pv-grub tests
   libsdl2-dev libimgui-dev libgl-dev libstb-dev libgl1-mesa-dri xvfb xauth   # the GUI debugger and its test
 )

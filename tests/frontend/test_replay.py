@@ -18,6 +18,8 @@
 The last line is `replay: N passed, N failed`.
 """
 import argparse
+import ctypes
+import ctypes.util
 import os
 import re
 import struct
@@ -25,35 +27,26 @@ import subprocess
 import sys
 import tempfile
 
-M = (1 << 64) - 1
-K = 0x9E3779B97F4A7C15
+def _load_xxhash():
+    for name in (ctypes.util.find_library('xxhash'), 'libxxhash.so.0'):
+        if name:
+            try:
+                lib = ctypes.CDLL(name)
+            except OSError:
+                continue
+            lib.XXH3_64bits_withSeed.restype = ctypes.c_uint64
+            lib.XXH3_64bits_withSeed.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint64]
+            return lib
+    sys.exit('test_replay: libxxhash (Debian libxxhash0) is needed to re-seal altered files')
 
 
-def _mix(h):
-    h ^= h >> 31
-    h = (h * 0xBF58476D1CE4E5B9) & M
-    return h ^ (h >> 29)
+_XXH = _load_xxhash()
 
 
 def state_hash(b, seed=0):
-    """pvlab's state_hash (frontend/state_file.cpp), to re-seal altered files."""
-    a, bb = seed ^ 0x243F6A8885A308D3, seed ^ 0x13198A2E03707344
-    c, d = seed ^ 0xA4093822299F31D0, seed ^ 0x082EFA98EC4E6C89
-    n, i = len(b), 0
-    while i + 32 <= n:
-        w = struct.unpack_from('<4Q', b, i)
-        a, bb, c, d = [((x ^ y) * K) & M for x, y in zip((a, bb, c, d), w)]
-        a, bb, c, d = [x ^ (x >> 29) for x in (a, bb, c, d)]
-        i += 32
-    while i + 8 <= n:
-        a = _mix(((a ^ struct.unpack_from('<Q', b, i)[0]) * K) & M)
-        i += 8
-    if i < n:
-        tail = int.from_bytes(b[i:n], 'little')
-        bb = _mix(((bb ^ tail ^ ((n - i) << 56)) * K) & M)
-    h = _mix(a) ^ ((_mix((bb + 0x9E37) & M) * 3) & M) ^ ((_mix((c + 0x79B9) & M) * 5) & M) ^ \
-        ((_mix((d + 0x7F4A) & M) * 7) & M)
-    return _mix(h ^ ((n * K) & M))
+    """pvlab's state_hash (frontend/state_file.cpp: XXH3_64bits), to re-seal altered files."""
+    b = bytes(b)
+    return _XXH.XXH3_64bits_withSeed(b, len(b), seed)
 
 
 def sections(data):
@@ -182,6 +175,8 @@ class Tests:
             'truncated': (data[:len(data) // 3], r'truncated'),
             'corrupt': (data[:100] + bytes([data[100] ^ 0x40]) + data[101:], r'checksum mismatch'),
             'wrong version': (data[:8] + struct.pack('<I', 77) + data[12:], r'format version 77'),
+            'older version': (data[:8] + struct.pack('<I', 1) + data[12:],
+                              r'format version 1, .*made by an older pvlab'),
             'not a snapshot': (b'hello world, not a snapshot at all', r'not a pvlab snapshot'),
         }
         for what, (blob, pattern) in cases.items():

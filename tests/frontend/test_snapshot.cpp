@@ -133,6 +133,44 @@ TEST_CASE("state hashes tell different states apart") {
   CHECK(state_hash(bytes, 9) == state_hash(bytes, 9));
 }
 
+TEST_CASE("the state hash depends on the state alone, not on how it was reached") {
+  for (const char* kind : {"pc", "pv"}) {
+    INFO(kind);
+    const auto img = std::string(kind) == "pc" ? demo_pc() : demo_pv();
+    const MachineSpec spec = spec_for(img, kind);
+    // One way: straight from power-on to the second stop point.
+    auto a = make(spec, img);
+    REQUIRE(a->run(40'000, 200'000'000) == SnapMachine::Halt::AtStop);
+    const uint64_t first = a->cycles();
+    const std::vector<uint8_t> snap = make_snapshot(*a);
+    REQUIRE(a->run(first + 60'000, 200'000'000) == SnapMachine::Halt::AtStop);
+    const uint64_t second = a->cycles();
+    // The other: a fresh machine that ran a while first (so its RAM, CPU and TLBs hold other
+    // things), then had the snapshot of the first stop point loaded, and ran on from there.
+    auto b = make(spec, img);
+    REQUIRE(b->run(first + 30'000, 200'000'000) == SnapMachine::Halt::AtStop);
+    const uint64_t unrelated = b->hash();
+    StateFile f;
+    SnapshotInfo info;
+    std::string err;
+    REQUIRE_MESSAGE(read_snapshot(snap, f, info, err), err);
+    REQUIRE_MESSAGE(restore_snapshot(*b, f, info, err), err);
+    REQUIRE(b->run(first + 60'000, 200'000'000) == SnapMachine::Halt::AtStop);
+    CHECK(b->cycles() == second);
+    CHECK(b->hash() == a->hash());
+    CHECK(unrelated != a->hash());
+    // One byte of RAM anywhere changes it, the last byte included, and undoing the change
+    // gives the hash back.
+    const uint64_t h = a->hash();
+    for (uint64_t at : {uint64_t(0), uint64_t(0x123457), a->ram().size() - 1}) {
+      a->ram().ptr(at)[0] ^= 0x80;
+      CHECK(a->hash() != h);
+      a->ram().ptr(at)[0] ^= 0x80;
+      CHECK(a->hash() == h);
+    }
+  }
+}
+
 TEST_CASE("a snapshot is refused for another image, and for a machine of another shape") {
   const auto img = demo_pv();
   const MachineSpec spec = spec_for(img, "pv");
