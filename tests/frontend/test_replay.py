@@ -264,6 +264,11 @@ def main():
     ap.add_argument('--pc', nargs='*', default=[])
     ap.add_argument('--pv', nargs='*', default=[])
     ap.add_argument('--cmdline', default='tsc_khz=1000000 apic_khz=100000')
+    # The benchmark kernels (run briefly: a few iterations), the timing microbenchmark
+    # kernel, and other PV kernels run as they are (GRUB for Xen).
+    ap.add_argument('--bench', nargs='*', default=[])
+    ap.add_argument('--pc-plain', nargs='*', default=[])
+    ap.add_argument('--pv-plain', nargs='*', default=[])
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t = Tests(args.pvlab, tmp)
@@ -275,6 +280,12 @@ def main():
                 rec = r
         for k in args.pv:
             t.record_replay(name(k) + '-2vcpus', ['--vcpus', '2', k])
+        for k in args.bench:
+            t.record_replay(name(k), ['--cmdline', 'iters=3', k])
+        for k in args.pc_plain:
+            t.record_replay(name(k), [k])
+        for k in args.pv_plain:
+            t.record_replay(name(k), [k])
         t.record_replay('builtin-demo', [])
         t.record_replay_ooo('builtin-demo', [])
         snap = None
