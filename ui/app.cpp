@@ -15,7 +15,7 @@ namespace {
 
 // The default layout: the run controls on top; registers, code, stack and breakpoints in the
 // middle; memory, paging and the system views along the bottom (the views that share the
-// bottom-right corner are cascaded so that most titles stay visible).
+// bottom-right corner are cascaded so that most titles stay visible; Timing comes last).
 constexpr float kTop = 0.12f, kMid = 0.615f;
 constexpr WinDef kWins[kWinCount] = {
     {"Controls", "controls", false, true, true, 0.00f, 0.00f, 1.00f, kTop},
@@ -32,7 +32,7 @@ constexpr WinDef kWins[kWinCount] = {
     {"Hypercalls", "hypercalls", true, false, true, 0.70f, kMid, 0.30f, 1.0f - kMid},
     {"Event channels", "evtchn", true, false, false, 0.70f, kMid + 0.06f, 0.30f, 1.0f - kMid - 0.06f},
     {"Frame table", "frames", true, false, false, 0.70f, kMid + 0.09f, 0.30f, 1.0f - kMid - 0.09f},
-    {"Timing", "timing", false, false, false, 0.40f, kMid - 0.10f, 0.40f, 1.0f - kMid + 0.10f},
+    {"Timing", "timing", false, false, false, 0.70f, kMid + 0.12f, 0.30f, 1.0f - kMid - 0.12f},
 };
 
 std::string fmt(const char* f, auto... a) {
@@ -332,11 +332,13 @@ void App::refresh_timing() {
   tm.gen = gen;
   tm.stats.clear();
   tm.functions.clear();
+  tm.start.clear();
   if (!timing) return;
   s.with_target([this](Target&) {
     tm.config = timing->model(0).config().name;
     for (size_t i = 0; i < timing->size(); ++i) {
       tm.stats.push_back(timing->model(i).stats());
+      tm.start.push_back(timing->start_cycles(i));
       const OooModel& m = timing->model(i);
       std::vector<Timing::Fn> rows;
       for (size_t f = 0; f < m.function_stats().size(); ++f) {

@@ -191,6 +191,7 @@ class App {
   struct Timing {
     uint64_t gen = 0;
     std::vector<TimingStats> stats;    // per vcpu
+    std::vector<uint64_t> start;       // per vcpu: the cycle counter when the model was attached
     struct Fn {
       std::string name;
       uint64_t insns = 0, cycles = 0;

@@ -31,7 +31,8 @@
 //   place NAME X Y W H       move and size a window (pixels) and bring it to the front
 //   screenshot PATH [NAME]   save the window as a PNG (only window NAME's rectangle)
 //   print reg NAME | byte ADDR [phys] | status | counters | timeline | windows | hypercalls |
-//         breakpoints | console | timing (the ooo model's cycles, IPC per vcpu; "timing atomic")
+//         breakpoints | console | timing (per vcpu: the ooo model's cycles, the cycle counter
+//         when it was attached, IPC; under the atomic model "timing atomic")
 //   quit
 //
 // ADDR is an address expression (ui/expr.h). Printed lines start with "script: ". A command

@@ -112,9 +112,10 @@ void draw_timing(App& a) {
     ImGui::PushID(int(i));
     const std::string head = a.tm.stats.size() > 1 ? "vcpu " + std::to_string(i) : std::string("CPI stack");
     if (ImGui::CollapsingHeader(head.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) {
-      ImGui::Text("%s: %llu instructions, %llu micro-ops, %llu cycles, CPI %.3f, IPC %.3f", a.tm.config.c_str(),
-                  (unsigned long long)t.insns, (unsigned long long)t.uops, (unsigned long long)t.cycles,
-                  ratio(t.cycles, t.insns), ratio(t.insns, t.cycles));
+      ImGui::Text("%s: %llu instructions, %llu micro-ops", a.tm.config.c_str(), (unsigned long long)t.insns,
+                  (unsigned long long)t.uops);
+      ImGui::Text("%llu cycles (from cycle %llu), CPI %.3f, IPC %.3f", (unsigned long long)t.cycles,
+                  (unsigned long long)a.tm.start[i], ratio(t.cycles, t.insns), ratio(t.insns, t.cycles));
       stack_table(t);
       counters(t);
       if (i < a.tm.functions.size()) function_table(a.tm.functions[i], t.cycles);
