@@ -150,6 +150,7 @@ std::unique_ptr<Target> load_target(const ElfImage& img, const LoadOptions& o, s
     cfg.domain_bytes = o.mem_bytes;
     cfg.vcpus = o.vcpus;
     cfg.cmdline = o.cmdline;
+    if (o.mmu) cfg.cpu.mmu = *o.mmu;
     auto hv = std::make_unique<hyper::Hypervisor>(cfg);
     if (!hv->build(guest_image_of(img), error)) return nullptr;
     return std::make_unique<PvTarget>(std::move(hv));
@@ -161,6 +162,7 @@ std::unique_ptr<Target> load_target(const ElfImage& img, const LoadOptions& o, s
   MachineConfig cfg;
   cfg.ram_bytes = o.mem_bytes;
   cfg.cmdline = o.cmdline;
+  if (o.mmu) cfg.cpu.mmu = *o.mmu;
   auto m = std::make_unique<PcMachine>(cfg);
   if (!m->load_multiboot(img, error)) return nullptr;
   return std::make_unique<PcTarget>(std::move(m));

@@ -137,6 +137,7 @@ struct LoadOptions {
   std::string cmdline;
   std::string machine = "auto";   // auto, pc or pv
   unsigned vcpus = 1;             // PV
+  std::optional<MmuConfig> mmu;   // the TLB geometry and walk cost (a timing model's), else the default
 };
 
 // Build the machine for `img` the way `pvlab run` does. Null with `error` set on failure.

@@ -30,6 +30,7 @@ TimingModels::~TimingModels() {
 void TimingModels::attach(const TimingConfig& cfg, Cpu& cpu) {
   models_.push_back(std::make_unique<OooModel>(cfg));
   cpus_.push_back(&cpu);
+  start_.push_back(cpu.s.cycles);
   models_.back()->attach(cpu);
 }
 

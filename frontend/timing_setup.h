@@ -42,6 +42,8 @@ class TimingModels final : public HvTimingHook {
   bool empty() const { return models_.empty(); }
   const OooModel& model(size_t i) const { return *models_[i]; }
   size_t size() const { return models_.size(); }
+  // CPU i's cycle counter when its model was attached (the CPI stack covers what came after).
+  uint64_t start_cycles(size_t i) const { return start_[i]; }
   void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
   void hv_exit(Cpu& cpu, bool bounced) override;
   // Print the CPI stack of each CPU, of the domain when there are several, and of the
@@ -53,6 +55,7 @@ class TimingModels final : public HvTimingHook {
  private:
   std::vector<std::unique_ptr<OooModel>> models_;
   std::vector<Cpu*> cpus_;
+  std::vector<uint64_t> start_;
 };
 
 }  // namespace pvlab

@@ -8,7 +8,7 @@ TlbEntry* Mmu::fill(laddr_t lin, unsigned access, uint32_t& error) {
   Tlb& t = (access & kFetch) ? itlb_ : dtlb_;
   ++t.stats().walks;
   WalkResult w = page_walk(bus_, regs_, lin, access, true);
-  if (cycles_) *cycles_ += uint64_t(w.reads) * cfg_.walk_cycles_per_level;
+  if (cycles_) *cycles_ += pricer_ ? pricer_->walk_cycles(w) : uint64_t(w.reads) * cfg_.walk_cycles_per_level;
   if (!w.ok) {
     // A page fault invalidates the TLB entries for the faulting address (SDM 4.10.4.1): an
     // entry that allowed some other kind of access must not outlive the fault.

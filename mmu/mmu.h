@@ -17,6 +17,14 @@ struct MmuConfig {
   uint32_t walk_cycles_per_level = 4;  // added to the cycle counter per entry read
 };
 
+// Prices a page walk in place of `walk_cycles_per_level` per entry read: a timing model that
+// sends the walker's reads through its data caches (cpu/timing/ooo.h). Called once per walk.
+class WalkPricer {
+ public:
+  virtual ~WalkPricer() = default;
+  virtual uint64_t walk_cycles(const WalkResult& w) = 0;
+};
+
 class Mmu {
  public:
   Mmu(Bus& bus, const MmuConfig& cfg = {});
@@ -30,6 +38,8 @@ class Mmu {
 
   // Where page-walk cycles are added (the CPU's cycle counter).
   void set_cycle_counter(uint64_t* c) { cycles_ = c; }
+  // Price walks with `p` instead of the fixed cost per entry (null: the fixed cost).
+  void set_walk_pricer(WalkPricer* p) { pricer_ = p; }
 
   // The TLB entry that lets `access` reach `lin`, walking the tables on a miss (A/D bits are
   // set, the entry is filled, walk cycles are added). On a fault returns nullptr with the #PF
@@ -62,6 +72,7 @@ class Mmu {
   PagingRegs regs_;
   Tlb itlb_, dtlb_;
   uint64_t* cycles_ = nullptr;
+  WalkPricer* pricer_ = nullptr;
 };
 
 }  // namespace pvlab

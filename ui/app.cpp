@@ -15,7 +15,7 @@ namespace {
 
 // The default layout: the run controls on top; registers, code, stack and breakpoints in the
 // middle; memory, paging and the system views along the bottom (the views that share the
-// bottom-right corner are cascaded so that most titles stay visible).
+// bottom-right corner are cascaded so that most titles stay visible; Timing comes last).
 constexpr float kTop = 0.12f, kMid = 0.615f;
 constexpr WinDef kWins[kWinCount] = {
     {"Controls", "controls", false, true, true, 0.00f, 0.00f, 1.00f, kTop},
@@ -32,6 +32,7 @@ constexpr WinDef kWins[kWinCount] = {
     {"Hypercalls", "hypercalls", true, false, true, 0.70f, kMid, 0.30f, 1.0f - kMid},
     {"Event channels", "evtchn", true, false, false, 0.70f, kMid + 0.06f, 0.30f, 1.0f - kMid - 0.06f},
     {"Frame table", "frames", true, false, false, 0.70f, kMid + 0.09f, 0.30f, 1.0f - kMid - 0.09f},
+    {"Timing", "timing", false, false, false, 0.70f, kMid + 0.12f, 0.30f, 1.0f - kMid - 0.12f},
 };
 
 std::string fmt(const char* f, auto... a) {
@@ -324,6 +325,36 @@ void App::refresh_stack() {
   uint32_t w[64];
   const size_t n = s.read_memory(stack.esp, w, sizeof w) / 4;
   stack.words.assign(w, w + n);
+}
+
+void App::refresh_timing() {
+  if (tm.gen == gen) return;
+  tm.gen = gen;
+  tm.stats.clear();
+  tm.functions.clear();
+  tm.start.clear();
+  if (!timing) return;
+  s.with_target([this](Target&) {
+    tm.config = timing->model(0).config().name;
+    for (size_t i = 0; i < timing->size(); ++i) {
+      tm.stats.push_back(timing->model(i).stats());
+      tm.start.push_back(timing->start_cycles(i));
+      const OooModel& m = timing->model(i);
+      std::vector<Timing::Fn> rows;
+      for (size_t f = 0; f < m.function_stats().size(); ++f) {
+        const OooModel::FunctionStats& fs = m.function_stats()[f];
+        if (!fs.insns && !fs.cycles()) continue;
+        Timing::Fn r{f ? m.functions()->at(f - 1).name : std::string("(no symbol)"), fs.insns, fs.cycles()};
+        for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)
+          if (fs.cpi[k] > fs.cpi[size_t(r.top)]) r.top = CpiCause(k);
+        rows.push_back(std::move(r));
+      }
+      std::stable_sort(rows.begin(), rows.end(), [](const Timing::Fn& x, const Timing::Fn& y) { return x.cycles > y.cycles; });
+      if (rows.size() > kTimingFunctions) rows.resize(kTimingFunctions);
+      tm.functions.push_back(std::move(rows));
+    }
+    return 0;
+  });
 }
 
 void App::refresh_tlb() {

@@ -16,13 +16,14 @@
 #include "frontend/debug_records.h"
 #include "frontend/debug_views.h"
 #include "frontend/session.h"
+#include "frontend/timing_setup.h"
 #include "ui/expr.h"
 
 namespace pvlab::ui {
 
 enum class Win : unsigned {
   Controls, Registers, Disassembly, Stack, Breakpoints, Console, Memory, PageTables, Tlb,
-  Descriptors, Hypercalls, Evtchn, Frames, kCount
+  Descriptors, Hypercalls, Evtchn, Frames, Timing, kCount
 };
 constexpr size_t kWinCount = size_t(Win::kCount);
 
@@ -66,6 +67,7 @@ class App {
   std::optional<Place> place;          // move and size one window (once; scripts)
   float menu_height = 0;               // the main menu bar's height this frame
   bool quit = false;
+  const TimingModels* timing = nullptr;   // the out-of-order models (--timing ooo), one per vcpu
 
   // ---- the machine's state as the views last read it -------------------------------------
   uint64_t gen = 1;                    // bumped by anything that may change the machine
@@ -186,6 +188,19 @@ class App {
     size_t shown = 0;
     int scroll = 0;                    // frames left to keep the end in view
   } con;
+  struct Timing {
+    uint64_t gen = 0;
+    std::vector<TimingStats> stats;    // per vcpu
+    std::vector<uint64_t> start;       // per vcpu: the cycle counter when the model was attached
+    struct Fn {
+      std::string name;
+      uint64_t insns = 0, cycles = 0;
+      CpiCause top = CpiCause::Base;   // its largest CPI-stack entry
+    };
+    std::vector<std::vector<Fn>> functions;   // per vcpu: the functions with the most cycles
+    std::string config;                // the configuration's name
+  } tm;
+  static constexpr size_t kTimingFunctions = 20;
   struct {
     std::string bp_text, wp_text, vector_text;
     int wp_len = 4;
@@ -203,6 +218,7 @@ class App {
   void refresh_evtchn();
   void refresh_frames();
   void refresh_console();
+  void refresh_timing();
   const PtNode& pt_page(uint64_t phys, unsigned entries, unsigned entry_size);
   void translate(uint32_t lin);
 };
@@ -221,6 +237,7 @@ void draw_descriptors(App& a);
 void draw_hypercalls(App& a);
 void draw_evtchn(App& a);
 void draw_frames(App& a);
+void draw_timing(App& a);
 
 // Begin a window at its default place (see WinDef); false when it is collapsed.
 bool begin_window(App& a, Win w);

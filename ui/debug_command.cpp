@@ -22,6 +22,9 @@ CLI::App* add_debug_command(CLI::App& app, DebugOptions& o) {
   d->add_option("--reverse-interval", o.reverse_interval,
                 "instructions between the reverse history's snapshots (0: no step back or timeline)")
       ->capture_default_str();
+  d->add_option("--timing", o.timing, "timing model: atomic or ooo (docs/timing.md; the Timing window shows its CPI stack)")
+      ->capture_default_str();
+  d->add_option("--timing-config", o.timing_config, "the ooo model's configuration (an INI file with a [timing] section)");
   return d;
 }
 

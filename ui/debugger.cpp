@@ -21,6 +21,8 @@
 #include "frontend/exit_codes.h"
 #include "frontend/session.h"
 #include "frontend/session_target.h"
+#include "frontend/timing_setup.h"
+#include "hyper/hypervisor.h"
 #include "ui/app.h"
 #include "ui/screenshot.h"
 #include "ui/script.h"
@@ -92,7 +94,8 @@ void draw(App& a) {
   using Draw = void (*)(App&);
   static constexpr Draw kDraw[kWinCount] = {
       draw_controls, draw_registers, draw_disassembly, draw_stack, draw_breakpoints, draw_console, draw_memory,
-      draw_page_tables, draw_tlb, draw_descriptors, draw_hypercalls, draw_evtchn, draw_frames};
+      draw_page_tables, draw_tlb, draw_descriptors, draw_hypercalls, draw_evtchn, draw_frames,
+      draw_timing};
   for (size_t k = 0; k < kWinCount; ++k) {
     if (a.open[k]) kDraw[k](a);
     if (!a.open[k]) a.shown[k] = false;
@@ -109,7 +112,19 @@ int debug_main(const DebugOptions& o) {
     std::fprintf(stderr, "pvlab: %s\n", err.c_str());
     return exit_code::kUsage;
   }
+  TimingOptions topt;
+  topt.mode = o.timing;
+  topt.config = o.timing_config;
+  TimingConfig tcfg;
+  if (!prepare_timing(topt, tcfg, err)) {
+    std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+    return exit_code::kUsage;
+  }
   LoadOptions lo;
+  if (topt.ooo()) {
+    lo.mmu.emplace();
+    apply_timing_to_mmu(tcfg, *lo.mmu);
+  }
   lo.mem_bytes = o.mem_bytes;
   lo.cmdline = o.cmdline;
   lo.machine = o.machine;
@@ -125,8 +140,19 @@ int debug_main(const DebugOptions& o) {
     return exit_code::kUsage;
   }
   Session session(std::move(target));
+  // The out-of-order model on every vcpu (destroyed before the session: it gives the CPUs
+  // their retire hooks back).
+  TimingModels timing;
+  hyper::Hypervisor* hv = session.target().hypervisor();
+  if (topt.ooo()) {
+    for (unsigned i = 0; i < session.vcpus(); ++i) timing.attach(tcfg, session.target().cpu(i));
+    if (hv) hv->set_timing_hook(&timing);
+    timing.set_functions(function_map_of(*img));
+  }
   std::string reverse_note;   // why there is no step back (several vcpus)
-  if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
+  if (topt.ooo() && o.reverse_interval)
+    std::fprintf(stderr, "pvlab: no step back or timeline under --timing ooo (snapshots do not hold the model)\n");
+  else if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
     std::fprintf(stderr, "pvlab: no step back or timeline: %s\n", reverse_note.c_str());
   const std::string name = o.image.empty() ? "demo guest" : std::filesystem::path(o.image).filename().string();
 
@@ -167,6 +193,7 @@ int debug_main(const DebugOptions& o) {
   {
     App app(session, Symbols(img->symbols), name);
     app.reset_layout = o.reset_layout;
+    if (topt.ooo()) app.timing = &timing;
     while (!app.quit) {
       if (!script && !app.busy()) SDL_WaitEventTimeout(nullptr, 100);   // idle: wait for input
       SDL_Event e;
@@ -214,6 +241,7 @@ int debug_main(const DebugOptions& o) {
     if (script && script->failed()) status = exit_code::kUsage;
   }
 
+  if (hv) hv->set_timing_hook(nullptr);
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplSDL2_Shutdown();
   ImGui::DestroyContext();

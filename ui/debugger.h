@@ -22,6 +22,8 @@ struct DebugOptions {
   int width = 1440, height = 900;   // the window's size
   bool reset_layout = false;        // ignore the remembered window layout
   uint64_t reverse_interval = 10'000'000;   // reverse history: snapshot interval (0: off)
+  std::string timing = "atomic";    // --timing atomic|ooo
+  std::string timing_config;        // --timing-config FILE (ooo)
 };
 
 // Add the `debug` subcommand and its options to `app`.

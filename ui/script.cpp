@@ -430,11 +430,32 @@ bool Script::run_line(App& a, const std::string& line) {
       }
       std::snprintf(buf, sizeof buf, "byte %#llx=%#x", (unsigned long long)at, b);
       out(buf);
+    } else if (what == "timing") {
+      // What the Timing window shows: per vcpu, the model's cycles (the CPI stack's sum), the
+      // cycle counter when the model was attached, its instructions and IPC, and the largest
+      // entry of the stack.
+      if (!a.timing) {
+        out("timing atomic");
+        return true;
+      }
+      a.refresh_timing();
+      for (size_t i = 0; i < a.tm.stats.size(); ++i) {
+        const TimingStats& t = a.tm.stats[i];
+        size_t top = 0;
+        for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)
+          if (t.cpi[k] > t.cpi[top]) top = k;
+        std::snprintf(buf, sizeof buf, "timing %s vcpu=%zu insns=%llu cycles=%llu from=%llu ipc=%.3f top=%s",
+                      a.tm.config.c_str(), i, (unsigned long long)t.insns, (unsigned long long)t.cycles,
+                      (unsigned long long)a.tm.start[i], t.cycles ? double(t.insns) / double(t.cycles) : 0.0,
+                      cpi_cause_name(CpiCause(top)));
+        out(buf);
+      }
     } else if (what == "console") {
       a.refresh_console();
       out("console " + std::to_string(a.con.text.size()) + " bytes");
     } else {
-      fail("print reg NAME | byte ADDR [phys] | status | counters | windows | hypercalls | breakpoints | console");
+      fail("print reg NAME | byte ADDR [phys] | status | counters | windows | hypercalls | breakpoints | console | "
+           "timing");
       return false;
     }
     return true;

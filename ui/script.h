@@ -24,14 +24,15 @@
 //   translate ADDR           walk an address in the page-table explorer (and open the tree to it)
 //   open NAME|all            open a window and bring it to the front; names: controls
 //   close NAME|all             registers disassembly stack breakpoints console memory
-//                              pagetables tlb descriptors hypercalls evtchn frames
+//                              pagetables tlb descriptors hypercalls evtchn frames timing
 //   tab NAME                 select a tab of the descriptor tables (GDT LDT IDT TSS "PV traps")
 //   hcexpand                 expand the last hypercall in the log
 //   frames N                 draw N more frames
 //   place NAME X Y W H       move and size a window (pixels) and bring it to the front
 //   screenshot PATH [NAME]   save the window as a PNG (only window NAME's rectangle)
 //   print reg NAME | byte ADDR [phys] | status | counters | timeline | windows | hypercalls |
-//         breakpoints | console
+//         breakpoints | console | timing (per vcpu: the ooo model's cycles, the cycle counter
+//         when it was attached, IPC; under the atomic model "timing atomic")
 //   quit
 //
 // ADDR is an address expression (ui/expr.h). Printed lines start with "script: ". A command

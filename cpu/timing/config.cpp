@@ -40,6 +40,7 @@ const Field kFields[] = {
     PLAIN(mem_latency, 1, 100000),  PLAIN(btb_entries, 1, 1u << 20), PLAIN(btb_assoc, 1, 64),
     PLAIN(history_bits, 0, 24),     PLAIN(pht_entries, 2, 1u << 24), PLAIN(ras_entries, 0, 1024),
     PLAIN(mispredict_penalty, 0, 1000), PLAIN(btb_miss_penalty, 0, 1000), PLAIN(walk_cycles_per_level, 0, 10000),
+    PLAIN(walk_caches, 0, 1),
     PLAIN(itlb_sets, 1, 4096),      PLAIN(itlb_ways, 1, 64),     PLAIN(dtlb_sets, 1, 4096),
     PLAIN(dtlb_ways, 1, 64),        PLAIN(hv_entry, 0, 100000),  PLAIN(hv_exit, 0, 100000),
     PLAIN(hv_hypercall, 0, 100000), PLAIN(hv_bounce, 0, 100000), PLAIN(hv_flush_on_entry, 0, 1),

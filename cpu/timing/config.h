@@ -60,6 +60,10 @@ struct TimingConfig {
   uint32_t walk_cycles_per_level = 4;
   uint32_t itlb_sets = 32, itlb_ways = 4;
   uint32_t dtlb_sets = 32, dtlb_ways = 4;
+  // 1: the walker's table reads go through L1D, L2 and memory as loads do, each costing the
+  // latency of the level holding its line (one after the other: each read needs the entry
+  // before it), instead of `walk_cycles_per_level` each. 0 or 1 (`true` / `false`).
+  uint32_t walk_caches = 0;
 
   // The PV hypervisor (cpu/timing/hv_hook.h): cycles to enter it (the trap to ring 0, the
   // stack switch, saving the guest's registers) and to leave it (restoring them, IRET to the

@@ -98,12 +98,14 @@ void OooModel::attach(Cpu& cpu) {
   itlb_seen_ = cpu.mmu().itlb().stats().misses;
   dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
   cpu.mmu().set_cycle_counter(&walk_cycles_);
+  if (cfg_.walk_caches) cpu.mmu().set_walk_pricer(this);
   cpu.set_retire_hook(this);
 }
 
 void OooModel::detach(Cpu& cpu) {
   cpu.set_retire_hook(nullptr);
   cpu.mmu().set_cycle_counter(&cpu.s.cycles);
+  cpu.mmu().set_walk_pricer(nullptr);
   cpu_ = nullptr;
 }
 
@@ -132,6 +134,25 @@ uint32_t OooModel::data_access(uint64_t addr, CpiCause& level) {
   ++st_.l2_misses;
   level = CpiCause::DCacheMem;
   return cfg_.mem_latency;
+}
+
+uint64_t OooModel::walk_cycles(const WalkResult& w) {
+  // The last `reads` levels are memory reads (PAE's PDPTE, level 0, is held in the CPU).
+  uint64_t total = 0;
+  for (unsigned i = unsigned(w.nlevels - w.reads); i < w.nlevels; ++i) {
+    const uint64_t addr = w.level[i].entry_addr;
+    ++st_.walk_reads;
+    if (l1d_.access(addr)) {
+      ++st_.walk_l1d_hits;
+      total += cfg_.l1d.latency;
+    } else if (l2_.access(addr)) {
+      ++st_.walk_l2_hits;
+      total += cfg_.l2.latency;
+    } else {
+      total += cfg_.mem_latency;
+    }
+  }
+  return total;
 }
 
 void OooModel::shape_of(const Insn& insn, InsnShape& out) const {
@@ -671,6 +692,12 @@ std::string OooModel::stats_text() const {
                 (unsigned long long)(st_.l1d_hits + st_.l1d_misses), (unsigned long long)st_.l2_misses,
                 (unsigned long long)(st_.l2_hits + st_.l2_misses), (unsigned long long)st_.walk_cycles);
   out += buf;
+  if (st_.walk_reads) {
+    std::snprintf(buf, sizeof buf, "pvlab: timing page walks through the caches: %llu table reads, %llu hit L1D, %llu L2\n",
+                  (unsigned long long)st_.walk_reads, (unsigned long long)st_.walk_l1d_hits,
+                  (unsigned long long)st_.walk_l2_hits);
+    out += buf;
+  }
   if (st_.hv_entries) {
     std::snprintf(buf, sizeof buf,
                   "pvlab: timing hypervisor: %llu entries (%llu hypercalls), %llu bounce frames, %llu TLB flushes on entry, %llu cycles\n",
@@ -722,6 +749,9 @@ std::string OooModel::stats_json() const {
   field("itlb_misses", st_.itlb_misses);
   field("dtlb_misses", st_.dtlb_misses);
   field("walk_cycles", st_.walk_cycles);
+  field("walk_reads", st_.walk_reads);
+  field("walk_l1d_hits", st_.walk_l1d_hits);
+  field("walk_l2_hits", st_.walk_l2_hits);
   field("forwarded_loads", st_.forwarded);
   field("serializing", st_.serializing);
   field("hv_entries", st_.hv_entries);

@@ -58,13 +58,14 @@ struct TimingStats {
   uint64_t loads = 0, stores = 0;
   uint64_t l1d_hits = 0, l1d_misses = 0, l1i_hits = 0, l1i_misses = 0, l2_hits = 0, l2_misses = 0;
   uint64_t itlb_misses = 0, dtlb_misses = 0, walk_cycles = 0;
+  uint64_t walk_reads = 0, walk_l1d_hits = 0, walk_l2_hits = 0;   // walk_caches: table reads, by level
   uint64_t serializing = 0;
   uint64_t forwarded = 0;   // loads that took an in-flight store's data
   uint64_t hv_entries = 0, hv_hypercalls = 0, hv_bounces = 0, hv_flushes = 0;
   BranchStats branches;
 };
 
-class OooModel final : public RetireHook {
+class OooModel final : public RetireHook, public WalkPricer {
  public:
   explicit OooModel(const TimingConfig& cfg);
   const TimingConfig& config() const { return cfg_; }
@@ -74,6 +75,9 @@ class OooModel final : public RetireHook {
   void detach(Cpu& cpu);
 
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
+  // With walk_caches: a walk's table reads through L1D, L2 and memory, one after the other
+  // (the MMU calls this on each TLB miss; the cycles reach the instruction that walked).
+  uint64_t walk_cycles(const WalkResult& w) override;
 
   // The hypervisor was entered / is left on this model's CPU (cpu/timing/hv_hook.h): the
   // configured cycles move the clock on and are charged to CpiCause::Hypervisor; with

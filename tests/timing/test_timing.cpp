@@ -3,6 +3,7 @@
 // the configuration.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "cpu/timing/bpred.h"
@@ -296,4 +297,65 @@ TEST_CASE("ooo model: hypervisor entries cost their configured cycles, flushes m
   CHECK(m.cpu().mmu().itlb().valid_entries() == 0);
   CHECK(flushing.stats().hv_flushes == 1);
   flushing.detach(m.cpu());
+}
+
+TEST_CASE("ooo model: with walk_caches a walk whose table entries are cached costs less than one that misses") {
+  MachineConfig mc;
+  PcMachine m(mc);
+  // 2-level tables: the directory at 1 MiB, one page table after it mapping 4 MiB up.
+  auto put = [&](paddr_t a, uint32_t v) { std::memcpy(m.ram().ptr(a), &v, 4); };
+  put(0x100000 + 1 * 4, 0x101000 | pte::P | pte::RW);
+  for (uint32_t k = 0; k < 16; ++k) put(0x101000 + k * 4, (0x200000 + k * 0x1000) | pte::P | pte::RW);
+  Mmu& mmu = m.cpu().mmu();
+  mmu.regs().cr3 = 0x100000;
+  mmu.regs().cr0 |= cr0::PE | cr0::PG;
+  uint64_t cycles = 0;
+  uint32_t error = 0;
+  // The cycles of one walk for `lin` (the TLBs emptied first).
+  auto walk = [&](uint32_t lin) {
+    mmu.flush(true);
+    cycles = 0;
+    REQUIRE(mmu.translate(lin, kRead, error) != nullptr);
+    return cycles;
+  };
+
+  TimingConfig cfg;
+  cfg.walk_caches = 1;
+  OooModel model(cfg);
+  model.attach(m.cpu());
+  mmu.set_cycle_counter(&cycles);   // see each walk's price here instead of in the model
+  // Cold: both table reads (directory entry, table entry) miss every level.
+  const uint64_t cold = walk(0x400000);
+  CHECK(cold == 2 * uint64_t(cfg.mem_latency));
+  // The same entries again, and a neighbour in the same lines: both reads hit L1D.
+  CHECK(walk(0x400000) == 2 * uint64_t(cfg.l1d.latency));
+  const uint64_t warm = walk(0x403000);
+  CHECK(warm == 2 * uint64_t(cfg.l1d.latency));
+  CHECK(warm < cold);
+  const TimingStats st = model.stats();
+  CHECK(st.walk_reads == 6);
+  CHECK(st.walk_l1d_hits == 4);
+  CHECK(st.walk_l2_hits == 0);
+  model.detach(m.cpu());
+
+  // Without walk_caches (and after detach) a walk costs walk_cycles_per_level per read.
+  mmu.set_cycle_counter(&cycles);
+  CHECK(walk(0x404000) == 2 * uint64_t(mmu.config().walk_cycles_per_level));
+  TimingConfig fixed;
+  OooModel plain(fixed);
+  plain.attach(m.cpu());
+  mmu.set_cycle_counter(&cycles);
+  CHECK(walk(0x405000) == 2 * uint64_t(mmu.config().walk_cycles_per_level));
+  CHECK(plain.stats().walk_reads == 0);
+  plain.detach(m.cpu());
+}
+
+TEST_CASE("timing config: walk_caches reads as a boolean") {
+  TimingConfig c;
+  std::string err;
+  CHECK(parse_timing_config("[timing]\nwalk_caches = true\n", "t.ini", c, err));
+  CHECK(c.walk_caches == 1);
+  CHECK(parse_timing_config("[timing]\nwalk_caches = false\n", "t.ini", c, err));
+  CHECK(c.walk_caches == 0);
+  CHECK(parse_error("[timing]\nwalk_caches = 2\n").find("walk_caches") != std::string::npos);
 }

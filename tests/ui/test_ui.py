@@ -13,12 +13,17 @@ buttons use:
     stops it;
   - a bare-metal kernel with 2-level paging (the paging conformance kernel): a breakpoint on
     `expect_pf`, reached with paging on, the page-table explorer, TLB and descriptor views,
-    and a screenshot.
+    and a screenshot;
+  - the same kernel under --timing ooo: after a run to `expect_pf` and after three steps,
+    `print timing` shows a CPI stack that adds up to the cycle counter and a non-zero IPC, and
+    the Timing window is drawn; the PV demo on the skylake configuration runs to its end and
+    its stack adds up too.
 Each screenshot must be a valid PNG of the window's size that is not blank, and every window
 the script printed as drawn must show more than one colour in its rectangle.
 
     test_ui.py --pvlab BUILD/frontend/pvlab --pv-elf BUILD/guests/pv-demo.elf \
-               --pc-elf BUILD/guests/test-paging.elf --long-elf BUILD/guests/intloop.elf [--out DIR]
+               --pc-elf BUILD/guests/test-paging.elf --long-elf BUILD/guests/intloop.elf \
+               --skylake cpu/timing/configs/skylake.ini [--out DIR]
 
 Exit status 77 (skipped) only when Xvfb is missing or cannot start; the last line is
 `ui: N passed, N failed`.
@@ -262,6 +267,7 @@ run
 print reg eip
 print reg cr0
 print reg cr4
+print timing
 translate expect_pf
 close breakpoints
 close console
@@ -284,6 +290,7 @@ quit
     cr0, cr4 = reg_values(out, 'cr0'), reg_values(out, 'cr4')
     check(len(cr0) == 1 and bool(cr0[0] & 0x80000000) and len(cr4) == 1 and not cr4[0] & 0x20,
           'pc: the kernel stopped with 2-level paging on')
+    check(values(out, 'timing ') == ['atomic'], 'pc: without --timing the Timing window names the atomic model')
     check_screenshot(shot, out, PC_WINDOWS, 'pc')
 
 
@@ -382,12 +389,73 @@ quit
     check(counters[5][0] == 2, f'reverse: goto 3 then back is instruction 2 ({counters[5]})')
 
 
+def timing_session(args, display):
+    """--timing ooo: after a run to a breakpoint the Timing window's CPI stack adds up to the
+    machine's cycle counter and the IPC is not zero; a step moves both on together."""
+    shot = os.path.join(args.out, 'pc-timing.png')
+    out = run_debugger(args, display, args.pc_elf, f"""
+break expect_pf
+run
+print counters
+print timing
+step 3
+print counters
+print timing
+place timing 20 60 900 700
+print windows
+screenshot {shot} timing
+quit
+""", 'timing', ['--timing', 'ooo'])
+    if out is None:
+        return
+    counters = [int(c) for c in re.findall(r'^script: counters insns=\d+ cycles=(\d+)', out, re.M)]
+    timing = re.findall(r'^script: timing (\S+) vcpu=0 insns=(\d+) cycles=(\d+) from=(\d+) ipc=([0-9.]+)', out, re.M)
+    check(len(counters) == 2 and len(timing) == 2, f'timing: the script printed the counters and the timing ({timing})')
+    if len(counters) != 2 or len(timing) != 2:
+        return
+    for k in range(2):
+        name, insns, cycles, start, ipc = timing[k][0], int(timing[k][1]), int(timing[k][2]), int(timing[k][3]), \
+            float(timing[k][4])
+        check(name == 'pentium-m' and start + cycles == counters[k],
+              f'timing: the CPI stack adds up to the cycle counter ({name}: {start} + {cycles} vs {counters[k]})')
+        check(insns > 0 and ipc > 0, f'timing: instructions retired at a non-zero IPC ({insns}, {ipc})')
+    check(int(timing[1][1]) == int(timing[0][1]) + 3 and counters[1] > counters[0],
+          f'timing: three steps are three more instructions and more cycles ({timing[0][1]} -> {timing[1][1]})')
+    try:
+        w, h, rows = read_png(shot)
+        check((w, h) == (900, 700) and colours(rows, 0, 0, w, h) > 3, f'timing: the Timing window, {w}x{h}, not blank')
+    except (OSError, ValueError, zlib.error) as e:
+        check(False, f'timing: {shot} is a valid PNG ({e})')
+
+    # The PV demo (hypercalls, event upcalls: the hypervisor's entries reach the model) to its end.
+    out = run_debugger(args, display, None, """
+break main
+run
+delete main
+run
+print status
+print counters
+print timing
+quit
+""", 'timing-pv', ['--timing', 'ooo', '--timing-config', args.skylake])
+    if out is None:
+        return
+    counters = [int(c) for c in re.findall(r'^script: counters insns=\d+ cycles=(\d+)', out, re.M)]
+    timing = re.findall(r'^script: timing (\S+) vcpu=0 insns=(\d+) cycles=(\d+) from=(\d+) ipc=([0-9.]+)', out, re.M)
+    status = values(out, 'status ')
+    check(len(counters) == 1 and len(timing) == 1 and bool(status) and 'domain poweroff' in status[0] and
+          timing[0][0] == 'skylake' and int(timing[0][3]) + int(timing[0][2]) == counters[0] and
+          float(timing[0][4]) > 0,
+          f'timing-pv: the demo ran to its end on the skylake model, the stack adds up ({status}, {timing}, {counters})')
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--pv-elf', required=True)
     ap.add_argument('--pc-elf', required=True)
     ap.add_argument('--long-elf', required=True)
+    ap.add_argument('--skylake', required=True, help='cpu/timing/configs/skylake.ini')
     ap.add_argument('--out', default=None)
     args = ap.parse_args()
     temporary = args.out is None
@@ -404,6 +472,7 @@ def main() -> int:
         catches_session(args, display)
         pause_session(args, display)
         reverse_session(args, display)
+        timing_session(args, display)
     finally:
         xvfb.terminate()
         try:
