@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "frontend/elf_image.h"
+#include "tests/elf_header.h"
 
 using namespace pvlab;
 
@@ -12,19 +13,7 @@ namespace {
 
 std::vector<uint8_t> minimal_elf(uint32_t paddr = 0x100000, uint32_t filesz = 16, uint32_t memsz = 16) {
   std::vector<uint8_t> b(sizeof(Elf32_Ehdr) + 2 * sizeof(Elf32_Phdr) + 64, 0);
-  Elf32_Ehdr eh{};
-  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-  eh.e_ident[EI_CLASS] = ELFCLASS32;
-  eh.e_ident[EI_DATA] = ELFDATA2LSB;
-  eh.e_ident[EI_VERSION] = EV_CURRENT;
-  eh.e_type = ET_EXEC;
-  eh.e_machine = EM_386;
-  eh.e_version = EV_CURRENT;
-  eh.e_entry = paddr;
-  eh.e_phoff = sizeof eh;
-  eh.e_ehsize = sizeof eh;
-  eh.e_phentsize = sizeof(Elf32_Phdr);
-  eh.e_phnum = 1;
+  Elf32_Ehdr eh = pvlab::testing::i386_exec_header(paddr, 1);
   std::memcpy(b.data(), &eh, sizeof eh);
   Elf32_Phdr ph{};
   ph.p_type = PT_LOAD;

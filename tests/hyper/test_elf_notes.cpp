@@ -9,6 +9,7 @@
 
 #include "demo_guest.h"
 #include "frontend/elf_image.h"
+#include "tests/elf_header.h"
 #include "hyper/elf_notes.h"
 #include "hyper/xen_abi.h"
 #include "pv_hello.h"
@@ -123,20 +124,8 @@ std::vector<uint8_t> elf_with_sections(const std::string& legacy, const std::vec
   sh[3].sh_name = 23, sh[3].sh_type = SHT_STRTAB, sh[3].sh_offset = names_off, sh[3].sh_size = sizeof names;
   if (legacy.empty()) sh[1].sh_name = 23;  // no __xen_guest: call it something else
   const uint32_t sh_off = append(sh.data(), sh.size() * sizeof(Elf32_Shdr));
-  Elf32_Ehdr eh{};
-  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-  eh.e_ident[EI_CLASS] = ELFCLASS32;
-  eh.e_ident[EI_DATA] = ELFDATA2LSB;
-  eh.e_ident[EI_VERSION] = EV_CURRENT;
-  eh.e_type = ET_EXEC;
-  eh.e_machine = EM_386;
-  eh.e_version = EV_CURRENT;
-  eh.e_entry = kBase;
-  eh.e_phoff = sizeof eh;
+  Elf32_Ehdr eh = pvlab::testing::i386_exec_header(kBase, 1);
   eh.e_shoff = sh_off;
-  eh.e_ehsize = sizeof eh;
-  eh.e_phentsize = sizeof(Elf32_Phdr);
-  eh.e_phnum = 1;
   eh.e_shentsize = sizeof(Elf32_Shdr);
   eh.e_shnum = uint16_t(sh.size());
   eh.e_shstrndx = 3;
@@ -207,19 +196,7 @@ std::vector<uint8_t> elf_with_note_segment(std::vector<uint8_t> notes, size_t cu
   std::vector<uint8_t> b(notes_off + notes.size());   // sized at once: GCC 12 misreads inserts here
   std::memcpy(b.data() + code_off, code, sizeof code);
   if (!notes.empty()) std::memcpy(b.data() + notes_off, notes.data(), notes.size());
-  Elf32_Ehdr eh{};
-  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-  eh.e_ident[EI_CLASS] = ELFCLASS32;
-  eh.e_ident[EI_DATA] = ELFDATA2LSB;
-  eh.e_ident[EI_VERSION] = EV_CURRENT;
-  eh.e_type = ET_EXEC;
-  eh.e_machine = EM_386;
-  eh.e_version = EV_CURRENT;
-  eh.e_entry = kBase;
-  eh.e_phoff = sizeof eh;
-  eh.e_ehsize = sizeof eh;
-  eh.e_phentsize = sizeof(Elf32_Phdr);
-  eh.e_phnum = 2;
+  Elf32_Ehdr eh = pvlab::testing::i386_exec_header(kBase, 2);
   std::memcpy(b.data(), &eh, sizeof eh);
   Elf32_Phdr ph[2]{};
   ph[0].p_type = PT_LOAD;
