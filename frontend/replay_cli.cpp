@@ -309,10 +309,10 @@ int run_replay_commands(ReplayCommands& c) {
       return exit_code::kUsage;
     }
     SnapRunOptions out;
-    out.serial = out.debugcon = c.quiet ? "none" : "stdio";
+    out.serial = out.debugcon = c.quiet || c.gdb_port ? "none" : "stdio";   // --gdb prints through the target
     std::unique_ptr<SnapMachine> m = build(rec.spec, std::move(image), out);
     if (!m) return exit_code::kUsage;
-    if (c.gdb_port) return replay_with_gdb(*m, rec, c.gdb_port, c.gdb_wait, c.reverse_interval);
+    if (c.gdb_port) return replay_with_gdb(*m, rec, c.gdb_port, c.gdb_wait, c.reverse_interval, c.quiet);
     DetRunOptions d;
     d.max_insns = rec.max_insns;
     d.max_cycles = rec.max_cycles;

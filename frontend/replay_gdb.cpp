@@ -19,7 +19,7 @@ std::string replay_gdb_refusal(const Recording& rec) {
   return {};
 }
 
-ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec) : m_(m) {
+ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec, bool print) : m_(m), print_(print) {
   if (m.is_pv()) {
     pv_ = std::make_unique<PvTarget>(*m.hypervisor());
     inner_ = pv_.get();
@@ -30,6 +30,19 @@ ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec) : m_(m) {
   for (const RecordedInput& in : rec.inputs) m.input().push(in.cycle, in.source, in.bytes);
 }
 
+TargetRun ReplayTarget::run(uint64_t max_insns) {
+  const TargetRun r = inner_->run(max_insns);
+  const std::string& out = inner_->console();
+  if (out.size() > printed_) {
+    if (print_) {
+      std::fwrite(out.data() + printed_, 1, out.size() - printed_, stdout);
+      std::fflush(stdout);
+    }
+    printed_ = out.size();
+  }
+  return r;
+}
+
 bool ReplayTarget::load_state(StateReader& r) {
   if (!m_.load(r)) return false;
   if (pc_) pc_->forget_end();
@@ -37,8 +50,9 @@ bool ReplayTarget::load_state(StateReader& r) {
   return true;
 }
 
-int replay_with_gdb(SnapMachine& m, const Recording& rec, int port, bool wait, uint64_t reverse_interval) {
-  auto t = std::make_unique<ReplayTarget>(m, rec);
+int replay_with_gdb(SnapMachine& m, const Recording& rec, int port, bool wait, uint64_t reverse_interval,
+                    bool quiet) {
+  auto t = std::make_unique<ReplayTarget>(m, rec, !quiet);
   ReplayTarget& target = *t;
   Session s(std::move(t));
   GdbOptions o;
