@@ -70,7 +70,8 @@ int replay_with_gdb(SnapMachine& m, const Recording& rec, int port, bool wait, u
   std::fprintf(stderr, "pvlab: %s\n", target.end_text().c_str());
   const std::string& out = target.console();
   const bool same = state_hash(reinterpret_cast<const uint8_t*>(out.data()), out.size()) == rec.end.output_hash;
-  std::fprintf(stderr, "replay: the guest's output %s the recording's\n", same ? "matches" : "differs from");
+  std::fprintf(stderr, "replay: the guest's output %s the recording's; it ended at instruction %llu (recorded: %llu)\n",
+               same ? "matches" : "differs from", (unsigned long long)m.insns(), (unsigned long long)rec.end.insns);
   return target.exit_status();
 }
 

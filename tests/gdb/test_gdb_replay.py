@@ -8,9 +8,10 @@ taken from COM1 (so the recorded input has been fed), and reads EIP, EAX and EDX
 reverse-steps N instructions (back over the `in` that took the byte, through snapshot restores
 and re-runs) and steps N forward again: every state on the way forward must equal the one seen
 on the way back, and the last one the breakpoint's, with the byte back in AL. Then the ROM runs
-to its end: pvlab's output must hold the recorded line exactly, pvlab must say the output
-matches the recording's, and exit with the recorded status (1: isa-debug-exit 0). A recording
-made under --timing ooo must be refused clearly.
+to its end: pvlab's output must be the recorded run's (the line echoed once), pvlab must say
+it matches the recording's, the run must end at the recorded instruction count and pvlab exit
+with the recorded status (1: isa-debug-exit 0). A recording made under --timing ooo must be
+refused clearly.
 Each check prints PASS or FAIL; the last line is `gdb-replay: N passed, N failed`.
 
     test_gdb_replay.py --pvlab BUILD/frontend/pvlab --echo-rom BUILD/tests/frontend/fe_rom_echo.bin
@@ -131,6 +132,9 @@ def main() -> int:
               pv_out == recorded_out and pv_out.count(LINE) == 1, f'{pv_out!r} vs {recorded_out!r}')
         check('pvlab says the output matches the recording',
               'output matches the recording' in pv_err, pv_err[-400:])
+        m = re.search(r'ended at instruction (\d+) \(recorded: (\d+)\)', pv_err)
+        check('the run ends at the recorded instruction count', m is not None and m.group(1) == m.group(2),
+              pv_err[-400:])
     finally:
         if pvlab.poll() is None:
             pvlab.kill()
