@@ -7,6 +7,7 @@
 #include "frontend/exit_codes.h"
 #include "frontend/rtc_epoch.h"
 #include "frontend/mem_size.h"
+#include "frontend/replay_gdb.h"
 #include "frontend/run_pv.h"
 #include "frontend/snapshot.h"
 #include "frontend/state_file.h"
@@ -227,6 +228,13 @@ void add_replay_commands(CLI::App& app, ReplayCommands& c) {
   c.replay->add_option("--image", c.replay_image, "the image to use instead of the path the recording names");
   c.replay->add_flag("-q,--quiet", c.quiet, "do not print the guest's output");
   c.replay->add_flag("--info", c.info, "describe the recording and exit");
+  CLI::Option* gdb = c.replay->add_option(
+      "--gdb", c.gdb_port, "serve the replay to gdb on 127.0.0.1:PORT with reverse execution (docs/debugging.md)");
+  c.replay->add_flag("--gdb-wait", c.gdb_wait, "with --gdb: stop before the first instruction until gdb continues")
+      ->needs(gdb);
+  c.replay->add_option("--reverse-interval", c.reverse_interval,
+                       "with --gdb: instructions between in-memory snapshots (default 10000000)")
+      ->needs(gdb);
 
   c.snapshot = app.add_subcommand("snapshot", "inspect snapshot files");
   c.snapshot->require_subcommand(1);
@@ -288,6 +296,12 @@ int run_replay_commands(ReplayCommands& c) {
       std::fputs(describe_recording(rec).c_str(), stdout);
       return 0;
     }
+    if (c.gdb_port) {
+      if (const std::string why = replay_gdb_refusal(rec); !why.empty()) {
+        std::fprintf(stderr, "pvlab: %s: --gdb: %s\n", c.file.c_str(), why.c_str());
+        return exit_code::kUsage;
+      }
+    }
     if (!c.replay_image.empty()) rec.spec.image_path = c.replay_image;
     std::vector<uint8_t> image;
     if (!image_bytes(rec.spec, c.run.demo, image, err)) {
@@ -295,9 +309,10 @@ int run_replay_commands(ReplayCommands& c) {
       return exit_code::kUsage;
     }
     SnapRunOptions out;
-    out.serial = out.debugcon = c.quiet ? "none" : "stdio";
+    out.serial = out.debugcon = c.quiet || c.gdb_port ? "none" : "stdio";   // --gdb prints through the target
     std::unique_ptr<SnapMachine> m = build(rec.spec, std::move(image), out);
     if (!m) return exit_code::kUsage;
+    if (c.gdb_port) return replay_with_gdb(*m, rec, c.gdb_port, c.gdb_wait, c.reverse_interval, c.quiet);
     DetRunOptions d;
     d.max_insns = rec.max_insns;
     d.max_cycles = rec.max_cycles;

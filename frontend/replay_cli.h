@@ -51,6 +51,9 @@ struct ReplayCommands {
   std::string file;              // replay / snapshot info
   std::string replay_image;
   bool quiet = false, info = false;
+  int gdb_port = 0;              // replay --gdb PORT
+  bool gdb_wait = false;
+  uint64_t reverse_interval = 0;
 };
 void add_replay_commands(CLI::App& app, ReplayCommands& c);
 // Runs the parsed command; -1 when none of them was given.

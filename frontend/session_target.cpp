@@ -122,9 +122,13 @@ void PvTarget::save_state(StateWriter& w) const { hv_.save_state(w); }
 
 bool PvTarget::load_state(StateReader& r) {
   if (!hv_.load_state(r)) return false;
+  forget_end();
+  return true;
+}
+
+void PvTarget::forget_end() {
   *last_ = hyper::PvRunResult{};
   ended_ = false;
-  return true;
 }
 
 PhysMem& PvTarget::ram() { return hv_.mem(); }

@@ -87,6 +87,11 @@ class PcTarget final : public Target {
   void mute_output(bool on) override;
   // The result of the last run (what `pvlab run` reports at the end).
   const RunResult& last() const { return last_; }
+  // Runnable again after the machine's state was loaded behind the target's back.
+  void forget_end() {
+    last_ = RunResult{};
+    ended_ = false;
+  }
 
  private:
   std::unique_ptr<PcMachine> own_;
@@ -121,6 +126,7 @@ class PvTarget final : public Target {
   PhysMem& ram() override;
   void mute_output(bool on) override;
   const hyper::PvRunResult& last() const { return *last_; }
+  void forget_end();   // as PcTarget::forget_end
 
  private:
   std::unique_ptr<hyper::Hypervisor> own_;
