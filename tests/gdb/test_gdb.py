@@ -28,7 +28,6 @@ time limit, and pvlab is killed if it is still running at the end. Exit status 7
 when gdb is not installed.
 """
 import argparse
-import os
 import re
 import shutil
 import socket
@@ -36,32 +35,10 @@ import subprocess
 import sys
 import time
 
+from gdb_harness import free_port, wait_listening
+
 TIMEOUT = 120
 
-
-def free_port() -> int:
-    base = 20000 + os.getpid() % 20000
-    for port in range(base, base + 200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(('127.0.0.1', port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError('no free TCP port')
-
-
-def wait_listening(port: int, proc: subprocess.Popen, limit: float) -> bool:
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            return False
-        # The stub prints its line when it listens; a connection attempt would count as gdb.
-        with open(f'/proc/net/tcp') as f:
-            if any(f':{port:04X} ' in line and line.split()[3] == '0A' for line in f):
-                return True
-        time.sleep(0.05)
-    return False
 
 
 class Remote:

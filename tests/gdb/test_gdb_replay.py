@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-from test_gdb_reverse import free_port, wait_listening
+from gdb_harness import free_port, run_gdb_batch, wait_listening
 
 TIMEOUT = 150
 STEPS = 12
@@ -63,7 +63,7 @@ def main() -> int:
     check('record the echo ROM with a line on stdin', r.returncode == 1 and LINE in recorded_out,
           f'rc {r.returncode}: {r.stdout!r} {r.stderr[-300:]!r}')
 
-    port = free_port()
+    port = free_port(7)
     pvlab = subprocess.Popen([a.pvlab, 'replay', rec, '--gdb', str(port), '--gdb-wait',
                               '--reverse-interval', '5000'],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -84,20 +84,10 @@ def main() -> int:
         for k in range(STEPS - 1, -1, -1):
             cmds += ['stepi', state(f'FWD{k}')]
         cmds += ['monitor counters', 'continue']
-        args = [gdb, '-nx', '-batch']
-        for c in cmds:
-            args += ['-ex', c]
-        try:
-            g = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                               timeout=TIMEOUT)
-            out, err = g.stdout, g.stderr
-        except subprocess.TimeoutExpired:
-            out, err = '', ''
+        r = run_gdb_batch(gdb, cmds, TIMEOUT)
+        if r is None:
             check('gdb finishes in time', False, f'{TIMEOUT} s')
-        print('---- gdb output ----')
-        print(out)
-        print(err)
-        print('--------------------')
+        out, err = r or ('', '')
 
         def state_of(tag: str):
             m = re.search(rf'^{tag} ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)$', out, re.M)
@@ -143,7 +133,7 @@ def main() -> int:
     ooo = os.path.join(tmp, 'echo-ooo.pvr')
     r = subprocess.run([a.pvlab, 'record', '-o', ooo, '--bios', a.echo_rom, '--timing', 'ooo',
                         '--max-insns', '50000000'], input=LINE, capture_output=True, timeout=120)
-    p = subprocess.run([a.pvlab, 'replay', ooo, '--gdb', str(free_port())], stdin=subprocess.DEVNULL,
+    p = subprocess.run([a.pvlab, 'replay', ooo, '--gdb', str(free_port(7))], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=60)
     check('a --timing ooo recording: replay --gdb refused clearly',
           r.returncode == 1 and p.returncode == 2 and 'timing ooo' in p.stderr,

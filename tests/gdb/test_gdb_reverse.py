@@ -19,40 +19,16 @@ Each check prints PASS or FAIL; the last line is `gdb-reverse: N passed, N faile
 Exit status 77 (skipped) when gdb is not installed.
 """
 import argparse
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
+
+from gdb_harness import free_port, run_gdb_batch, wait_listening
 
 TIMEOUT = 150
 STEPS = 24
 
-
-def free_port() -> int:
-    base = 20000 + (os.getpid() * 7) % 20000
-    for port in range(base, base + 200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(('127.0.0.1', port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError('no free TCP port')
-
-
-def wait_listening(port: int, proc: subprocess.Popen, limit: float) -> bool:
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            return False
-        with open('/proc/net/tcp') as f:
-            if any(f':{port:04X} ' in line and line.split()[3] == '0A' for line in f):
-                return True
-        time.sleep(0.05)
-    return False
 
 
 def main() -> int:
@@ -71,7 +47,7 @@ def main() -> int:
         results.append(ok)
         print(('PASS ' if ok else 'FAIL ') + name + ('' if ok or not detail else ': ' + detail))
 
-    port = free_port()
+    port = free_port(7)
     pvlab = subprocess.Popen([a.pvlab, 'run', a.elf, '-m', '8', '--gdb', str(port), '--gdb-wait',
                               '--reverse', '--reverse-interval', '5000'],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -94,20 +70,10 @@ def main() -> int:
                  'reverse-continue', state('RC'), 'monitor counters',
                  'delete', 'reverse-continue', state('BEGIN'), 'monitor counters',
                  'continue']
-        args = [gdb, '-nx', '-batch']
-        for c in cmds:
-            args += ['-ex', c]
-        try:
-            g = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                               timeout=TIMEOUT)
-            out, err = g.stdout, g.stderr
-        except subprocess.TimeoutExpired:
-            out, err = '', ''
+        r = run_gdb_batch(gdb, cmds, TIMEOUT)
+        if r is None:
             check('gdb finishes in time', False, f'{TIMEOUT} s')
-        print('---- gdb output ----')
-        print(out)
-        print(err)
-        print('--------------------')
+        out, err = r or ('', '')
 
         def state_of(tag: str):
             m = re.search(rf'^{tag} ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)$', out, re.M)
@@ -152,7 +118,7 @@ def main() -> int:
             pvlab.wait()
 
     if a.pv_elf:
-        port = free_port()
+        port = free_port(7)
         p = subprocess.run([a.pvlab, 'run', a.pv_elf, '--vcpus', '2', '--gdb', str(port), '--gdb-wait',
                             '--reverse'], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            timeout=60)
