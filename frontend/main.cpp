@@ -21,6 +21,7 @@
 #include "frontend/rtc_epoch.h"
 #include "frontend/mem_size.h"
 #include "frontend/run_pv.h"
+#include "frontend/stdout_sink.h"
 #include "frontend/state_dump.h"
 #include "frontend/timing_setup.h"
 #include "frontend/trace_cli.h"
@@ -58,10 +59,7 @@ bool open_sink(const std::string& spec, const char* what, std::function<void(cha
                std::shared_ptr<FILE>& keep) {
   if (spec == "none") return true;
   if (spec == "stdio") {
-    sink = [](char c) {
-      std::fputc(c, stdout);
-      if (c == '\n') std::fflush(stdout);
-    };
+    sink = put_guest_char;
     return true;
   }
   if (spec.rfind("file:", 0) == 0 && spec.size() > 5) {

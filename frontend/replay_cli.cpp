@@ -9,6 +9,7 @@
 #include "frontend/mem_size.h"
 #include "frontend/replay_gdb.h"
 #include "frontend/run_pv.h"
+#include "frontend/stdout_sink.h"
 #include "frontend/snapshot.h"
 #include "frontend/state_file.h"
 
@@ -103,10 +104,7 @@ bool spec_from_options(const SnapRunOptions& o, MachineSpec& spec, std::vector<u
 bool sink_of(const std::string& spec, const char* what, std::function<void(char)>& sink) {
   if (spec == "none") return true;
   if (spec == "stdio") {
-    sink = [](char c) {
-      std::fputc(c, stdout);
-      if (c == '\n') std::fflush(stdout);
-    };
+    sink = put_guest_char;
     return true;
   }
   std::fprintf(stderr, "pvlab: %s %s: snapshot, record and replay runs take stdio or none\n", what,

@@ -8,6 +8,7 @@
 #include "frontend/exit_codes.h"
 #include "frontend/gdb_stub.h"
 #include "frontend/state_dump.h"
+#include "frontend/stdout_sink.h"
 #include "frontend/timing_setup.h"
 #include "devices/xen/console.h"
 #include "devices/xen/xenstore.h"
@@ -97,10 +98,7 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   cfg.initdomain = o.initdomain;
   if (o.timing) apply_timing_to_mmu(*o.timing, cfg.cpu.mmu);
   hyper::Hypervisor hv(cfg);
-  hv.set_console_sink([](char c) {
-    std::fputc(c, stdout);
-    if (c == '\n') std::fflush(stdout);
-  });
+  hv.set_console_sink(put_guest_char);
   if (o.log_hcall) hv.set_hypercall_log(stderr);
   if (o.log_refused) hv.set_refusal_log(stderr);
   if (o.log_int) hv.set_event_log(stderr);
