@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""A recording opened in the GUI debugger (`pvlab debug run.pvr`) under Xvfb.
+
+Two recordings: the echo ROM (tests/frontend/asm/rom_echo.S) with a line on stdin, and the PV
+demo guest. For each, two scripted sessions (ui/script.h):
+  - the first opens the recording, says where it is (instruction 0 of the recorded end), runs
+    to the end (the output must be the recording's: the guest's output hashes to the recorded
+    hash, the console holds as many bytes as `pvlab record` printed, every checkpoint compared
+    and equal, the end equal), then goes to the middle on the timeline, steps back three
+    instructions and forward three again;
+  - the second opens it afresh and goes straight to the middle minus three (a run forward
+    from the start): registers and counters there and three steps later must be the first
+    session's.
+A recording whose bytes were damaged past its magic must be refused by `pvlab debug` with exit
+status 2 and a message that names the recording, before any window opens.
+
+    test_ui_replay.py --pvlab BUILD/frontend/pvlab --echo-rom BUILD/tests/frontend/fe_rom_echo.bin \
+                      --pv-elf BUILD/guests/pv-demo.elf [--out DIR]
+
+Exit status 77 (skipped) only when Xvfb is missing or cannot start; the last line is
+`ui-replay: N passed, N failed`.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_ui  # noqa: E402  (Xvfb, running a script, reading what it printed)
+
+LINE = b'hello pvlab\n'
+REGS = ['eip', 'eax', 'ecx', 'edx', 'esp', 'eflags']
+check = test_ui.check
+
+
+def record(args, name, cmd, stdin):
+    rec = os.path.join(args.out, name + '.pvr')
+    r = subprocess.run([args.pvlab, 'record', '-o', rec] + cmd, input=stdin, capture_output=True, timeout=300)
+    check(os.path.exists(rec) and b'recorded' in r.stderr,
+          f'{name}: pvlab record (rc {r.returncode}: {r.stderr.decode(errors="replace")[-300:]})')
+    info = subprocess.run([args.pvlab, 'replay', '--info', rec], capture_output=True, text=True, timeout=60).stdout
+    m = re.search(r'^end: cycle (\d+), (\d+) instructions', info, re.M)
+    cps = re.search(r'^checkpoints: (\d+)', info, re.M)
+    check(m is not None and cps is not None, f'{name}: pvlab replay --info names the end ({info!r})')
+    if not m or not cps:
+        return None
+    return rec, r.stdout, int(m.group(1)), int(m.group(2)), int(cps.group(1))
+
+
+def state_at(out, n):
+    """The registers and counters the script printed, in order: a list of dicts."""
+    regs = {r: test_ui.reg_values(out, r) for r in REGS}
+    counters = re.findall(r'^script: counters insns=(\d+) cycles=(\d+)', out, re.M)
+    states = []
+    for k in range(n):
+        if k >= len(counters) or any(k >= len(regs[r]) for r in REGS):
+            return None
+        s = {r: regs[r][k] for r in REGS}
+        s['insns'], s['cycles'] = int(counters[k][0]), int(counters[k][1])
+        states.append(s)
+    return states
+
+
+def replays(out):
+    return [dict(kv.split('=') for kv in v.split()) for v in test_ui.values(out, 'replay ')]
+
+
+def print_state():
+    return ''.join(f'print reg {r}\n' for r in REGS) + 'print counters\n'
+
+
+def session(args, display, name, recorded):
+    rec, out_bytes, total_cycles, total, checkpoints = recorded
+    mid = total // 2
+    first = test_ui.run_debugger(args, display, rec, f"""
+print replay
+run
+print replay
+print console
+goto {mid}
+{print_state()}
+back 3
+{print_state()}
+step 3
+{print_state()}
+quit
+""", name + '-first')
+    if first is None:
+        return
+    rp = replays(first)
+    check(len(rp) == 2, f'{name}: the script printed the replay twice ({rp})')
+    if len(rp) != 2:
+        return
+    check(rp[0]['insns'] == '0' and rp[0]['total'] == str(total) and rp[0]['total_cycles'] == str(total_cycles) and
+          rp[0]['end'] == 'pending',
+          f'{name}: opened at instruction 0 of {total} (cycle 0 of {total_cycles}): {rp[0]}')
+    check(rp[1]['insns'] == str(total) and rp[1]['cycles'] == str(total_cycles),
+          f'{name}: the run ends where the recording ends ({rp[1]})')
+    check(rp[1]['output'] == 'matches' and rp[1]['end'] == 'same',
+          f'{name}: the output and the end are the recording\'s ({rp[1]})')
+    check(rp[1]['checkpoints'] == str(checkpoints) and rp[1]['compared'] == str(checkpoints) and rp[1]['differ'] == '0',
+          f'{name}: every checkpoint compared and equal ({rp[1]})')
+    con = test_ui.values(first, 'console ')
+    check(con == [f'{len(out_bytes)} bytes'], f'{name}: the console holds the recorded output ({con}, '
+          f'{len(out_bytes)} bytes recorded)')
+    a = state_at(first, 3)
+    check(a is not None, f'{name}: the first session printed three states')
+    if a is None:
+        return
+    check(a[0]['insns'] == mid, f'{name}: the timeline went to instruction {mid} ({a[0]["insns"]})')
+    check(a[1]['insns'] == mid - 3 and a[1]['cycles'] < a[0]['cycles'],
+          f'{name}: three steps back ({a[1]["insns"]}, cycles {a[1]["cycles"]} < {a[0]["cycles"]})')
+    check(a[2] == a[0], f'{name}: three steps forward again give the same registers and counters ({a[2]} vs {a[0]})')
+
+    second = test_ui.run_debugger(args, display, rec, f"""
+goto {mid - 3}
+{print_state()}
+step 3
+{print_state()}
+print replay
+quit
+""", name + '-second')
+    if second is None:
+        return
+    b = state_at(second, 2)
+    check(b is not None, f'{name}: the second session printed two states')
+    if b is None:
+        return
+    check(b[0] == a[1], f'{name}: a second pass run forward to {mid - 3} has the registers and counters of the '
+          f'step back ({b[0]} vs {a[1]})')
+    check(b[1] == a[0], f'{name}: ... and three steps later those of instruction {mid} ({b[1]} vs {a[0]})')
+    rp2 = replays(second)
+    check(len(rp2) == 1 and rp2[0]['differ'] == '0', f'{name}: no checkpoint differs in the second pass ({rp2})')
+
+
+def corrupt(args):
+    rec = os.path.join(args.out, 'echo.pvr')
+    data = bytearray(open(rec, 'rb').read())
+    data[len(data) // 2] ^= 0x5a
+    bad = os.path.join(args.out, 'corrupt.pvr')
+    open(bad, 'wb').write(bytes(data))
+    r = subprocess.run([args.pvlab, 'debug', bad], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, DISPLAY=''))
+    check(r.returncode == 2 and 'corrupt.pvr' in r.stderr and 'recording' in r.stderr,
+          f'a corrupt recording is refused with exit status 2 and a message naming it (rc {r.returncode}: '
+          f'{r.stderr.strip()!r})')
+    short = os.path.join(args.out, 'short.pvr')
+    open(short, 'wb').write(bytes(data[:40]))
+    r = subprocess.run([args.pvlab, 'debug', short], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, DISPLAY=''))
+    check(r.returncode == 2 and 'short.pvr' in r.stderr,
+          f'a truncated recording is refused with exit status 2 (rc {r.returncode}: {r.stderr.strip()!r})')
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--pvlab', required=True)
+    ap.add_argument('--echo-rom', required=True)
+    ap.add_argument('--pv-elf', required=True)
+    ap.add_argument('--out', default=None)
+    args = ap.parse_args()
+    temporary = args.out is None
+    if temporary:
+        args.out = tempfile.mkdtemp(prefix='pvlab-ui-replay-')
+    os.makedirs(args.out, exist_ok=True)
+    xvfb, display, why = test_ui.start_xvfb()
+    if xvfb is None:
+        print(f'{why}: skipped')
+        return 77
+    try:
+        echo = record(args, 'echo', ['--bios', args.echo_rom, '--snapshot-interval', '100000',
+                                     '--max-insns', '50000000'], LINE)
+        if echo:
+            check(LINE in echo[1], f'echo: the recorded run echoed the line ({echo[1]!r})')
+            session(args, display, 'echo', echo)
+            corrupt(args)
+        pv = record(args, 'pv', ['--snapshot-interval', '2000000', args.pv_elf], b'')
+        if pv:
+            session(args, display, 'pv', pv)
+    finally:
+        xvfb.terminate()
+        try:
+            xvfb.wait(10)
+        except subprocess.TimeoutExpired:
+            xvfb.kill()
+    passed = sum(test_ui.results)
+    failed = len(test_ui.results) - passed
+    print(f'ui-replay: {passed} passed, {failed} failed')
+    if temporary and failed == 0:
+        shutil.rmtree(args.out, ignore_errors=True)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
