@@ -6,12 +6,14 @@ demo guest. For each, two scripted sessions (ui/script.h):
   - the first opens the recording, says where it is (instruction 0 of the recorded end), runs
     to the end (the output must be the recording's: the guest's output hashes to the recorded
     hash, the console holds as many bytes as `pvlab record` printed, every checkpoint compared
-    and equal, the end equal), then goes to the middle on the timeline, steps back three
-    instructions and forward three again;
-  - the second opens it afresh and goes straight to the middle minus three (a run forward
+    and equal, the end equal), then goes to a point on the timeline (the middle; for the echo ROM
+    also just after the line was read), steps back three instructions and forward three again;
+  - the second opens it afresh and goes straight to that point minus three (a run forward
     from the start): registers and counters there and three steps later must be the first
     session's.
-A recording whose bytes were damaged past its magic must be refused by `pvlab debug` with exit
+A recording with one checkpoint's hash altered (checksum re-sealed) runs to its end with that
+checkpoint named as different on the replay line and exit status 22 (the rest equal). A
+recording whose bytes were damaged past its magic must be refused by `pvlab debug` with exit
 status 2 and a message that names the recording, before any window opens.
 
     test_ui_replay.py --pvlab BUILD/frontend/pvlab --echo-rom BUILD/tests/frontend/fe_rom_echo.bin \
@@ -24,12 +26,15 @@ import argparse
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_ui  # noqa: E402  (Xvfb, running a script, reading what it printed)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'frontend'))
+from test_replay import reseal, sections  # noqa: E402  (altering a recording, checksum re-sealed)
 
 LINE = b'hello pvlab\n'
 REGS = ['eip', 'eax', 'ecx', 'edx', 'esp', 'eflags']
@@ -72,9 +77,9 @@ def print_state():
     return ''.join(f'print reg {r}\n' for r in REGS) + 'print counters\n'
 
 
-def session(args, display, name, recorded):
+def session(args, display, name, recorded, mid):
     rec, out_bytes, total_cycles, total, checkpoints = recorded
-    mid = total // 2
+    name = f'{name}@{mid}'
     first = test_ui.run_debugger(args, display, rec, f"""
 print replay
 run
@@ -136,6 +141,33 @@ quit
     check(len(rp2) == 1 and rp2[0]['differ'] == '0', f'{name}: no checkpoint differs in the second pass ({rp2})')
 
 
+def tampered(args, display, name, recorded):
+    """A checkpoint hash altered (checksum re-sealed): the GUI must show the divergence."""
+    rec, _, _, _, checkpoints = recorded
+    data = bytearray(open(rec, 'rb').read())
+    off, _ = {t: (o, n) for t, o, n in sections(data)}['CHKP']
+    which = checkpoints // 2
+    pos = off + 4
+    for _ in range(which):   # skip whole checkpoints: target, cycle, insns, hash, snapshot length + bytes
+        pos += 32 + 8 + struct.unpack_from('<Q', data, pos + 32)[0]
+    data[pos + 24] ^= 0x01
+    bad = os.path.join(args.out, name + '-tampered.pvr')
+    open(bad, 'wb').write(reseal(data))
+    out = test_ui.run_debugger(args, display, bad, """
+run
+print replay
+quit
+""", name + '-tampered', expect=22)
+    if out is None:
+        return
+    rp = replays(out)
+    line = test_ui.values(out, 'replay-line ')
+    check(len(rp) == 1 and rp[0]['differ'] == '1' and rp[0]['compared'] == str(checkpoints) and
+          rp[0]['end'] == 'same' and line and re.search(r'1 differ \(first: at cycle \d+: expected hash [0-9a-f]{16}, '
+                                                        r'got [0-9a-f]{16}\)', line[0]) is not None,
+          f'{name}: checkpoint {which} altered: the replay line names it, the rest is equal ({rp}, {line})')
+
+
 def corrupt(args):
     rec = os.path.join(args.out, 'echo.pvr')
     data = bytearray(open(rec, 'rb').read())
@@ -171,15 +203,19 @@ def main() -> int:
         print(f'{why}: skipped')
         return 77
     try:
-        echo = record(args, 'echo', ['--bios', args.echo_rom, '--snapshot-interval', '100000',
+        echo = record(args, 'echo', ['--bios', args.echo_rom, '--snapshot-interval', '20000',
                                      '--max-insns', '50000000'], LINE)
         if echo:
             check(LINE in echo[1], f'echo: the recorded run echoed the line ({echo[1]!r})')
-            session(args, display, 'echo', echo)
+            # The middle (the ROM waits for input there), and just after the line was read.
+            session(args, display, 'echo', echo, echo[3] // 2)
+            session(args, display, 'echo', echo, echo[3] - 40)
+            tampered(args, display, 'echo', echo)
             corrupt(args)
-        pv = record(args, 'pv', ['--snapshot-interval', '2000000', args.pv_elf], b'')
+        pv = record(args, 'pv', ['--snapshot-interval', '50000', args.pv_elf], b'')
         if pv:
-            session(args, display, 'pv', pv)
+            session(args, display, 'pv', pv, pv[3] // 2)
+            tampered(args, display, 'pv', pv)
     finally:
         xvfb.terminate()
         try:
