@@ -110,6 +110,7 @@ void draw_controls(App& a) {
   ImGui::PopStyleColor();
   if (a.replay) {
     // Where in the recording, and whether the run still is the recorded one.
+    ImGui::SameLine(0, 30);
     ImGui::PushStyleColor(ImGuiCol_Text, a.rp.diverged() ? kColorError : kColorStatus);
     ImGui::TextUnformatted(a.rp.line().c_str());
     ImGui::PopStyleColor();
