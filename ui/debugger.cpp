@@ -110,13 +110,18 @@ int debug_main(const DebugOptions& o) {
   // A recording (known by its magic, whatever its name): its machine, replayed.
   OpenedRecording opened;
   const bool replaying = !o.image.empty() && looks_like_recording(o.image);
+  if (!o.replay_image.empty() && !replaying) {
+    std::fprintf(stderr, "pvlab: --image names the image of a recording; %s is not one\n",
+                 o.image.empty() ? "the demo guest" : o.image.c_str());
+    return exit_code::kUsage;
+  }
   if (replaying) {
     if (o.timing != "atomic") {
       std::fprintf(stderr, "pvlab: %s: a recording is replayed on the timing model it was made on (no --timing)\n",
                    o.image.c_str());
       return exit_code::kUsage;
     }
-    if (!open_recording(o.image, o.demo, opened, err)) {
+    if (!open_recording(o.image, o.replay_image, o.demo, opened, err)) {
       std::fprintf(stderr, "pvlab: %s\n", err.c_str());
       return exit_code::kUsage;
     }
@@ -180,7 +185,7 @@ int debug_main(const DebugOptions& o) {
   else if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
     std::fprintf(stderr, "pvlab: no step back or timeline: %s\n", reverse_note.c_str());
   if (replay && !session.reverse_enabled())
-    std::fprintf(stderr, "pvlab: the replay runs forward only (no step back, the timeline only runs forward)\n");
+    std::fprintf(stderr, "pvlab: the replay runs forward only (no step back or timeline)\n");
   const std::string file = o.image.empty() ? "demo guest" : std::filesystem::path(o.image).filename().string();
   const std::string name = replay ? "replay of " + file : file;
 

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "frontend/replay_gdb.h"
 #include "frontend/state_file.h"
 
 namespace pvlab::ui {
@@ -182,22 +181,28 @@ ReplaySummary ReplayDebugTarget::summary() {
   return s;
 }
 
-bool open_recording(const std::string& path, const std::vector<uint8_t>& demo, OpenedRecording& out,
-                    std::string& error) {
+bool open_recording(const std::string& path, const std::string& image_path, const std::vector<uint8_t>& demo,
+                    OpenedRecording& out, std::string& error) {
   std::vector<uint8_t> bytes;
   if (!load_file(path, bytes, error)) return false;
   if (!read_recording(bytes, out.rec, error)) {
     error = path + ": " + error;
     return false;
   }
-  if (const std::string why = replay_gdb_refusal(out.rec); !why.empty()) {
-    error = path + ": " + why;
+  // Several vcpus are fine: the session then has no reverse history unless it can keep one.
+  if (!out.rec.spec.timing.empty()) {
+    error = path + ": the recording was made under --timing ooo; the debugger replays the atomic model only";
     return false;
   }
+  if (out.rec.max_cycles) {
+    error = path + ": the recording was made with --max-cycles; the debugger replays --max-insns only";
+    return false;
+  }
+  if (!image_path.empty()) out.rec.spec.image_path = image_path;
   std::vector<uint8_t> image;
   if (out.rec.spec.image_path.empty()) image = demo;
   else if (!load_file(out.rec.spec.image_path, image, error)) {
-    error = path + ": the recorded image: " + error;
+    error = path + ": the recorded image: " + error + " (name it with --image)";
     return false;
   }
   if (!out.rec.spec.bios) {

@@ -100,9 +100,10 @@ struct OpenedRecording {
   std::unique_ptr<SnapMachine> machine;
   std::optional<ElfImage> elf;   // for symbols (none for a raw ROM)
 };
-// Read, check and build; false with `error` naming what is wrong (a corrupt recording, a
-// missing or changed image, a recording the debugger cannot replay).
-bool open_recording(const std::string& path, const std::vector<uint8_t>& demo, OpenedRecording& out,
-                    std::string& error);
+// Read, check and build (from `image_path` when not empty, else from the image the recording
+// names, or `demo` when it names none); false with `error` naming what is wrong (a corrupt
+// recording, a missing or changed image, a recording the debugger cannot replay).
+bool open_recording(const std::string& path, const std::string& image_path, const std::vector<uint8_t>& demo,
+                    OpenedRecording& out, std::string& error);
 
 }  // namespace pvlab::ui
