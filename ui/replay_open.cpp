@@ -198,10 +198,12 @@ bool open_recording(const std::string& path, const std::string& image_path, cons
     error = path + ": the recording was made with --max-cycles; the debugger replays --max-insns only";
     return false;
   }
-  if (!image_path.empty()) out.rec.spec.image_path = image_path;
+  // The bytes come from --image when given, but the machine keeps the recorded path: the
+  // guest can see it (a Multiboot command line starts with it), so it is part of the state.
+  const std::string& from = image_path.empty() ? out.rec.spec.image_path : image_path;
   std::vector<uint8_t> image;
-  if (out.rec.spec.image_path.empty()) image = demo;
-  else if (!load_file(out.rec.spec.image_path, image, error)) {
+  if (from.empty()) image = demo;
+  else if (!load_file(from, image, error)) {
     error = path + ": the recorded image: " + error + " (name it with --image)";
     return false;
   }

@@ -11,13 +11,15 @@ demo guest. For each, two scripted sessions (ui/script.h):
   - the second opens it afresh and goes straight to that point minus three (a run forward
     from the start): registers and counters there and three steps later must be the first
     session's.
+A two-vcpu PV recording whose image was moved is refused without `--image`, and with it runs
+forward (no reverse history) to the recorded end with every checkpoint equal.
 A recording with one checkpoint's hash altered (checksum re-sealed) runs to its end with that
 checkpoint named as different on the replay line and exit status 22 (the rest equal). A
 recording whose bytes were damaged past its magic must be refused by `pvlab debug` with exit
 status 2 and a message that names the recording, before any window opens.
 
     test_ui_replay.py --pvlab BUILD/frontend/pvlab --echo-rom BUILD/tests/frontend/fe_rom_echo.bin \
-                      --pv-elf BUILD/guests/pv-demo.elf [--out DIR]
+                      --pv-elf BUILD/guests/pv-demo.elf --vcpus-elf BUILD/guests/pv-test-vcpus.elf [--out DIR]
 
 Exit status 77 (skipped) only when Xvfb is missing or cannot start; the last line is
 `ui-replay: N passed, N failed`.
@@ -168,6 +170,36 @@ quit
           f'{name}: checkpoint {which} altered: the replay line names it, the rest is equal ({rp}, {line})')
 
 
+def two_vcpus(args, display):
+    """A two-vcpu PV recording whose image moved: refused without --image, replayed forward with it."""
+    copy = os.path.join(args.out, 'vcpus.elf')
+    shutil.copyfile(args.vcpus_elf, copy)
+    recorded = record(args, 'vcpus', ['--vcpus', '2', '--snapshot-interval', '20000', copy], b'')
+    if not recorded:
+        return
+    rec, out_bytes, total_cycles, total, checkpoints = recorded
+    moved = os.path.join(args.out, 'vcpus-moved.elf')
+    os.replace(copy, moved)
+    r = subprocess.run([args.pvlab, 'debug', rec], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, DISPLAY=''))
+    check(r.returncode == 2 and 'vcpus.elf' in r.stderr and '--image' in r.stderr,
+          f'vcpus: a recording whose image moved is refused, the message names it and --image ({r.stderr.strip()!r})')
+    out = test_ui.run_debugger(args, display, rec, """
+run
+print replay
+print console
+quit
+""", 'vcpus', ['--image', moved])
+    if out is None:
+        return
+    rp = replays(out)
+    check(len(rp) == 1 and rp[0]['insns'] == str(total) and rp[0]['cycles'] == str(total_cycles) and
+          rp[0]['end'] == 'same' and rp[0]['output'] == 'matches' and checkpoints > 0 and
+          rp[0]['compared'] == str(checkpoints) and rp[0]['differ'] == '0',
+          f'vcpus: two vcpus replayed forward to the recorded end, every checkpoint equal ({rp}, {checkpoints} recorded)')
+    check(test_ui.values(out, 'console ') == [f'{len(out_bytes)} bytes'], 'vcpus: the console holds the recorded output')
+
+
 def corrupt(args):
     rec = os.path.join(args.out, 'echo.pvr')
     data = bytearray(open(rec, 'rb').read())
@@ -192,6 +224,7 @@ def main() -> int:
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--echo-rom', required=True)
     ap.add_argument('--pv-elf', required=True)
+    ap.add_argument('--vcpus-elf', required=True, help='the two-vcpu PV test kernel')
     ap.add_argument('--out', default=None)
     args = ap.parse_args()
     temporary = args.out is None
@@ -216,6 +249,7 @@ def main() -> int:
         if pv:
             session(args, display, 'pv', pv, pv[3] // 2)
             tampered(args, display, 'pv', pv)
+        two_vcpus(args, display)
     finally:
         xvfb.terminate()
         try:
