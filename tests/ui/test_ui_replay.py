@@ -11,6 +11,8 @@ demo guest. For each, two scripted sessions (ui/script.h):
   - the second opens it afresh and goes straight to that point minus three (a run forward
     from the start): registers and counters there and three steps later must be the first
     session's.
+On the echo ROM, a breakpoint after each byte read: forward it sees the line's first byte;
+from the end, reverse continue sees the last byte, then the one before.
 A two-vcpu PV recording whose image was moved is refused without `--image`, and with it runs
 forward (no reverse history) to the recorded end with every checkpoint equal.
 A recording with one checkpoint's hash altered (checksum re-sealed) runs to its end with that
@@ -39,6 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from test_replay import reseal, sections  # noqa: E402  (altering a recording, checksum re-sealed)
 
 LINE = b'hello pvlab\n'
+ROM_BASE = 0xFF000   # where the 4 KiB test ROMs are mapped below 1 MiB (rom.inc)
 REGS = ['eip', 'eax', 'ecx', 'edx', 'esp', 'eflags']
 check = test_ui.check
 
@@ -170,8 +173,44 @@ quit
           f'{name}: checkpoint {which} altered: the replay line names it, the rest is equal ({rp}, {line})')
 
 
+def echo_breakpoints(args, display, recorded):
+    """Reverse continue over the recorded input: the breakpoint after each byte is echoed."""
+    rom = open(args.echo_rom, 'rb').read()
+    at = rom.find(b'\x3c\x0a')   # cmp $0x0a, %al: the byte just read is in AL
+    check(at >= 0, 'echo: the ROM has its cmp $0x0a, %al')
+    if at < 0:
+        return
+    bp = f'{ROM_BASE + at:#x}'
+    out = test_ui.run_debugger(args, display, recorded[0], f"""
+break {bp}
+run
+print reg eax
+delete {bp}
+run
+break {bp}
+rcontinue
+print reg eax
+rcontinue
+print reg eax
+step
+print reg eip
+print replay
+quit
+""", 'echo-breakpoints')
+    if out is None:
+        return
+    eax = [v & 0xff for v in test_ui.reg_values(out, 'eax')]
+    check(eax == [LINE[0], LINE[-1], LINE[-2]],
+          f'echo: the breakpoint sees the first byte forward, then the last two going back ({eax})')
+    rp = replays(out)
+    check(len(rp) == 1 and rp[0]['end'] == 'same' and rp[0]['differ'] == '0',
+          f'echo: after going back and forth the comparisons still hold ({rp})')
+
+
 def two_vcpus(args, display):
-    """A two-vcpu PV recording whose image moved: refused without --image, replayed forward with it."""
+    """On the echo ROM, a breakpoint after each byte read: forward it sees the line's first byte;
+from the end, reverse continue sees the last byte, then the one before.
+A two-vcpu PV recording whose image moved: refused without --image, replayed forward with it."""
     copy = os.path.join(args.out, 'vcpus.elf')
     shutil.copyfile(args.vcpus_elf, copy)
     recorded = record(args, 'vcpus', ['--vcpus', '2', '--snapshot-interval', '20000', copy], b'')
@@ -244,6 +283,7 @@ def main() -> int:
             session(args, display, 'echo', echo, echo[3] // 2)
             session(args, display, 'echo', echo, echo[3] - 40)
             tampered(args, display, 'echo', echo)
+            echo_breakpoints(args, display, echo)
             corrupt(args)
         pv = record(args, 'pv', ['--snapshot-interval', '50000', args.pv_elf], b'')
         if pv:
