@@ -97,10 +97,16 @@ void App::refresh() {
   wps = s.watchpoints();
   ended = s.ended();
   timeline = s.timeline();
+  if (replay) rp = s.with_target([this](Target&) { return replay->summary(); });
+}
+
+uint64_t App::timeline_end() const {
+  return replay ? std::max(timeline.end, rp.total_insns) : timeline.end;
 }
 
 void App::stopped(const StopInfo& st) {
   waiting_ = false;
+  if (replay) s.with_target([this](Target&) { replay->pause_at(0); });
   refresh();
   std::string where = sym(st.pc);
   say(st.text + (where.empty() || st.why == StopInfo::Why::Ended ? "" : " <" + where + ">"),
@@ -169,7 +175,16 @@ void App::reverse_continue() {
 }
 
 void App::go_to(uint64_t k) {
-  if (busy() || waiting_ || !s.reverse_enabled()) return;
+  if (busy() || waiting_) return;
+  if (replay && k > timeline.end && !ended) {
+    // Not run yet: run forward to it, as the recorded run went.
+    k = std::min(k, rp.total_insns);
+    s.with_target([this, k](Target&) { replay->pause_at(k); });
+    start(RunMode::Continue);
+    say(fmt("running forward to instruction %llu", (unsigned long long)k));
+    return;
+  }
+  if (!s.reverse_enabled()) return;
   before = regs;
   stopped(s.goto_insn(k));
 }

@@ -18,6 +18,7 @@
 #include "frontend/session.h"
 #include "frontend/timing_setup.h"
 #include "ui/expr.h"
+#include "ui/replay_open.h"
 
 namespace pvlab::ui {
 
@@ -68,6 +69,9 @@ class App {
   float menu_height = 0;               // the main menu bar's height this frame
   bool quit = false;
   const TimingModels* timing = nullptr;   // the out-of-order models (--timing ooo), one per vcpu
+  // A recording opened with `pvlab debug run.pvr` (ui/replay_open.h): the session's target.
+  ReplayDebugTarget* replay = nullptr;
+  ReplaySummary rp;                    // where the replay is, as last read
 
   // ---- the machine's state as the views last read it -------------------------------------
   uint64_t gen = 1;                    // bumped by anything that may change the machine
@@ -89,7 +93,10 @@ class App {
   // of the reverse history (Session::enable_reverse), here and now.
   void step_back(unsigned n = 1);
   void reverse_continue();
+  // On a replay, a count past the furthest point reached runs forward to it (on the
+  // session's thread, stopping early at a breakpoint); the slider spans the whole recording.
   void go_to(uint64_t k);
+  uint64_t timeline_end() const;       // the slider's end: the furthest point, or the recorded end
   Session::Timeline timeline;          // the reverse history as last read
   void poll();                                   // collect the stop of a run
   void toggle_breakpoint(uint32_t lin);

@@ -7,7 +7,9 @@ namespace pvlab::ui {
 
 CLI::App* add_debug_command(CLI::App& app, DebugOptions& o) {
   CLI::App* d = app.add_subcommand("debug", "debug a kernel in the GUI debugger (docs/debugging.md)");
-  d->add_option("image", o.image, "kernel: a Multiboot or PV ELF (default: the built-in demo guest)");
+  d->add_option("image", o.image,
+                "kernel: a Multiboot or PV ELF, or a recording (pvlab record) to replay (default: the built-in demo guest)");
+  d->add_option("--image", o.replay_image, "with a recording: the image to use instead of the path it names");
   d->add_option("--machine", o.machine, "pc or pv (default: detected from the image)");
   d->add_option("-m,--memory", o.mem_bytes, "guest RAM, e.g. 64M or 1G")
       ->transform(CLI::AsSizeValue(false))

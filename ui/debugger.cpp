@@ -24,6 +24,7 @@
 #include "frontend/timing_setup.h"
 #include "hyper/hypervisor.h"
 #include "ui/app.h"
+#include "ui/replay_open.h"
 #include "ui/screenshot.h"
 #include "ui/script.h"
 
@@ -106,9 +107,29 @@ void draw(App& a) {
 
 int debug_main(const DebugOptions& o) {
   std::string err;
-  std::optional<ElfImage> img = o.image.empty() ? parse_elf("(built-in demo guest)", o.demo, err)
-                                                : read_elf(o.image, err);
-  if (!img) {
+  // A recording (known by its magic, whatever its name): its machine, replayed.
+  OpenedRecording opened;
+  const bool replaying = !o.image.empty() && looks_like_recording(o.image);
+  if (!o.replay_image.empty() && !replaying) {
+    std::fprintf(stderr, "pvlab: --image names the image of a recording; %s is not one\n",
+                 o.image.empty() ? "the demo guest" : o.image.c_str());
+    return exit_code::kUsage;
+  }
+  if (replaying) {
+    if (o.timing != "atomic") {
+      std::fprintf(stderr, "pvlab: %s: a recording is replayed on the timing model it was made on (no --timing)\n",
+                   o.image.c_str());
+      return exit_code::kUsage;
+    }
+    if (!open_recording(o.image, o.replay_image, o.demo, opened, err)) {
+      std::fprintf(stderr, "pvlab: %s\n", err.c_str());
+      return exit_code::kUsage;
+    }
+  }
+  std::optional<ElfImage> img;
+  if (replaying) img = opened.elf;
+  else img = o.image.empty() ? parse_elf("(built-in demo guest)", o.demo, err) : read_elf(o.image, err);
+  if (!img && !replaying) {
     std::fprintf(stderr, "pvlab: %s\n", err.c_str());
     return exit_code::kUsage;
   }
@@ -129,7 +150,15 @@ int debug_main(const DebugOptions& o) {
   lo.cmdline = o.cmdline;
   lo.machine = o.machine;
   lo.vcpus = o.vcpus;
-  std::unique_ptr<Target> target = load_target(*img, lo, err);
+  ReplayDebugTarget* replay = nullptr;
+  std::unique_ptr<Target> target;
+  if (replaying) {
+    auto t = std::make_unique<ReplayDebugTarget>(*opened.machine, opened.rec);
+    replay = t.get();
+    target = std::move(t);
+  } else {
+    target = load_target(*img, lo, err);
+  }
   if (!target) {
     std::fprintf(stderr, "pvlab: %s\n", err.c_str());
     return exit_code::kUsage;
@@ -140,6 +169,7 @@ int debug_main(const DebugOptions& o) {
     return exit_code::kUsage;
   }
   Session session(std::move(target));
+  if (replay) session.set_insn_limit(opened.rec.max_insns);   // ends where the recorded run was stopped
   // The out-of-order model on every vcpu (destroyed before the session: it gives the CPUs
   // their retire hooks back).
   TimingModels timing;
@@ -147,14 +177,17 @@ int debug_main(const DebugOptions& o) {
   if (topt.ooo()) {
     for (unsigned i = 0; i < session.vcpus(); ++i) timing.attach(tcfg, session.target().cpu(i));
     if (hv) hv->set_timing_hook(&timing);
-    timing.set_functions(function_map_of(*img));
+    if (img) timing.set_functions(function_map_of(*img));
   }
   std::string reverse_note;   // why there is no step back (several vcpus)
   if (topt.ooo() && o.reverse_interval)
     std::fprintf(stderr, "pvlab: no step back or timeline under --timing ooo (snapshots do not hold the model)\n");
   else if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
     std::fprintf(stderr, "pvlab: no step back or timeline: %s\n", reverse_note.c_str());
-  const std::string name = o.image.empty() ? "demo guest" : std::filesystem::path(o.image).filename().string();
+  if (replay && !session.reverse_enabled())
+    std::fprintf(stderr, "pvlab: the replay runs forward only (no step back or timeline)\n");
+  const std::string file = o.image.empty() ? "demo guest" : std::filesystem::path(o.image).filename().string();
+  const std::string name = replay ? "replay of " + file : file;
 
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
     std::fprintf(stderr, "pvlab: cannot open a window: %s\n", SDL_GetError());
@@ -191,8 +224,14 @@ int debug_main(const DebugOptions& o) {
 
   int status = 0;
   {
-    App app(session, Symbols(img->symbols), name);
+    App app(session, img ? Symbols(img->symbols) : Symbols(), name);
     app.reset_layout = o.reset_layout;
+    std::string shown_title = title;
+    if (replay) {
+      app.replay = replay;
+      app.refresh();
+      std::fprintf(stderr, "pvlab: %s: %s\n", o.image.c_str(), opened.rec.spec.describe().c_str());
+    }
     if (topt.ooo()) app.timing = &timing;
     while (!app.quit) {
       if (!script && !app.busy()) SDL_WaitEventTimeout(nullptr, 100);   // idle: wait for input
@@ -206,6 +245,13 @@ int debug_main(const DebugOptions& o) {
       }
       app.poll();
       if (script) script->tick(app);
+      if (replay) {
+        // The title says where in the recording the machine is (and whether it still is the
+        // recorded run).
+        const std::string t = title + " - instruction " + std::to_string(app.rp.insns) + " of " +
+                              std::to_string(app.rp.total_insns) + (app.rp.diverged() ? " - DIVERGED" : "");
+        if (t != shown_title) SDL_SetWindowTitle(window, (shown_title = t).c_str());
+      }
 
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplSDL2_NewFrame();
@@ -238,7 +284,12 @@ int debug_main(const DebugOptions& o) {
     }
     std::printf("pvlab debug: eip=%08x (%s), %llu instructions, %s\n", app.pc(), app.sym(app.pc()).c_str(),
                 (unsigned long long)app.counters.insns, app.status.c_str());
+    if (replay) {
+      app.refresh();
+      std::printf("pvlab debug: %s\n", app.rp.line().c_str());
+    }
     if (script && script->failed()) status = exit_code::kUsage;
+    else if (replay && app.rp.diverged()) status = exit_code::kDiverged;
   }
 
   if (hv) hv->set_timing_hook(nullptr);

@@ -12,7 +12,8 @@ class App;
 namespace pvlab::ui {
 
 struct DebugOptions {
-  std::string image;                // empty: `demo`
+  std::string image;                // empty: `demo`; a recording (by its magic): replayed
+  std::string replay_image;         // --image: a recording's image, instead of the path it names
   std::vector<uint8_t> demo;        // the built-in demo guest (filled in by main.cpp)
   std::string machine = "auto";     // auto, pc, pv
   uint64_t mem_bytes = 64u << 20;

@@ -168,6 +168,11 @@ bool Script::run_line(App& a, const std::string& line) {
     if (w.size() < 2 || !need_stopped()) return false;
     a.status_error = false;
     a.go_to(std::strtoull(w[1].c_str(), nullptr, 0));
+    if (a.waiting()) {   // a replay runs forward to a point not reached yet: wait for the stop
+      waiting_run_ = true;
+      run_started_ = std::chrono::steady_clock::now();
+      return true;
+    }
     out("timeline: " + a.status);
     return !a.status_error;
   }
@@ -371,7 +376,7 @@ bool Script::run_line(App& a, const std::string& line) {
   }
   if (cmd == "print") {
     const std::string what = arg(1);
-    char buf[160];
+    char buf[320];
     if (what == "reg") {
       auto r = reg_by_name(arg(2));
       if (!r) {
@@ -385,6 +390,23 @@ bool Script::run_line(App& a, const std::string& line) {
       std::snprintf(buf, sizeof buf, "timeline begin=%llu end=%llu now=%llu", (unsigned long long)a.timeline.begin,
                     (unsigned long long)a.timeline.end, (unsigned long long)a.timeline.now);
       out(buf);
+    } else if (what == "replay") {
+      if (!a.replay) {
+        fail("print replay: the debugger did not open a recording");
+        return false;
+      }
+      const ReplaySummary& r = a.rp;
+      const char* end = r.end == ReplaySummary::End::Same      ? "same"
+                        : r.end == ReplaySummary::End::Differs ? "differs"
+                                                               : "pending";
+      std::snprintf(buf, sizeof buf,
+                    "replay insns=%llu total=%llu cycles=%llu total_cycles=%llu checkpoints=%zu compared=%zu "
+                    "differ=%zu end=%s output=%s",
+                    (unsigned long long)r.insns, (unsigned long long)r.total_insns, (unsigned long long)r.cycles,
+                    (unsigned long long)r.total_cycles, r.checkpoints, r.compared, r.differ, end,
+                    r.end == ReplaySummary::End::NotReached ? "pending" : r.output_same ? "matches" : "differs");
+      out(buf);
+      out("replay-line " + r.line());
     } else if (what == "status") {
       out("status " + a.status);
     } else if (what == "counters") {
@@ -454,8 +476,8 @@ bool Script::run_line(App& a, const std::string& line) {
       a.refresh_console();
       out("console " + std::to_string(a.con.text.size()) + " bytes");
     } else {
-      fail("print reg NAME | byte ADDR [phys] | status | counters | windows | hypercalls | breakpoints | console | "
-           "timing");
+      fail("print reg NAME | byte ADDR [phys] | status | counters | timeline | replay | windows | hypercalls | "
+           "breakpoints | console | timing");
       return false;
     }
     return true;

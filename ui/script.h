@@ -7,7 +7,8 @@
 //   over                     step over (F10)
 //   back [N]                 step back N instructions (Shift+F11; the reverse history)
 //   rcontinue                back to the previous breakpoint hit (Shift+F5)
-//   goto N                   the timeline: to instruction count N
+//   goto N                   the timeline: to instruction count N (on a replay, a count not
+//                              reached yet runs forward to it)
 //   run                      continue until the machine stops (F5)
 //   start | pause            continue without waiting (the Run button) / pause it (F6)
 //   runto ADDR               run to an address (the disassembly's "Run to here")
@@ -30,7 +31,8 @@
 //   frames N                 draw N more frames
 //   place NAME X Y W H       move and size a window (pixels) and bring it to the front
 //   screenshot PATH [NAME]   save the window as a PNG (only window NAME's rectangle)
-//   print reg NAME | byte ADDR [phys] | status | counters | timeline | windows | hypercalls |
+//   print reg NAME | byte ADDR [phys] | status | counters | timeline | replay (where in the
+//         recording, checkpoints compared and found different, the end) | windows | hypercalls |
 //         breakpoints | console | timing (per vcpu: the ooo model's cycles, the cycle counter
 //         when it was attached, IPC; under the atomic model "timing atomic")
 //   quit

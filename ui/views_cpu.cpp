@@ -108,6 +108,13 @@ void draw_controls(App& a) {
   ImGui::PushStyleColor(ImGuiCol_Text, busy ? kColorRunning : a.status_error ? kColorError : kColorStatus);
   ImGui::TextUnformatted(busy ? "running... (F6 pauses)" : a.status.c_str());
   ImGui::PopStyleColor();
+  if (a.replay) {
+    // Where in the recording, and whether the run still is the recorded one.
+    ImGui::SameLine(0, 30);
+    ImGui::PushStyleColor(ImGuiCol_Text, a.rp.diverged() ? kColorError : kColorStatus);
+    ImGui::TextUnformatted(a.rp.line().c_str());
+    ImGui::PopStyleColor();
+  }
   if (a.s.reverse_enabled()) {
     // Going back: restore the nearest snapshot and replay (frontend/session.h).
     ImGui::BeginDisabled(busy);
@@ -118,12 +125,18 @@ void draw_controls(App& a) {
     static uint64_t drag = 0;
     static bool dragging = false;
     if (!dragging) drag = a.timeline.now;
-    uint64_t lo = a.timeline.begin, hi = std::max(a.timeline.end, lo + 1);
+    uint64_t lo = a.timeline.begin, hi = std::max(a.timeline_end(), lo + 1);
     ImGui::SetNextItemWidth(-1);
-    ImGui::SliderScalar("##timeline", ImGuiDataType_U64, &drag, &lo, &hi, "instruction %llu");
+    const std::string label = a.replay ? "instruction %llu of " + std::to_string(a.rp.total_insns) : "instruction %llu";
+    ImGui::SliderScalar("##timeline", ImGuiDataType_U64, &drag, &lo, &hi, label.c_str());
     dragging = ImGui::IsItemActive();
     if (ImGui::IsItemDeactivatedAfterEdit()) a.go_to(drag);
-    if (ImGui::IsItemHovered())
+    if (ImGui::IsItemHovered() && a.replay)
+      ImGui::SetTooltip("the recording, instructions %llu to %llu (run so far: to %llu, %zu snapshots): drag to go "
+                        "there",
+                        (unsigned long long)a.timeline.begin, (unsigned long long)a.rp.total_insns,
+                        (unsigned long long)a.timeline.end, a.timeline.snapshots);
+    else if (ImGui::IsItemHovered())
       ImGui::SetTooltip("the run so far, instructions %llu to %llu (%zu snapshots): drag to go there",
                         (unsigned long long)a.timeline.begin, (unsigned long long)a.timeline.end,
                         a.timeline.snapshots);

@@ -144,7 +144,7 @@ def colours(rows, x0, y0, x1, y1) -> int:
     return len(seen)
 
 
-def run_debugger(args, display, image, script_text, name, extra=()):
+def run_debugger(args, display, image, script_text, name, extra=(), expect=0):
     script = os.path.join(args.out, name + '.script')
     with open(script, 'w') as f:
         f.write(script_text)
@@ -161,7 +161,7 @@ def run_debugger(args, display, image, script_text, name, extra=()):
         return None
     sys.stdout.write(p.stdout)
     sys.stderr.write(p.stderr)
-    check(p.returncode == 0, f'{name}: pvlab debug --script exits 0 (got {p.returncode})')
+    check(p.returncode == expect, f'{name}: pvlab debug --script exits {expect} (got {p.returncode})')
     return p.stdout
 
 
