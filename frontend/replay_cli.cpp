@@ -17,9 +17,12 @@ namespace pvlab {
 
 namespace {
 
-// The image a spec names: its file, or the built-in demo guest.
+// The image a spec names: its file (or `from` when given: the bytes of a moved image, while
+// the machine keeps the path it was recorded with, which is part of its state), or the
+// built-in demo guest.
 bool image_bytes(const MachineSpec& spec, const std::vector<uint8_t>& demo, std::vector<uint8_t>& out,
-                 std::string& err) {
+                 std::string& err, const std::string& from = {}) {
+  if (!from.empty()) return load_file(from, out, err);
   if (spec.image_path.empty()) {
     out = demo;
     return true;
@@ -300,9 +303,8 @@ int run_replay_commands(ReplayCommands& c) {
         return exit_code::kUsage;
       }
     }
-    if (!c.replay_image.empty()) rec.spec.image_path = c.replay_image;
     std::vector<uint8_t> image;
-    if (!image_bytes(rec.spec, c.run.demo, image, err)) {
+    if (!image_bytes(rec.spec, c.run.demo, image, err, c.replay_image)) {
       std::fprintf(stderr, "pvlab: %s\n", err.c_str());
       return exit_code::kUsage;
     }

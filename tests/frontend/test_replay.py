@@ -21,6 +21,7 @@ import argparse
 import ctypes
 import ctypes.util
 import os
+import shutil
 import re
 import struct
 import subprocess
@@ -119,6 +120,21 @@ class Tests:
         self.check(p.rc == 0 and m is not None and int(m.group(1)) >= want, f'replay {name}',
                    f'rc {p.rc}: {p.err[-500:]}')
         return rec
+
+    # ---- an image that moved: --image gives its bytes, the recorded path stays ----
+    def moved_image(self, name, rec, image):
+        moved = self.path(name + '-moved.elf')
+        shutil.copyfile(image, moved)
+        p = self.run(['replay', '-q', rec, '--image', moved])
+        self.check(p.rc == 0 and 'replay: identical' in p.err, f'replay {name} --image (a copy elsewhere)',
+                   f'rc {p.rc}: {p.err[-300:]}')
+        with open(moved, 'r+b') as f:   # a different image is caught, not replayed
+            f.seek(0x40)
+            b = f.read(1)
+            f.seek(0x40)
+            f.write(bytes([b[0] ^ 0xff]))
+        p = self.run(['replay', '-q', rec, '--image', moved])
+        self.check(p.rc != 0, f'replay {name} --image with other bytes is refused or diverges', f'rc {p.rc}: {p.err[-300:]}')
 
     # ---- record and replay under the out-of-order timing model ----
     def record_replay_ooo(self, name, args):
@@ -278,8 +294,10 @@ def main():
             r = t.record_replay(name(k), ['--cmdline', args.cmdline, k])
             if name(k).endswith('interrupts'):
                 rec = r
-        for k in args.pv:
-            t.record_replay(name(k) + '-2vcpus', ['--vcpus', '2', k])
+        for i, k in enumerate(args.pv):
+            r = t.record_replay(name(k) + '-2vcpus', ['--vcpus', '2', k])
+            if i == 0 and r:
+                t.moved_image(name(k), r, k)
         for k in args.bench:
             t.record_replay(name(k), ['--cmdline', 'iters=3', k])
         for k in args.pc_plain:
