@@ -145,14 +145,6 @@ int do_run(const RunOptions& o) {
     std::fprintf(stderr, "pvlab: %s\n", err.c_str());
     return exit_code::kUsage;
   }
-  if (o.timing.ooo() && (log_mask & log_cat::kCpu)) {
-    std::fprintf(stderr, "pvlab: --log cpu cannot be combined with --timing ooo (both watch every instruction)\n");
-    return exit_code::kUsage;
-  }
-  if (o.timing.ooo() && !o.trace.insns.path.empty()) {
-    std::fprintf(stderr, "pvlab: --trace-insns cannot be combined with --timing ooo (both watch every instruction)\n");
-    return exit_code::kUsage;
-  }
   if (o.timing.ooo()) apply_timing_to_mmu(tcfg, cfg.cpu.mmu);
 
   std::optional<ElfImage> img;
@@ -241,7 +233,7 @@ int do_run(const RunOptions& o) {
       std::fprintf(stderr, "pvlab: %s\n", err.c_str());
       return exit_code::kUsage;
     }
-    trace->attach_cpu(m.cpu(), 0, log.on(log_cat::kCpu) ? &log : nullptr);
+    trace->attach_cpu(m.cpu(), 0);
     m.set_trace_sink(trace->events());
   }
   TimingModels timing;

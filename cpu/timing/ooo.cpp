@@ -99,11 +99,11 @@ void OooModel::attach(Cpu& cpu) {
   dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
   cpu.mmu().set_cycle_counter(&walk_cycles_);
   if (cfg_.walk_caches) cpu.mmu().set_walk_pricer(this);
-  cpu.set_retire_hook(this);
+  cpu.add_retire_hook(this, hook_rank::kTiming);
 }
 
 void OooModel::detach(Cpu& cpu) {
-  cpu.set_retire_hook(nullptr);
+  cpu.remove_retire_hook(this);
   cpu.mmu().set_cycle_counter(&cpu.s.cycles);
   cpu.mmu().set_walk_pricer(nullptr);
   cpu_ = nullptr;
