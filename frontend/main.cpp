@@ -375,10 +375,11 @@ int main(int argc, char** argv) {
     rcmd.run.demo = demo;
     if (int rr = run_replay_commands(rcmd); rr >= 0) return rr;
     if (snapshot_mode_requested(so)) {
-      if (ro.gdb_port || !ro.log.empty() || ro.trace.any() || ro.timing.ooo()) {
-        std::fprintf(stderr, "pvlab: --gdb, --log, --trace-* and --timing ooo do not combine with --snapshot-at, --restore or --hash\n");
+      if (ro.gdb_port || !ro.log.empty() || ro.trace.any() || !ro.timing.stats_json.empty()) {
+        std::fprintf(stderr, "pvlab: --gdb, --log, --trace-* and --timing-stats do not combine with --snapshot-at, --restore or --hash\n");
         return exit_code::kUsage;
       }
+      so.timing = ro.timing.mode, so.timing_config = ro.timing.config;
       so.image = ro.image, so.bios = ro.bios, so.machine = ro.machine, so.mem = ro.mem;
       so.cmdline = ro.cmdline, so.rtc_epoch = ro.rtc_epoch, so.serial = ro.serial;
       so.debugcon = ro.debugcon, so.vcpus = ro.vcpus, so.initdomain = ro.initdomain;

@@ -119,7 +119,7 @@ bool BranchPredictor::load(StateReader& r) {
   if ((!ras.empty() && top >= ras.size()) || count > ras.size()) return r.fail("return stack pointer beyond the stack");
   btb_ = std::move(btb);
   pht_ = std::move(pht);
-  ghr_ = ghr & hist_mask_;
+  ghr_ = ghr;
   ras_ = std::move(ras);
   ras_top_ = top;
   ras_count_ = count;
