@@ -247,7 +247,9 @@ int do_run(const RunOptions& o) {
   try {
     if (o.gdb_port) {
       int gdb_status = 0;
-      std::optional<RunResult> g = run_pc_with_gdb(m, {o.gdb_port, o.gdb_wait, o.max_insns, o.reverse ? (o.reverse_interval ? o.reverse_interval : Session::kReverseInterval) : 0}, gdb_status);
+      GdbOptions go{o.gdb_port, o.gdb_wait, o.max_insns, o.reverse ? (o.reverse_interval ? o.reverse_interval : Session::kReverseInterval) : 0};
+      if (o.timing.ooo()) go.timing = &timing;
+      std::optional<RunResult> g = run_pc_with_gdb(m, go, gdb_status);
       if (!g) return gdb_status;
       r = *g;
     } else {

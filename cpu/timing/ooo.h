@@ -204,6 +204,7 @@ class OooModel final : public RetireHook, public WalkPricer {
   void shape_of(const Insn& insn, InsnShape& out) const;
   static constexpr size_t kShapes = 1u << 13;
   std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+  uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
 
   // Stores still being written, by 4-byte word: when their data is there. A direct-mapped
   // table: an older store to another word in the same slot is forgotten.

@@ -261,6 +261,7 @@ bool OooModel::load_state(StateReader& r, Cpu& cpu) {
   std::memset(comp_, 0, sizeof comp_);
   comp_mask_ = 0;
   for (InsnShape& sh : shapes_) sh.key = nullptr;   // the decoded blocks are new
+  shape_gen_ = ~0ull;
   return true;
 }
 
