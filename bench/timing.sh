@@ -7,8 +7,9 @@
 #   per CPU second, wall MIPS (pvlab's --stats: the run loop alone), wall MIPS of the whole
 #   process, and what an instruction costs against atomic (CPU time per instruction).
 #
-# A run's start-up (loading, building the machine, the models' tables) is in the CPU seconds;
-# the last lines give it, measured as the CPU time of a one-iteration run of each guest.
+# A run's start-up (loading, building the machine and the models' tables, and the guest's
+# own set-up before its loop) is in the CPU seconds; the last lines give it, measured as a
+# one-iteration run of each guest.
 #
 #   bench/timing.sh [BUILD_DIR] [REPEATS]
 #
@@ -71,12 +72,12 @@ for w in "${workloads[@]}"; do
       'BEGIN{printf "%-9s %-20s %12d %8.3f %10.1f %10.1f %10.1f %7.2fx\n", g, l, n, c, n / c / 1e6, lm, n / w / 1e6, p / b}'
   done
 done
-printf 'start-up (a one-iteration run, CPU s):'
+echo 'start-up: a one-iteration run (pvlab starting, the guest setting itself up, one iteration):'
 for g in intloop memloop traploop; do
-  for m in "atomic" "ooo skylake"; do
+  for m in "${models[@]}"; do
     read -r model cfg <<<"$m"
-    line=$(one_run "$g" 1 "$model" "${cfg:-}")
-    printf ' %s %s %s;' "$g" "$model" "$(echo "$line" | cut -d' ' -f2)"
+    read -r insns cpu wall loop <<<"$(one_run "$g" 1 "$model" "${cfg:-}")"
+    printf '  %-9s %-20s %12d instructions %8.3f CPU s\n' "$g" "$model${cfg:+ ($cfg)}" "$insns" "$cpu"
   done
 done
-printf '\nload average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'load average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
