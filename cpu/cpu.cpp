@@ -258,6 +258,30 @@ bool Cpu::check_interrupts() {
   return false;
 }
 
+void Cpu::add_retire_hook(RetireHook* h, int rank) {
+  for (const RankedHook& r : hooks_)
+    if (r.hook == h) return;
+  auto at = hooks_.begin();
+  while (at != hooks_.end() && at->rank <= rank) ++at;
+  hooks_.insert(at, {rank, h});
+  retire_hook_ = hooks_.size() == 1 ? hooks_[0].hook : &fan_out_;
+  exit_block_ = true;
+}
+
+void Cpu::remove_retire_hook(RetireHook* h) {
+  for (auto it = hooks_.begin(); it != hooks_.end(); ++it) {
+    if (it->hook != h) continue;
+    hooks_.erase(it);
+    retire_hook_ = hooks_.empty() ? nullptr : hooks_.size() == 1 ? hooks_[0].hook : &fan_out_;
+    exit_block_ = true;
+    return;
+  }
+}
+
+void Cpu::FanOut::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
+  for (const RankedHook& r : hooks_) r.hook->retired(cpu, insn, eip);
+}
+
 StopReason Cpu::run(uint64_t max_insns) {
   uint64_t limit = max_insns ? s.insns + max_insns : ~0ull;
   return retire_hook_ ? run_loop<true>(limit) : run_loop<false>(limit);

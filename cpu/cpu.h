@@ -4,6 +4,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cpu/block_cache.h"
 #include "cpu/breakpoints.h"
@@ -37,12 +38,20 @@ struct CpuConfig {
   size_t max_cached_blocks = 1u << 16;
 };
 
-// Called for each retired instruction when a run asks for it (tracing, timing models).
+// Called for each retired instruction when a run asks for it (timing models, the instruction
+// trace, the cpu log). A CPU holds a chain of them (Cpu::add_retire_hook): each retirement
+// calls every hook of the chain, in the order of their rank, lower first, and in the order
+// they were added within a rank. A timing model, which sets the cycle counter, comes before
+// the observers that read it.
 class RetireHook {
  public:
   virtual ~RetireHook() = default;
   virtual void retired(Cpu& cpu, const Insn& insn, uint32_t eip) = 0;
 };
+namespace hook_rank {
+constexpr int kTiming = 0;     // sets CpuState::cycles for the instruction
+constexpr int kObserve = 10;   // sees the instruction with its final cycle stamp
+}  // namespace hook_rank
 
 // Sees every data access (linear address, size, the value read or written) when a run asks
 // for it (the instruction trace). Setting one routes memory through the slow path, as a
@@ -80,7 +89,13 @@ class Cpu final : public CodeWriteListener {
   void set_cycle_limit(uint64_t c) { cycle_limit_ = c; }
   void set_deadline(uint64_t cycle) { deadline_ = cycle; }
   uint64_t deadline() const { return deadline_; }
-  void set_retire_hook(RetireHook* h) { retire_hook_ = h; }
+  // The chain of retire hooks. Change it only while the CPU is not running (not from a
+  // hook). Adding a hook already in the chain, or removing one that is not, does nothing.
+  // With an empty chain the run loop has no per-instruction call; with one hook it calls
+  // that hook directly; with more, one call reaches a fan-out that calls each in turn.
+  void add_retire_hook(RetireHook* h, int rank = hook_rank::kObserve);
+  void remove_retire_hook(RetireHook* h);
+  size_t retire_hooks() const { return hooks_.size(); }
   // Call only while the CPU is not running.
   void set_mem_observer(MemObserver* m) {
     mem_observer_ = m;
@@ -411,6 +426,20 @@ class Cpu final : public CodeWriteListener {
   std::unique_ptr<Decoder> decoder_;
   DefaultPlatform default_platform_;
   Platform* platform_ = &default_platform_;
+  // The chain (by rank, then age) and what the run loop calls: its only hook, or fan_out_.
+  struct RankedHook {
+    int rank;
+    RetireHook* hook;
+  };
+  class FanOut final : public RetireHook {
+   public:
+    explicit FanOut(const std::vector<RankedHook>& hooks) : hooks_(hooks) {}
+    void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
+   private:
+    const std::vector<RankedHook>& hooks_;
+  };
+  std::vector<RankedHook> hooks_;
+  FanOut fan_out_{hooks_};
   RetireHook* retire_hook_ = nullptr;
   MemObserver* mem_observer_ = nullptr;
   DebugBreaks* breaks_ = nullptr;   // a debugger's breakpoints (null: none)

@@ -433,6 +433,7 @@ GdbEnd serve_gdb(Session& s, const GdbOptions& o) {
     return GdbEnd::Error;
   }
   s.set_insn_limit(o.max_insns);
+  s.set_timing(o.timing);
   if (o.reverse_interval && !s.enable_reverse(o.reverse_interval, err)) {
     ::close(lfd);
     std::fprintf(stderr, "pvlab: --reverse: %s\n", err.c_str());

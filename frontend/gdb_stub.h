@@ -28,6 +28,7 @@ struct GdbOptions {
   bool wait = false;          // stop before the first instruction until gdb continues
   uint64_t max_insns = 0;     // end the machine after this many instructions (0: never)
   uint64_t reverse_interval = 0;   // keep a reverse history, a snapshot every N instructions (0: off)
+  TimingModels* timing = nullptr;  // the machine's timing models, kept in the reverse history
 };
 
 class GdbStub {

@@ -93,7 +93,7 @@ GuestLog::Control GuestLog::control_of(const Cpu& cpu) {
 
 void GuestLog::attach(Cpu& cpu) {
   last_ = control_of(cpu);
-  if (on(log_cat::kCpu)) cpu.set_retire_hook(this);
+  if (on(log_cat::kCpu)) cpu.add_retire_hook(this);
 }
 
 void GuestLog::event(Cpu& c, const Event& e) {

@@ -55,7 +55,7 @@ class GuestLog final : public RetireHook {
 
   unsigned mask() const { return mask_; }
   bool on(unsigned cat) const { return (mask_ & cat) != 0; }
-  // Start watching `cpu`: the cpu category installs this log as the CPU's retire hook.
+  // Start watching `cpu`: the cpu category adds this log to the CPU's retire hooks.
   void attach(Cpu& cpu);
   // An event about to be delivered (the platform's intercept calls this).
   void event(Cpu& cpu, const Event& e);

@@ -145,14 +145,6 @@ int do_run(const RunOptions& o) {
     std::fprintf(stderr, "pvlab: %s\n", err.c_str());
     return exit_code::kUsage;
   }
-  if (o.timing.ooo() && (log_mask & log_cat::kCpu)) {
-    std::fprintf(stderr, "pvlab: --log cpu cannot be combined with --timing ooo (both watch every instruction)\n");
-    return exit_code::kUsage;
-  }
-  if (o.timing.ooo() && !o.trace.insns.path.empty()) {
-    std::fprintf(stderr, "pvlab: --trace-insns cannot be combined with --timing ooo (both watch every instruction)\n");
-    return exit_code::kUsage;
-  }
   if (o.timing.ooo()) apply_timing_to_mmu(tcfg, cfg.cpu.mmu);
 
   std::optional<ElfImage> img;
@@ -241,7 +233,7 @@ int do_run(const RunOptions& o) {
       std::fprintf(stderr, "pvlab: %s\n", err.c_str());
       return exit_code::kUsage;
     }
-    trace->attach_cpu(m.cpu(), 0, log.on(log_cat::kCpu) ? &log : nullptr);
+    trace->attach_cpu(m.cpu(), 0);
     m.set_trace_sink(trace->events());
   }
   TimingModels timing;
@@ -255,7 +247,9 @@ int do_run(const RunOptions& o) {
   try {
     if (o.gdb_port) {
       int gdb_status = 0;
-      std::optional<RunResult> g = run_pc_with_gdb(m, {o.gdb_port, o.gdb_wait, o.max_insns, o.reverse ? (o.reverse_interval ? o.reverse_interval : Session::kReverseInterval) : 0}, gdb_status);
+      GdbOptions go{o.gdb_port, o.gdb_wait, o.max_insns, o.reverse ? (o.reverse_interval ? o.reverse_interval : Session::kReverseInterval) : 0};
+      if (o.timing.ooo()) go.timing = &timing;
+      std::optional<RunResult> g = run_pc_with_gdb(m, go, gdb_status);
       if (!g) return gdb_status;
       r = *g;
     } else {
@@ -383,10 +377,11 @@ int main(int argc, char** argv) {
     rcmd.run.demo = demo;
     if (int rr = run_replay_commands(rcmd); rr >= 0) return rr;
     if (snapshot_mode_requested(so)) {
-      if (ro.gdb_port || !ro.log.empty() || ro.trace.any() || ro.timing.ooo()) {
-        std::fprintf(stderr, "pvlab: --gdb, --log, --trace-* and --timing ooo do not combine with --snapshot-at, --restore or --hash\n");
+      if (ro.gdb_port || !ro.log.empty() || ro.trace.any() || !ro.timing.stats_json.empty()) {
+        std::fprintf(stderr, "pvlab: --gdb, --log, --trace-* and --timing-stats do not combine with --snapshot-at, --restore or --hash\n");
         return exit_code::kUsage;
       }
+      so.timing = ro.timing.mode, so.timing_config = ro.timing.config;
       so.image = ro.image, so.bios = ro.bios, so.machine = ro.machine, so.mem = ro.mem;
       so.cmdline = ro.cmdline, so.rtc_epoch = ro.rtc_epoch, so.serial = ro.serial;
       so.debugcon = ro.debugcon, so.vcpus = ro.vcpus, so.initdomain = ro.initdomain;

@@ -15,7 +15,7 @@
 
 namespace pvlab {
 
-constexpr uint32_t kRecordingVersion = 4;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes
+constexpr uint32_t kRecordingVersion = 5;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes; 5: the timing model's state in snapshots
 
 struct RecordedInput {
   uint64_t cycle = 0;

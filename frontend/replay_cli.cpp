@@ -170,6 +170,13 @@ int run_snapshot_mode(const SnapRunOptions& o) {
       return exit_code::kUsage;
     }
     spec = info.spec;
+    // The snapshot holds its timing model and that model's state: a restore goes on with it.
+    if ((o.timing == "ooo" && spec.timing.empty()) || !o.timing_config.empty()) {
+      std::fprintf(stderr, "pvlab: %s: a restore goes on with the timing model the snapshot was taken with (%s)%s\n",
+                   o.restore.c_str(), spec.timing.empty() ? "atomic" : "ooo",
+                   o.timing_config.empty() ? "" : ": no --timing-config");
+      return exit_code::kUsage;
+    }
     if (!o.image.empty()) spec.image_path = o.image;
     if (!image_bytes(spec, o.demo, image, err)) {
       std::fprintf(stderr, "pvlab: %s\n", err.c_str());

@@ -11,7 +11,7 @@ namespace pvlab {
 struct ReverseHistory {
   struct Snap {
     uint64_t insns = 0;
-    std::vector<uint8_t> mach;   // Target::save_state
+    std::vector<uint8_t> mach;   // Target::save_state, then TimingModels::save under a model
     std::vector<uint8_t> ram;    // RAM, zstd
   };
   uint64_t interval = Session::kReverseInterval;

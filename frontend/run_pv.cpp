@@ -143,7 +143,9 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   hyper::PvRunResult r;
   if (o.gdb_port) {
     int gdb_status = 0;
-    std::optional<hyper::PvRunResult> g = run_pv_with_gdb(hv, {o.gdb_port, o.gdb_wait, o.max_insns, o.reverse_interval}, gdb_status);
+    GdbOptions go{o.gdb_port, o.gdb_wait, o.max_insns, o.reverse_interval};
+    if (o.timing) go.timing = &timing;
+    std::optional<hyper::PvRunResult> g = run_pv_with_gdb(hv, go, gdb_status);
     if (!g) return gdb_status;
     r = *g;
   } else if (o.input_poll) {

@@ -24,7 +24,9 @@
 // snapshot at or before K and runs forward to K through the same stops
 // (frontend/session_reverse.cpp). Running forward from a point in the past starts a new
 // future: the history after that point is dropped. Writing a register or memory starts a
-// new history at the current point.
+// new history at the current point. Under a timing model (set_timing) every snapshot holds
+// the model's state too, so going back restores it warm and the cycle counter after a step
+// back is the one the forward run had there.
 //
 // Addresses: "virtual" means linear (segment base + offset; pvlab's guests use flat
 // segments, so it is the address the program sees). Physical means guest physical (machine
@@ -110,6 +112,7 @@ struct WatchpointInfo {
 };
 
 struct ReverseHistory;
+class TimingModels;
 
 class Session {
  public:
@@ -150,6 +153,9 @@ class Session {
   // kReverseInterval). False with `error` on a machine with several vcpus.
   static constexpr uint64_t kReverseInterval = 10'000'000;
   bool enable_reverse(uint64_t interval, std::string& error);
+  // The timing models attached to the machine's CPUs (frontend/timing_setup.h), whose state
+  // the reverse history keeps with the machine's; null: none. Set before enable_reverse().
+  void set_timing(TimingModels* t) { timing_ = t; }
   bool reverse_enabled() const { return rev_ != nullptr; }
   // Back one instruction on the vcpu (Step, or HistoryBegin at the start of the history).
   StopInfo reverse_step();
@@ -272,6 +278,7 @@ class Session {
   std::unique_ptr<PvCatches> pv_catches_;
   std::optional<StopInfo> pv_hit_;    // what a PV catch saw in the run under way
   std::unique_ptr<ReverseHistory> rev_;
+  TimingModels* timing_ = nullptr;
 
   // The session's thread (started on first use).
   std::thread thread_;

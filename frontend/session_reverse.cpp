@@ -8,6 +8,7 @@
 
 #include "frontend/reverse_history.h"
 #include "frontend/session.h"
+#include "frontend/timing_setup.h"
 #include "hyper/hypervisor.h"
 #include "hyper/layout.h"
 
@@ -49,6 +50,7 @@ void Session::rev_snapshot() {
   s.insns = insns_now();
   StateWriter w;
   target_->save_state(w);
+  if (timing_) timing_->save(w);
   s.mach = w.take();
   PhysMem& ram = target_->ram();
   s.ram.resize(ZSTD_compressBound(ram.size()));
@@ -71,7 +73,7 @@ void Session::rev_snapshot() {
 bool Session::rev_restore(size_t snap) {
   const ReverseHistory::Snap& s = rev_->snaps[snap];
   StateReader r(s.mach);
-  if (!target_->load_state(r)) return false;
+  if (!target_->load_state(r) || (timing_ && !timing_->load(r))) return false;
   PhysMem& ram = target_->ram();
   const size_t n = ZSTD_decompress(ram.ptr(0), ram.size(), s.ram.data(), s.ram.size());
   return !ZSTD_isError(n) && n == ram.size();

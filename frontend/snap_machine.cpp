@@ -274,6 +274,7 @@ void SnapMachine::save(StateWriter& w) const {
   w.tag("MACH");
   if (pc_) {
     pc_->save_state(w);
+    if (timing_) timing_->save(w);
     return;
   }
   hv_->save_state(w);
@@ -281,6 +282,7 @@ void SnapMachine::save(StateWriter& w) const {
   console_->save(w);
   w.boolean(store_ != nullptr);
   if (store_) store_->save(w);
+  if (timing_) timing_->save(w);
 }
 
 bool SnapMachine::load(StateReader& r) {
@@ -290,8 +292,11 @@ bool SnapMachine::load(StateReader& r) {
     if (r.boolean() != (store_ != nullptr)) return false;   // a snapshot of another kind of domain
     ok = !store_ || store_->load(r);
   }
-  // The timing models are not state: they start afresh at the loaded cycle.
-  if (ok) attach_timing();
+  // The timing models: attached afresh to the loaded CPUs, then given their saved state.
+  if (ok && timing_) {
+    attach_timing();
+    ok = timing_->load(r);
+  }
   return ok;
 }
 

@@ -111,8 +111,8 @@ class SnapMachine {
   InputQueue pv_input_;
   std::unique_ptr<xen::ConsoleBackend> console_;
   std::unique_ptr<xen::XenstoreBackend> store_;   // a domU's; none for the initial domain
-  // Under spec_.timing: the out-of-order model of every CPU. Not state: after a load the
-  // models start afresh at the loaded cycle (docs/replay.md).
+  // Under spec_.timing: the out-of-order model of every CPU, saved and loaded with the rest
+  // of the machine, so a restore goes on timing warm (docs/replay.md).
   TimingConfig timing_cfg_;
   std::unique_ptr<TimingModels> timing_;
   void attach_timing();

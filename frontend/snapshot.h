@@ -19,7 +19,7 @@
 namespace pvlab {
 
 // Raise when what any save_state() writes changes.
-constexpr uint32_t kSnapshotVersion = 4;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes
+constexpr uint32_t kSnapshotVersion = 5;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes; 5: the timing model's state
 
 struct SnapshotInfo {
   MachineSpec spec;

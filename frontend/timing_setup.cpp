@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "devices/state_io.h"
 #include "frontend/elf_image.h"
 
 namespace pvlab {
@@ -32,6 +33,29 @@ void TimingModels::attach(const TimingConfig& cfg, Cpu& cpu) {
   cpus_.push_back(&cpu);
   start_.push_back(cpu.s.cycles);
   models_.back()->attach(cpu);
+}
+
+void TimingModels::save(StateWriter& w) const {
+  w.tag("TIMG");
+  w.u32(uint32_t(models_.size()));
+  for (size_t i = 0; i < models_.size(); ++i) {
+    w.u64(start_[i]);
+    models_[i]->save_state(w);
+  }
+}
+
+bool TimingModels::load(StateReader& r) {
+  if (!r.tag("TIMG")) return false;
+  const uint32_t n = r.u32();
+  if (!r.ok()) return false;
+  if (n != models_.size())
+    return r.fail("timing models for " + std::to_string(n) + " CPUs (this machine has " +
+                  std::to_string(models_.size()) + ")");
+  for (size_t i = 0; i < models_.size(); ++i) {
+    start_[i] = r.u64();
+    if (!models_[i]->load_state(r, *cpus_[i])) return false;
+  }
+  return true;
 }
 
 void TimingModels::hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) {

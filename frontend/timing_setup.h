@@ -44,6 +44,11 @@ class TimingModels final : public HvTimingHook {
   size_t size() const { return models_.size(); }
   // CPU i's cycle counter when its model was attached (the CPI stack covers what came after).
   uint64_t start_cycles(size_t i) const { return start_[i]; }
+  // Every model's state (OooModel::save_state) with the cycle it was attached at, for
+  // snapshots and the reverse history; load() takes models attached to the same CPUs, with the
+  // same configuration, after the machine's own state was loaded.
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
   void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
   void hv_exit(Cpu& cpu, bool bounced) override;
   // Print the CPI stack of each CPU, of the domain when there are several, and of the

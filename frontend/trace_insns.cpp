@@ -7,18 +7,14 @@ namespace pvlab {
 
 class InsnTracer::Tap final : public RetireHook, public MemObserver {
  public:
-  Tap(InsnTracer& t, Cpu& c, unsigned vcpu, RetireHook* chain) : t_(t), cpu_(c), vcpu_(vcpu), chain_(chain) {
-    capture(prev_);
-  }
+  Tap(InsnTracer& t, Cpu& c, unsigned vcpu) : t_(t), cpu_(c), vcpu_(vcpu) { capture(prev_); }
   Cpu& cpu() { return cpu_; }
-  RetireHook* chain() const { return chain_; }
 
   void access(uint32_t lin, unsigned size, uint32_t value, bool write) override {
     if (!t_.finished_) mem_.push_back({lin, uint8_t(size), write, value});
   }
 
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override {
-    if (chain_) chain_->retired(cpu, insn, eip);
     State now;
     capture(now);
     const bool in_window = cpu.s.cycles >= t_.opt_.start_cycle &&
@@ -84,7 +80,6 @@ class InsnTracer::Tap final : public RetireHook, public MemObserver {
   InsnTracer& t_;
   Cpu& cpu_;
   unsigned vcpu_;
-  RetireHook* chain_;
   State prev_;
   std::vector<InsnRecord::Mem> mem_;
   InsnRecord rec_;
@@ -106,14 +101,14 @@ InsnTracer::InsnTracer(const InsnTraceOptions& o, std::unique_ptr<TraceWriter> w
 
 InsnTracer::~InsnTracer() {
   for (auto& t : taps_) {
-    t->cpu().set_retire_hook(t->chain());
+    t->cpu().remove_retire_hook(t.get());
     t->cpu().set_mem_observer(nullptr);
   }
 }
 
-void InsnTracer::attach(Cpu& cpu, unsigned vcpu, RetireHook* chain) {
-  taps_.push_back(std::make_unique<Tap>(*this, cpu, vcpu, chain));
-  cpu.set_retire_hook(taps_.back().get());
+void InsnTracer::attach(Cpu& cpu, unsigned vcpu) {
+  taps_.push_back(std::make_unique<Tap>(*this, cpu, vcpu));
+  cpu.add_retire_hook(taps_.back().get(), hook_rank::kObserve);
   cpu.set_mem_observer(taps_.back().get());
 }
 
@@ -126,7 +121,7 @@ bool InsnTracer::finish(std::string& error) {
   if (finished_) return true;
   finished_ = true;
   for (auto& t : taps_) {
-    t->cpu().set_retire_hook(t->chain());
+    t->cpu().remove_retire_hook(t.get());
     t->cpu().set_mem_observer(nullptr);
   }
   taps_.clear();

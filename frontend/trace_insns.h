@@ -1,5 +1,5 @@
 // `--trace-insns FILE`: one record per retired instruction (frontend/trace_format.h), built
-// from the CPU's retire hook and a memory observer. The registers an instruction wrote are
+// from a retire hook on the CPU and a memory observer. The registers an instruction wrote are
 // found by comparing the registers after it with those after the previous one; the memory it
 // touched is every data access since the previous one. Both therefore include what an event
 // delivered in between did (the frame an exception pushed, the handler's CS and ESP).
@@ -26,9 +26,10 @@ class InsnTracer {
   static std::unique_ptr<InsnTracer> open(const InsnTraceOptions& o, std::string& error);
   ~InsnTracer();
 
-  // Trace `cpu` as vcpu `vcpu`. `chain`: a retire hook that was set before (the --log cpu
-  // category) and is called first. Call while the CPU is not running.
-  void attach(Cpu& cpu, unsigned vcpu, RetireHook* chain = nullptr);
+  // Trace `cpu` as vcpu `vcpu`: a retire hook of rank kObserve, so it sees each instruction
+  // after a timing model has stamped it (and after hooks of that rank added before, such as
+  // the --log cpu category). Call while the CPU is not running.
+  void attach(Cpu& cpu, unsigned vcpu);
   // Unhook every CPU (while none runs), then flush the file.
   bool finish(std::string& error);
   uint64_t records() const { return records_; }

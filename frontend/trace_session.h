@@ -21,9 +21,9 @@ class TraceSession {
   // nullptr with `error` set when a file cannot be opened or an option is wrong.
   static std::unique_ptr<TraceSession> open(const TraceRunOptions& o, uint64_t cpu_hz, const std::string& title,
                                             std::string& error);
-  // Trace `cpu`'s instructions (when --trace-insns was given); `chain` as InsnTracer::attach.
-  void attach_cpu(Cpu& cpu, unsigned vcpu, RetireHook* chain = nullptr) {
-    if (insns_) insns_->attach(cpu, vcpu, chain);
+  // Trace `cpu`'s instructions (when --trace-insns was given).
+  void attach_cpu(Cpu& cpu, unsigned vcpu) {
+    if (insns_) insns_->attach(cpu, vcpu);
   }
   // Where the machine reports events (null when no event trace was asked for).
   TraceEventSink* events() { return events_.get(); }

@@ -180,9 +180,8 @@ int debug_main(const DebugOptions& o) {
     if (img) timing.set_functions(function_map_of(*img));
   }
   std::string reverse_note;   // why there is no step back (several vcpus)
-  if (topt.ooo() && o.reverse_interval)
-    std::fprintf(stderr, "pvlab: no step back or timeline under --timing ooo (snapshots do not hold the model)\n");
-  else if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
+  if (topt.ooo()) session.set_timing(&timing);   // the reverse history keeps the model's state
+  if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
     std::fprintf(stderr, "pvlab: no step back or timeline: %s\n", reverse_note.c_str());
   if (replay && !session.reverse_enabled())
     std::fprintf(stderr, "pvlab: the replay runs forward only (no step back or timeline)\n");

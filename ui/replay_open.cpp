@@ -190,10 +190,6 @@ bool open_recording(const std::string& path, const std::string& image_path, cons
     return false;
   }
   // Several vcpus are fine: the session then has no reverse history unless it can keep one.
-  if (!out.rec.spec.timing.empty()) {
-    error = path + ": the recording was made under --timing ooo; the debugger replays the atomic model only";
-    return false;
-  }
   if (out.rec.max_cycles) {
     error = path + ": the recording was made with --max-cycles; the debugger replays --max-insns only";
     return false;

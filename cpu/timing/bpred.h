@@ -10,6 +10,9 @@
 
 namespace pvlab {
 
+class StateReader;
+class StateWriter;
+
 enum class BranchKind : uint8_t { None, Cond, Jump, Call, IndirectJump, IndirectCall, Return };
 
 enum class Prediction : uint8_t {
@@ -32,6 +35,9 @@ class BranchPredictor {
   // address when not taken). Predicts, then trains.
   Prediction resolve(BranchKind kind, uint32_t eip, uint32_t len, uint32_t next);
   const BranchStats& stats() const { return st_; }
+  // Tables, history, return stack and counters as bytes (cpu/timing/ooo_state.cpp).
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
 
  private:
   // The BTB's target for eip, or false on a miss (the hit becomes most recently used).

@@ -10,6 +10,9 @@
 
 namespace pvlab {
 
+class StateReader;
+class StateWriter;
+
 class TimingCache {
  public:
   explicit TimingCache(const CacheParams& p) : p_(p) {
@@ -49,6 +52,9 @@ class TimingCache {
   }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
+  // Tags and counters as bytes (cpu/timing/ooo_state.cpp); load() refuses another geometry.
+  void save(StateWriter& w) const;
+  bool load(StateReader& r);
 
  private:
   static constexpr uint64_t kEmpty = ~0ull;

@@ -99,22 +99,28 @@ void OooModel::attach(Cpu& cpu) {
   dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
   cpu.mmu().set_cycle_counter(&walk_cycles_);
   if (cfg_.walk_caches) cpu.mmu().set_walk_pricer(this);
-  cpu.set_retire_hook(this);
+  cpu.add_retire_hook(this, hook_rank::kTiming);
 }
 
 void OooModel::detach(Cpu& cpu) {
-  cpu.set_retire_hook(nullptr);
+  cpu.remove_retire_hook(this);
   cpu.mmu().set_cycle_counter(&cpu.s.cycles);
   cpu.mmu().set_walk_pricer(nullptr);
   cpu_ = nullptr;
 }
 
 namespace {
-// The physical address of `lin` when the functional TLB's direct-mapped front holds it for
-// `access`, else `lin` itself.
+// The physical address of `lin` when the functional TLB holds it for `access`, else `lin`
+// itself. The direct-mapped front answers most; else the set is searched (counting nothing),
+// so the answer depends on the TLB's contents alone, which snapshots keep, not on the front.
 PVLAB_INLINE uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) {
   Tlb& t = (access & kFetch) ? cpu.mmu().itlb() : cpu.mmu().dtlb();
   if (const TlbEntry* e = t.front(lin, access)) return e->frame | (lin & kPageMask);
+  const unsigned ways = t.geometry().ways;
+  const TlbEntry* set = &t.entries()[((lin >> kPageShift) & (t.geometry().sets - 1)) * ways];
+  for (unsigned w = 0; w < ways; ++w)
+    if (set[w].tag == ((lin & ~kPageMask) | TlbEntry::kValid) && (set[w].allow & (1u << access)))
+      return set[w].frame | (lin & kPageMask);
   return lin;
 }
 }  // namespace
@@ -275,12 +281,15 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   // ---- what the instruction does (worked out once per decoded instruction) ---------------
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (kShapes - 1)];
   const uint64_t gen = cpu.blocks().generation();
-  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen)) {
+  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) {
     shape_of(insn, sh);
     sh.func = funcs_ ? funcs_->find(s.seg[CS].base + eip) : -1;
-    sh.key = &insn;
+    // A block dropped since the last retirement (a write to its code) may be this one: its
+    // Insns are freed and reused soon, so its shape is not kept.
+    sh.key = gen == shape_gen_ ? &insn : nullptr;
     sh.gen = gen;
   }
+  shape_gen_ = gen;
   const ExecClass cls = sh.cls;
   const BranchKind br = sh.br;
   const StackAccess stack = sh.stack;

@@ -70,7 +70,8 @@ class OooModel final : public RetireHook, public WalkPricer {
   explicit OooModel(const TimingConfig& cfg);
   const TimingConfig& config() const { return cfg_; }
 
-  // Install on `cpu` (its retire hook and the MMU's walk-cycle counter) / give them back.
+  // Install on `cpu` (first in its chain of retire hooks, and the MMU's walk-cycle counter) /
+  // take them off again.
   void attach(Cpu& cpu);
   void detach(Cpu& cpu);
 
@@ -104,6 +105,13 @@ class OooModel final : public RetireHook, public WalkPricer {
   std::string functions_text(size_t n) const;
   std::string functions_json() const;
 
+  // Everything the model has learnt and counted (caches, predictor, window and unit tables,
+  // counters, CPI stacks) as bytes, so that a restored machine goes on timing exactly as the
+  // saved one would (cpu/timing/ooo_state.cpp). load_state() takes a model attached to `cpu`
+  // whose state was just loaded, with the same configuration and function map.
+  void save_state(StateWriter& w) const;
+  bool load_state(StateReader& r, Cpu& cpu);
+
   // The counters so far (branch counters and the cycle total included).
   TimingStats stats() const;
   // The CPI stack and counters as text lines ("pvlab: timing ...") and as one JSON object.
@@ -116,6 +124,9 @@ class OooModel final : public RetireHook, public WalkPricer {
   class SlotTable {
    public:
     void init(uint32_t per_cycle);
+    // The slots of cycles >= `from` (older ones can no longer be asked for).
+    void save(StateWriter& w, uint64_t from) const;
+    bool load(StateReader& r);
     // The first cycle >= `from` with a free slot; that slot is taken.
     PVLAB_INLINE uint64_t take(uint64_t from) {
       for (;; ++from) {
@@ -164,6 +175,8 @@ class OooModel final : public RetireHook, public WalkPricer {
   class History {
    public:
     void init(uint32_t n);
+    void save(StateWriter& w) const;
+    bool load(StateReader& r);
     uint64_t oldest() const { return v_[pos_]; }   // pushed n pushes ago
     void push(uint64_t x) {
       v_[pos_] = x;
@@ -191,6 +204,7 @@ class OooModel final : public RetireHook, public WalkPricer {
   void shape_of(const Insn& insn, InsnShape& out) const;
   static constexpr size_t kShapes = 1u << 13;
   std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+  uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
 
   // Stores still being written, by 4-byte word: when their data is there. A direct-mapped
   // table: an older store to another word in the same slot is forgotten.

@@ -11,6 +11,7 @@ import argparse
 import calendar
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -116,8 +117,21 @@ def main():
     t.check('timing refuses an unknown model', rc == EXIT_USAGE and '--timing bogus: expected atomic or ooo' in err, err)
     rc, out, err = t.run('--timing-config', 'x.ini', rom='rom_modes')
     t.check('timing-config needs ooo', rc == EXIT_USAGE and 'need --timing ooo' in err, err)
-    rc, out, err = t.run('--timing', 'ooo', '--log', 'cpu', rom='rom_modes')
-    t.check('timing ooo refuses --log cpu', rc == EXIT_USAGE and '--log cpu cannot be combined' in err, err)
+    # --log cpu and --trace-insns are retire hooks after the model's: the same log lines as
+    # under atomic, stamped with the model's cycles, and a trace record per instruction.
+    _, _, atomic = t.run('--log', 'cpu,io', rom='rom_modes')
+    rc, out, err = t.run('--timing', 'ooo', '--log', 'cpu,io', rom='rom_modes')
+    unstamp = lambda s: re.sub(r'\[cycle \d+\] ', '', s)
+    t.check('timing ooo with --log cpu: the atomic run\'s log lines', rc == 1 and 'cpu: mode real -> protected' in err and
+            unstamp(err) == unstamp(atomic), f'{err} // {atomic}')
+    with tempfile.TemporaryDirectory() as tmp:
+        tr = os.path.join(tmp, 'modes.txt')
+        rc, out, err = t.run('--timing', 'ooo', '--log', 'cpu', '--trace-insns', tr, '--stats', rom='rom_modes')
+        m = re.search(r'pvlab: (\d+) instructions', err)
+        recs = [l for l in open(tr).read().splitlines() if l and not l.startswith('#')] if os.path.exists(tr) else []
+        t.check('timing ooo with --log cpu and --trace-insns: both watch every instruction',
+                rc == 1 and m and len(recs) == int(m.group(1)) > 0 and 'cpu: mode protected -> real' in err,
+                f'rc {rc}, {len(recs)} records: {err[-300:]}')
     with tempfile.TemporaryDirectory() as tmp:
         bad = os.path.join(tmp, 'bad.ini')
         with open(bad, 'w') as f:

@@ -79,6 +79,10 @@ class Run:
         m = re.search(r'^pvlab: state hash ([0-9a-f]{16})$', self.err, re.M)
         return m.group(1) if m else None
 
+    def timing(self):
+        """The timing model's report (--stats under --timing ooo): CPI stacks, counters, functions."""
+        return [l for l in self.err.splitlines() if l.startswith('pvlab: timing')]
+
 
 class Tests:
     def __init__(self, pvlab, tmp):
@@ -184,6 +188,34 @@ class Tests:
         self.check(info.rc == 0 and 'state hash' in info.out and 'RAM_' in info.out,
                    f'snapshot {name}: snapshot info', info.out + info.err)
         return s1
+
+    # ---- snapshots under the out-of-order timing model ----
+    def snapshot_ooo(self, name, args, cut=0.5):
+        ooo = ['--timing', 'ooo', '--hash', '--stats', '--debugcon', 'none', '--serial', 'none']
+        full = self.run(['run'] + ooo + args)
+        if not self.check(full.hash() and full.stat('cycles') and len(full.timing()) >= 3,
+                          f'snapshot {name} --timing ooo: plain run', full.err[-300:]):
+            return
+        s1 = self.path(name + '-ooo.snap')
+        at = int(full.stat('cycles') * cut)
+        c = self.run(['run'] + ooo + ['--snapshot-at', str(at), '-o', s1] + args)
+        self.check((c.rc, c.hash(), c.stat('cycles'), c.timing()) == (full.rc, full.hash(), full.stat('cycles'), full.timing()),
+                   f'snapshot {name} --timing ooo: taking a snapshot does not change the run', c.err[-300:])
+        res = self.run(['run', '--restore', s1, '--hash', '--stats', '--debugcon', 'none', '--serial', 'none'])
+        # Warm caches, predictor and window: the same cycles, CPI stack and counters to the end.
+        self.check((res.rc, res.hash(), res.stat('insns'), res.stat('cycles')) ==
+                   (full.rc, full.hash(), full.stat('insns'), full.stat('cycles')),
+                   f'snapshot {name} --timing ooo: restored run ends at the same cycle and state',
+                   f'{res.stat("cycles")} cycles vs {full.stat("cycles")}; {res.err[-300:]}')
+        diff = [(a, b) for a, b in zip(res.timing(), full.timing()) if a != b]
+        self.check(res.timing() == full.timing(), f'snapshot {name} --timing ooo: restored run has the same timing report',
+                   f'{len(res.timing())} vs {len(full.timing())} lines; first difference {diff[:1]}')
+        info = self.run(['snapshot', 'info', s1])
+        self.check(info.rc == 0 and '--timing ooo' in info.out, f'snapshot {name} --timing ooo: info names the model',
+                   info.out[-300:])
+        r = self.run(['run', '--restore', s1, '--timing-config', 'x.ini'])
+        self.check(r.rc == 2 and 'the timing model the snapshot was taken with' in r.err,
+                   f'snapshot {name} --timing ooo: a restore takes no other timing configuration', r.err[-300:])
 
     def bad_snapshots(self, snap, other_image):
         data = open(snap, 'rb').read()
@@ -316,6 +348,16 @@ def main():
             if name(k).endswith('-vcpus'):
                 t.snapshot(name(k) + '-2vcpus', ['--vcpus', '2', k])
         t.snapshot('builtin-demo', [])
+        t.snapshot_ooo('builtin-demo', [])
+        for k in args.pc:
+            if name(k).endswith('interrupts'):
+                t.snapshot_ooo(name(k), ['--cmdline', args.cmdline, k], cut=0.4)
+        for k in args.bench:
+            if name(k) == 'memloop':
+                t.snapshot_ooo(name(k), ['--cmdline', 'iters=3', k], cut=0.37)
+        for k in args.pv:
+            if name(k).endswith('-vcpus'):
+                t.snapshot_ooo(name(k) + '-2vcpus', ['--vcpus', '2', k], cut=0.3)
         if snap and args.pv:
             t.bad_snapshots(snap, args.pv[0])
         if rec and snap:

@@ -1,13 +1,16 @@
 // Reverse execution in the debugging Session (frontend/session.h): stepping back gives the
 // states stepping forward saw, exactly (registers, instruction and cycle counters, memory);
 // reverse continue finds the previous breakpoint hit; the timeline goes anywhere in the
-// history; a write starts a new history; a machine with two vcpus is refused.
+// history; a write starts a new history; a machine with two vcpus is refused. Under the
+// out-of-order timing model the cycle counter and the model's counters step back too.
 #include <doctest/doctest.h>
 
 #include <iterator>
 
 #include "demo_guest.h"
 #include "frontend/session.h"
+#include "frontend/timing_setup.h"
+#include "hyper/hypervisor.h"
 #include "pv_hello.h"
 #include "pv_test_vcpus.h"
 
@@ -15,13 +18,18 @@ using namespace pvlab;
 
 namespace {
 
-std::unique_ptr<Session> session_of(const uint8_t* image, size_t n, unsigned vcpus = 1) {
+std::unique_ptr<Session> session_of(const uint8_t* image, size_t n, unsigned vcpus = 1,
+                                    const TimingConfig* timing = nullptr) {
   std::string err;
   auto img = parse_elf("guest", std::vector<uint8_t>(image, image + n), err);
   REQUIRE(img.has_value());
   LoadOptions lo;
   lo.mem_bytes = 8u << 20;
   lo.vcpus = vcpus;
+  if (timing) {
+    lo.mmu = MmuConfig{};
+    apply_timing_to_mmu(*timing, *lo.mmu);
+  }
   auto t = load_target(*img, lo, err);
   REQUIRE(t != nullptr);
   return std::make_unique<Session>(std::move(t));
@@ -65,6 +73,39 @@ void forward_and_back(Session& s, unsigned n) {
   }
 }
 
+// Under the out-of-order model: the machine's state and the model's counters, stepping forward
+// n times and back n times.
+struct TimedState {
+  State machine;
+  std::vector<uint64_t> model;   // instructions, micro-ops, CPI stack, cache and branch counters
+  bool operator==(const TimedState&) const = default;
+};
+
+TimedState timed_state_of(Session& s, const TimingModels& tm) {
+  TimedState st{state_of(s), {}};
+  const TimingStats t = tm.model(0).stats();
+  st.model = {t.insns, t.uops, t.cycles, t.l1d_hits, t.l1d_misses, t.l1i_misses, t.l2_misses, t.dtlb_misses,
+              t.branches.branches, t.branches.mispredicts, t.hv_entries};
+  st.model.insert(st.model.end(), std::begin(t.cpi), std::end(t.cpi));
+  return st;
+}
+
+// The number of steps back that did not find the forward state.
+unsigned timed_forward_and_back(Session& s, const TimingModels& tm, unsigned n) {
+  std::vector<TimedState> fwd{timed_state_of(s, tm)};
+  for (unsigned k = 0; k < n; ++k) {
+    REQUIRE(s.run(RunMode::Step).why == StopInfo::Why::Step);
+    fwd.push_back(timed_state_of(s, tm));
+  }
+  unsigned differ = 0;
+  for (unsigned k = n; k-- > 0;) {
+    s.reverse_step();
+    const TimedState b = timed_state_of(s, tm);
+    differ += !(b == fwd[k]);
+  }
+  return differ;
+}
+
 }  // namespace
 
 TEST_CASE("reverse: stepping back through snapshots gives the forward states exactly (PC)") {
@@ -86,6 +127,38 @@ TEST_CASE("reverse: a PV domain with one vcpu steps back too") {
   REQUIRE(s->run().why == StopInfo::Why::Event);
   s->clear_catches();
   forward_and_back(*s, 200);
+}
+
+TEST_CASE("reverse: under --timing ooo a step back finds the same registers and cycle counter") {
+  for (const bool pv : {false, true}) {
+    CAPTURE(pv);
+    TimingConfig cfg;
+    auto s = pv ? session_of(kPvHello, std::size(kPvHello), 1, &cfg) : session_of(kDemoGuest, std::size(kDemoGuest), 1, &cfg);
+    TimingModels tm;
+    hyper::Hypervisor* hv = s->target().hypervisor();
+    s->with_target([&](Target& t) {
+      tm.attach(cfg, t.cpu(0));
+      if (hv) hv->set_timing_hook(&tm);
+      return 0;
+    });
+    s->set_timing(&tm);
+    std::string err;
+    REQUIRE(s->enable_reverse(100, err));
+    // Warm the model first (caches, predictor), then step on and back across snapshots.
+    REQUIRE(s->run(RunMode::Step).why == StopInfo::Why::Step);
+    for (int k = 0; k < 300; ++k) s->run(RunMode::Step);
+    const uint64_t cycles_before = s->with_target([](Target& t) { return t.cpu(0).s.cycles; });
+    CHECK(timed_forward_and_back(*s, tm, 400) == 0);
+    CHECK(s->timeline().snapshots >= 4);
+    CHECK(s->with_target([](Target& t) { return t.cpu(0).s.cycles; }) == cycles_before);
+    // The same without the model in the history: a step back restores the machine but the
+    // model goes on from where it was, and the cycle counts part from the forward run's
+    // (what set_timing prevents).
+    s->set_timing(nullptr);
+    REQUIRE(s->set_reg(Reg::EAX, s->reg(Reg::EAX), err));   // a new history, without the model
+    CHECK(timed_forward_and_back(*s, tm, 400) > 0);
+    if (hv) hv->set_timing_hook(nullptr);
+  }
 }
 
 TEST_CASE("reverse: reverse continue finds the previous breakpoint hit, the timeline goes anywhere") {

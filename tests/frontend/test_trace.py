@@ -160,6 +160,25 @@ def test_insns(t, hello):
 
     rc, out, _ = t.trace('diff', a, b)
     t.check('two runs (text and binary) are identical', rc == 0 and 'identical' in out, out)
+
+    # Under the out-of-order timing model (a retire hook before the trace's): the same
+    # instructions, registers and memory, stamped with the model's cycles.
+    d = t.path('d.txt')
+    rco, _, erro = t.pvlab_run(hello, '--timing', 'ooo', '--trace-insns', d, '--stats', *common)
+    rcq, _, errq = t.pvlab_run(hello, '--timing', 'ooo', '--stats')
+    t.check('--timing ooo --trace-insns runs, tracing changes no count',
+            rco == rca and stats(erro) and stats(erro) == stats(errq) and 'pvlab: timing' in erro,
+            f'rc {rco}: {stats(erro)} vs {stats(errq)}; {erro[-300:]}')
+    ooo = text_records(d)
+    unstamp = lambda recs: [re.sub(r' c=\d+ ', ' ', l) for l in recs]
+    t.check('--timing ooo: the instruction trace is the atomic one apart from cycle stamps',
+            len(ooo) == len(recs) and unstamp(ooo) == unstamp(recs),
+            next((f'{x}\n  vs {y}' for x, y in zip(unstamp(ooo), unstamp(recs)) if x != y), f'{len(ooo)} vs {len(recs)}'))
+    cyc = [int(m.group(1)) for m in (re.search(r' c=(\d+) ', l) for l in ooo) if m]
+    t.check('--timing ooo: the stamps are the model\'s cycles (rising, unlike the atomic ones)',
+            len(cyc) == len(ooo) and all(x <= y for x, y in zip(cyc, cyc[1:])) and
+            cyc != [int(m.group(1)) for m in (re.search(r' c=(\d+) ', l) for l in recs) if m],
+            str(cyc[:10]))
     rc, out, _ = t.trace('show', b)
     with open(a) as f:
         t.check('trace show prints the binary trace as the text one', rc == 0 and out == f.read())

@@ -391,7 +391,8 @@ quit
 
 def timing_session(args, display):
     """--timing ooo: after a run to a breakpoint the Timing window's CPI stack adds up to the
-    machine's cycle counter and the IPC is not zero; a step moves both on together."""
+    machine's cycle counter and the IPC is not zero; a step moves both on together; a step back
+    returns both to where they were (the reverse history holds the model's state)."""
     shot = os.path.join(args.out, 'pc-timing.png')
     out = run_debugger(args, display, args.pc_elf, f"""
 break expect_pf
@@ -401,18 +402,24 @@ print timing
 step 3
 print counters
 print timing
+back 3
+print counters
+print timing
+step 3
 place timing 20 60 900 700
 print windows
 screenshot {shot} timing
 quit
-""", 'timing', ['--timing', 'ooo'])
+""", 'timing', ['--timing', 'ooo', '--reverse-interval', '20000'])
     if out is None:
         return
     counters = [int(c) for c in re.findall(r'^script: counters insns=\d+ cycles=(\d+)', out, re.M)]
     timing = re.findall(r'^script: timing (\S+) vcpu=0 insns=(\d+) cycles=(\d+) from=(\d+) ipc=([0-9.]+)', out, re.M)
-    check(len(counters) == 2 and len(timing) == 2, f'timing: the script printed the counters and the timing ({timing})')
-    if len(counters) != 2 or len(timing) != 2:
+    check(len(counters) == 3 and len(timing) == 3, f'timing: the script printed the counters and the timing ({timing})')
+    if len(counters) != 3 or len(timing) != 3:
         return
+    check(counters[2] == counters[0] and timing[2] == timing[0],
+          f'timing: three steps back return to the same cycle counter and CPI stack ({counters}, {timing})')
     for k in range(2):
         name, insns, cycles, start, ipc = timing[k][0], int(timing[k][1]), int(timing[k][2]), int(timing[k][3]), \
             float(timing[k][4])
