@@ -13,6 +13,7 @@ demo guest. For each, two scripted sessions (ui/script.h):
     session's.
 On the echo ROM, a breakpoint after each byte read: forward it sees the line's first byte;
 from the end, reverse continue sees the last byte, then the one before.
+The PV kernel recorded under `--timing ooo` goes through the same session as the others.
 A two-vcpu PV recording whose image was moved is refused without `--image`, and with it runs
 forward (no reverse history) to the recorded end with every checkpoint equal.
 A recording with one checkpoint's hash altered (checksum re-sealed) runs to its end with that
@@ -210,6 +211,7 @@ quit
 def two_vcpus(args, display):
     """On the echo ROM, a breakpoint after each byte read: forward it sees the line's first byte;
 from the end, reverse continue sees the last byte, then the one before.
+The PV kernel recorded under `--timing ooo` goes through the same session as the others.
 A two-vcpu PV recording whose image moved: refused without --image, replayed forward with it."""
     copy = os.path.join(args.out, 'vcpus.elf')
     shutil.copyfile(args.vcpus_elf, copy)
@@ -289,6 +291,11 @@ def main() -> int:
         if pv:
             session(args, display, 'pv', pv, pv[3] // 2)
             tampered(args, display, 'pv', pv)
+        # Recorded under the out-of-order model: its state is in every in-memory snapshot, so
+        # the cycles after a step back are those of the first pass.
+        ooo = record(args, 'pv-ooo', ['--timing', 'ooo', '--snapshot-interval', '50000', args.pv_elf], b'')
+        if ooo:
+            session(args, display, 'pv-ooo', ooo, ooo[3] // 2)
         two_vcpus(args, display)
     finally:
         xvfb.terminate()
