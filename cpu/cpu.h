@@ -81,6 +81,7 @@ class Cpu final : public CodeWriteListener {
   void set_deadline(uint64_t cycle) { deadline_ = cycle; }
   uint64_t deadline() const { return deadline_; }
   void set_retire_hook(RetireHook* h) { retire_hook_ = h; }
+  RetireHook* retire_hook() const { return retire_hook_; }
   // Call only while the CPU is not running.
   void set_mem_observer(MemObserver* m) {
     mem_observer_ = m;

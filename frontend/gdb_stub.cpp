@@ -499,8 +499,9 @@ std::optional<RunResult> run_pc_with_gdb(PcMachine& m, const GdbOptions& o, int&
   return std::nullopt;
 }
 
-std::optional<hyper::PvRunResult> run_pv_with_gdb(hyper::Hypervisor& hv, const GdbOptions& o, int& status) {
-  auto t = std::make_unique<PvTarget>(hv);
+std::optional<hyper::PvRunResult> run_pv_with_gdb(hyper::Hypervisor& hv, PvBackends& back, const GdbOptions& o,
+                                                  int& status) {
+  auto t = std::make_unique<PvTarget>(hv, &back);
   PvTarget& pv = *t;
   Session s(std::move(t));
   const GdbEnd e = serve_gdb(s, o);

@@ -21,7 +21,7 @@ std::string replay_gdb_refusal(const Recording& rec) {
 
 ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec, bool print) : m_(m), print_(print) {
   if (m.is_pv()) {
-    pv_ = std::make_unique<PvTarget>(*m.hypervisor());
+    pv_ = std::make_unique<PvTarget>(*m.hypervisor(), m.pv_backends());
     inner_ = pv_.get();
   } else {
     pc_ = std::make_unique<PcTarget>(*m.pc());

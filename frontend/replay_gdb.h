@@ -41,6 +41,7 @@ class ReplayTarget final : public Target {
   hyper::Hypervisor* hypervisor() override { return inner_->hypervisor(); }
   unsigned current_vcpu() override { return inner_->current_vcpu(); }
   bool focus_vcpu(unsigned vcpu) override { return inner_->focus_vcpu(vcpu); }
+  unsigned next_vcpu() override { return inner_->next_vcpu(); }
   void save_state(StateWriter& w) const override { m_.save(w); }
   bool load_state(StateReader& r) override;
   PhysMem& ram() override { return m_.ram(); }
