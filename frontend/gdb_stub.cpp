@@ -260,6 +260,9 @@ GdbStub::Reply GdbStub::handle(std::string_view payload) {
         send("E01");
         break;
       }
+      // Step back the thread gdb named with Hc, else the selected one.
+      if (c.kind == K::ReverseStep)
+        if (std::optional<unsigned> v = vcpu_of_thread(step_thread_)) s_.select_vcpu(*v);
       stopped_by_gdb_ = false;
       r.resume = true;
       r.mode = c.kind == K::ReverseStep ? RunMode::ReverseStep : RunMode::ReverseContinue;

@@ -9,9 +9,6 @@
 namespace pvlab {
 
 std::string replay_gdb_refusal(const Recording& rec) {
-  if (rec.spec.kind == "pv" && rec.spec.vcpus != 1)
-    return "the recording's domain has " + std::to_string(rec.spec.vcpus) +
-           " vcpus; debugging a replay needs one (reverse execution)";
   if (!rec.spec.timing.empty())
     return "the recording was made under --timing ooo; debugging a replay supports the atomic model only";
   if (rec.max_cycles)

@@ -11,8 +11,8 @@
 
 namespace pvlab {
 
-// Why `rec` cannot be debugged (empty when it can): several vcpus, the out-of-order timing
-// model, or a cycle limit.
+// Why `rec` cannot be debugged (empty when it can): the out-of-order timing model, or a
+// cycle limit.
 std::string replay_gdb_refusal(const Recording& rec);
 
 // A Session target over a SnapMachine built from a recording. Every recorded input is in the

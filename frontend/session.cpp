@@ -247,12 +247,12 @@ void Session::clear_catches() {
 
 // ---- running -------------------------------------------------------------------------------
 
-StopInfo Session::make_stop(StopInfo::Why why) {
+StopInfo Session::make_stop(StopInfo::Why why, std::optional<unsigned> vcpu) {
   StopInfo s;
   if ((why == StopInfo::Why::Upcall || why == StopInfo::Why::Rejected) && pv_hit_) s = *pv_hit_;
   s.why = why;
   // Views and steps follow the vcpu that stopped, as gdb's all-stop mode does.
-  if (why != StopInfo::Why::Ended) vcpu_ = pv_hit_ ? pv_hit_->vcpu : target_->current_vcpu();
+  if (why != StopInfo::Why::Ended) vcpu_ = vcpu ? *vcpu : pv_hit_ ? pv_hit_->vcpu : target_->current_vcpu();
   if (vcpu_ >= target_->vcpus()) vcpu_ = 0;
   s.vcpu = vcpu_;
   Cpu& c = cur();
@@ -319,7 +319,10 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
   breaks_.hit = DebugHit{};
   pv_hit_.reset();
   // A step steps the selected vcpu: its turn starts now.
-  if (mode == RunMode::Step || mode == RunMode::StepOver) target_->focus_vcpu(vcpu_);
+  if (mode == RunMode::Step || mode == RunMode::StepOver) {
+    if (rev_) rev_note_focus(vcpu_);
+    target_->focus_vcpu(vcpu_);
+  }
   Cpu& c = cur();
   const uint32_t pc = c.s.seg[CS].base + c.s.eip;
   const uint32_t esp0 = c.s.r[ESP];

@@ -149,7 +149,7 @@ int debug_main(const DebugOptions& o) {
     if (hv) hv->set_timing_hook(&timing);
     timing.set_functions(function_map_of(*img));
   }
-  std::string reverse_note;   // why there is no step back (several vcpus)
+  std::string reverse_note;   // why there is no step back
   if (topt.ooo() && o.reverse_interval)
     std::fprintf(stderr, "pvlab: no step back or timeline under --timing ooo (snapshots do not hold the model)\n");
   else if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
