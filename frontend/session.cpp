@@ -258,6 +258,8 @@ StopInfo Session::make_stop(StopInfo::Why why, std::optional<unsigned> vcpu) {
   Cpu& c = cur();
   s.pc = c.s.seg[CS].base + c.s.eip;
   s.hit = breaks_.hit;
+  bp_stood_.resize(target_->vcpus(), ~0u);
+  if (why == StopInfo::Why::Breakpoint) bp_stood_[vcpu_] = s.pc;
   char buf[160];
   switch (why) {
     case StopInfo::Why::Upcall:
@@ -312,6 +314,7 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
       return s;
     }
     if (rev_->dirty) rev_before_run();
+    bp_stood_.clear();   // every vcpu goes somewhere else
     return mode == RunMode::ReverseStep ? rev_step_locked() : rev_continue_locked();
   }
   if (target_->ended()) return make_stop(StopInfo::Why::Ended);
@@ -339,8 +342,14 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
     temp_bp_ = addr;
   }
   sync_breaks();
-  // Resuming leaves a breakpoint where each vcpu stands (once); every other one fires.
-  for (unsigned i = 0; i < target_->vcpus(); ++i) target_->cpu(i).skip_breakpoint_at_eip();
+  // Resuming leaves the breakpoint the selected vcpu stands on, and any other vcpu's that it
+  // stopped at and has not left (once); every other one fires, also where a vcpu stands
+  // that has not run its instruction yet (after going back, a vcpu can wait on one).
+  for (unsigned i = 0; i < target_->vcpus(); ++i) {
+    Cpu& ci = target_->cpu(i);
+    if (i == vcpu_ || (i < bp_stood_.size() && bp_stood_[i] == ci.s.seg[CS].base + ci.s.eip))
+      ci.skip_breakpoint_at_eip();
+  }
   auto total_insns = [this] {
     uint64_t t = 0;
     for (unsigned i = 0; i < target_->vcpus(); ++i) t += target_->cpu(i).s.insns;

@@ -276,6 +276,7 @@ class Session {
   int next_id_ = 1;
   bool hcall_failed_only_ = false;
   std::optional<uint32_t> temp_bp_;   // step over / run to
+  std::vector<uint32_t> bp_stood_;    // per vcpu: the breakpoint it stopped at (~0: none)
   StopInfo last_;
   std::unique_ptr<PvCatches> pv_catches_;
   std::optional<StopInfo> pv_hit_;    // what a PV catch saw in the run under way

@@ -314,6 +314,7 @@ StopInfo Session::goto_insn(uint64_t k) {
   Lock l(*this);
   if (!rev_) return last_;
   if (rev_->dirty) rev_before_run();
+  bp_stood_.clear();
   last_ = rev_goto_locked(k);
   return last_;
 }
