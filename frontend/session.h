@@ -24,7 +24,9 @@
 // snapshot at or before K and runs forward to K through the same stops
 // (frontend/session_reverse.cpp). Running forward from a point in the past starts a new
 // future: the history after that point is dropped. Writing a register or memory starts a
-// new history at the current point.
+// new history at the current point. With several vcpus a point is the count of instructions
+// all vcpus retired (the scheduler's interleaving is deterministic); stepping back steps back
+// the selected vcpu.
 //
 // Addresses: "virtual" means linear (segment base + offset; pvlab's guests use flat
 // segments, so it is the address the program sees). Physical means guest physical (machine
