@@ -86,6 +86,8 @@ class Cpu final : public CodeWriteListener {
   StopReason run(uint64_t max_insns = 0);
   StopReason step();                         // exactly one instruction (or event delivery)
   void request_stop(StopReason r = StopReason::Requested) { stop_ = r; exit_block_ = true; }
+  // The stop asked for and not yet taken (None: none).
+  StopReason pending_stop() const { return stop_; }
   void set_cycle_limit(uint64_t c) { cycle_limit_ = c; }
   void set_deadline(uint64_t cycle) { deadline_ = cycle; }
   uint64_t deadline() const { return deadline_; }

@@ -260,6 +260,9 @@ GdbStub::Reply GdbStub::handle(std::string_view payload) {
         send("E01");
         break;
       }
+      // Step back the thread gdb named with Hc, else the selected one.
+      if (c.kind == K::ReverseStep)
+        if (std::optional<unsigned> v = vcpu_of_thread(step_thread_)) s_.select_vcpu(*v);
       stopped_by_gdb_ = false;
       r.resume = true;
       r.mode = c.kind == K::ReverseStep ? RunMode::ReverseStep : RunMode::ReverseContinue;
@@ -500,8 +503,9 @@ std::optional<RunResult> run_pc_with_gdb(PcMachine& m, const GdbOptions& o, int&
   return std::nullopt;
 }
 
-std::optional<hyper::PvRunResult> run_pv_with_gdb(hyper::Hypervisor& hv, const GdbOptions& o, int& status) {
-  auto t = std::make_unique<PvTarget>(hv);
+std::optional<hyper::PvRunResult> run_pv_with_gdb(hyper::Hypervisor& hv, PvBackends& back, const GdbOptions& o,
+                                                  int& status) {
+  auto t = std::make_unique<PvTarget>(hv, &back);
   PvTarget& pv = *t;
   Session s(std::move(t));
   const GdbEnd e = serve_gdb(s, o);

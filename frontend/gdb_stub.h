@@ -76,6 +76,8 @@ GdbEnd serve_gdb(Session& s, const GdbOptions& o);
 // nothing when pvlab should exit at once with `status` (gdb killed the machine, or the port
 // could not be opened).
 std::optional<RunResult> run_pc_with_gdb(PcMachine& m, const GdbOptions& o, int& status);
-std::optional<hyper::PvRunResult> run_pv_with_gdb(hyper::Hypervisor& hv, const GdbOptions& o, int& status);
+// `back`: the domain's console, input and xenstore, saved with it for reverse execution.
+std::optional<hyper::PvRunResult> run_pv_with_gdb(hyper::Hypervisor& hv, PvBackends& back, const GdbOptions& o,
+                                                  int& status);
 
 }  // namespace pvlab

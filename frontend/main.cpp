@@ -346,7 +346,7 @@ int main(int argc, char** argv) {
   run->add_flag("--gdb-wait", ro.gdb_wait, "with --gdb: stop before the first instruction until gdb continues")
       ->needs(gdb_opt);
   CLI::Option* rev_opt =
-      run->add_flag("--reverse", ro.reverse, "with --gdb: keep a history for reverse-stepi / reverse-continue (one vcpu)")
+      run->add_flag("--reverse", ro.reverse, "with --gdb: keep a history for reverse-stepi / reverse-continue")
           ->needs(gdb_opt);
   run->add_option("--reverse-interval", ro.reverse_interval, "with --reverse: instructions between in-memory snapshots (default 10000000)")
       ->needs(rev_opt);

@@ -9,9 +9,6 @@
 namespace pvlab {
 
 std::string replay_gdb_refusal(const Recording& rec) {
-  if (rec.spec.kind == "pv" && rec.spec.vcpus != 1)
-    return "the recording's domain has " + std::to_string(rec.spec.vcpus) +
-           " vcpus; debugging a replay needs one (reverse execution)";
   if (rec.max_cycles)
     return "the recording was made with --max-cycles; debugging a replay supports --max-insns only";
   return {};
@@ -19,7 +16,7 @@ std::string replay_gdb_refusal(const Recording& rec) {
 
 ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec, bool print) : m_(m), print_(print) {
   if (m.is_pv()) {
-    pv_ = std::make_unique<PvTarget>(*m.hypervisor());
+    pv_ = std::make_unique<PvTarget>(*m.hypervisor(), m.pv_backends());
     inner_ = pv_.get();
   } else {
     pc_ = std::make_unique<PcTarget>(*m.pc());

@@ -11,8 +11,8 @@
 
 namespace pvlab {
 
-// Why `rec` cannot be debugged (empty when it can): several vcpus, the out-of-order timing
-// model, or a cycle limit.
+// Why `rec` cannot be debugged (empty when it can): the out-of-order timing model, or a
+// cycle limit.
 std::string replay_gdb_refusal(const Recording& rec);
 
 // A Session target over a SnapMachine built from a recording. Every recorded input is in the
@@ -41,6 +41,7 @@ class ReplayTarget final : public Target {
   hyper::Hypervisor* hypervisor() override { return inner_->hypervisor(); }
   unsigned current_vcpu() override { return inner_->current_vcpu(); }
   bool focus_vcpu(unsigned vcpu) override { return inner_->focus_vcpu(vcpu); }
+  unsigned next_vcpu() override { return inner_->next_vcpu(); }
   void save_state(StateWriter& w) const override { m_.save(w); }
   bool load_state(StateReader& r) override;
   PhysMem& ram() override { return m_.ram(); }

@@ -7,11 +7,10 @@
 #include "frontend/bsd_symtab.h"
 #include "frontend/exit_codes.h"
 #include "frontend/gdb_stub.h"
+#include "frontend/pv_backends.h"
 #include "frontend/state_dump.h"
 #include "frontend/stdout_sink.h"
 #include "frontend/timing_setup.h"
-#include "devices/xen/console.h"
-#include "devices/xen/xenstore.h"
 #include "hyper/hypervisor.h"
 
 namespace pvlab {
@@ -120,15 +119,10 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     hv.set_trace_sink(trace->events());
   }
   // The console's back half: the ring drained to stdout, host input into the ring.
-  InputQueue input;
-  xen::ConsoleBackend console(hv, &input);
-  if (!console.attached()) std::fprintf(stderr, "pvlab: console: %s\n", console.error().c_str());
-  // A domU's xenstore, as a toolstack would have filled it, served on the store ring.
-  std::unique_ptr<xen::XenstoreBackend> store;
-  if (!cfg.initdomain) {
-    store = std::make_unique<xen::XenstoreBackend>(hv);
-    if (!store->attached()) std::fprintf(stderr, "pvlab: xenstore: %s\n", store->error().c_str());
-  }
+  PvBackends back(hv, !cfg.initdomain);
+  if (!back.console().attached()) std::fprintf(stderr, "pvlab: console: %s\n", back.console().error().c_str());
+  xen::XenstoreBackend* store = back.store();
+  if (store && !store->attached()) std::fprintf(stderr, "pvlab: xenstore: %s\n", store->error().c_str());
   const bool store_attached = store && store->attached();
 
   TimingModels timing;
@@ -145,11 +139,11 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
     int gdb_status = 0;
     GdbOptions go{o.gdb_port, o.gdb_wait, o.max_insns, o.reverse_interval};
     if (o.timing) go.timing = &timing;
-    std::optional<hyper::PvRunResult> g = run_pv_with_gdb(hv, go, gdb_status);
+    std::optional<hyper::PvRunResult> g = run_pv_with_gdb(hv, back, go, gdb_status);
     if (!g) return gdb_status;
     r = *g;
   } else if (o.input_poll) {
-    r = run_with_input(hv, input, o.input_poll, o.max_insns);
+    r = run_with_input(hv, back.input(), o.input_poll, o.max_insns);
   } else {
     r = hv.run(o.max_insns);
   }

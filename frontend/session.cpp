@@ -247,17 +247,19 @@ void Session::clear_catches() {
 
 // ---- running -------------------------------------------------------------------------------
 
-StopInfo Session::make_stop(StopInfo::Why why) {
+StopInfo Session::make_stop(StopInfo::Why why, std::optional<unsigned> vcpu) {
   StopInfo s;
   if ((why == StopInfo::Why::Upcall || why == StopInfo::Why::Rejected) && pv_hit_) s = *pv_hit_;
   s.why = why;
   // Views and steps follow the vcpu that stopped, as gdb's all-stop mode does.
-  if (why != StopInfo::Why::Ended) vcpu_ = pv_hit_ ? pv_hit_->vcpu : target_->current_vcpu();
+  if (why != StopInfo::Why::Ended) vcpu_ = vcpu ? *vcpu : pv_hit_ ? pv_hit_->vcpu : target_->current_vcpu();
   if (vcpu_ >= target_->vcpus()) vcpu_ = 0;
   s.vcpu = vcpu_;
   Cpu& c = cur();
   s.pc = c.s.seg[CS].base + c.s.eip;
   s.hit = breaks_.hit;
+  bp_stood_.resize(target_->vcpus(), ~0u);
+  if (why == StopInfo::Why::Breakpoint) bp_stood_[vcpu_] = s.pc;
   char buf[160];
   switch (why) {
     case StopInfo::Why::Upcall:
@@ -312,6 +314,7 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
       return s;
     }
     if (rev_->dirty) rev_before_run();
+    bp_stood_.clear();   // every vcpu goes somewhere else
     return mode == RunMode::ReverseStep ? rev_step_locked() : rev_continue_locked();
   }
   if (target_->ended()) return make_stop(StopInfo::Why::Ended);
@@ -319,7 +322,10 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
   breaks_.hit = DebugHit{};
   pv_hit_.reset();
   // A step steps the selected vcpu: its turn starts now.
-  if (mode == RunMode::Step || mode == RunMode::StepOver) target_->focus_vcpu(vcpu_);
+  if (mode == RunMode::Step || mode == RunMode::StepOver) {
+    if (rev_) rev_note_focus(vcpu_);
+    target_->focus_vcpu(vcpu_);
+  }
   Cpu& c = cur();
   const uint32_t pc = c.s.seg[CS].base + c.s.eip;
   const uint32_t esp0 = c.s.r[ESP];
@@ -336,8 +342,14 @@ StopInfo Session::run_locked_slices(RunMode mode, uint32_t addr) {
     temp_bp_ = addr;
   }
   sync_breaks();
-  // Resuming leaves a breakpoint where each vcpu stands (once); every other one fires.
-  for (unsigned i = 0; i < target_->vcpus(); ++i) target_->cpu(i).skip_breakpoint_at_eip();
+  // Resuming leaves the breakpoint the selected vcpu stands on, and any other vcpu's that it
+  // stopped at and has not left (once); every other one fires, also where a vcpu stands
+  // that has not run its instruction yet (after going back, a vcpu can wait on one).
+  for (unsigned i = 0; i < target_->vcpus(); ++i) {
+    Cpu& ci = target_->cpu(i);
+    if (i == vcpu_ || (i < bp_stood_.size() && bp_stood_[i] == ci.s.seg[CS].base + ci.s.eip))
+      ci.skip_breakpoint_at_eip();
+  }
   auto total_insns = [this] {
     uint64_t t = 0;
     for (unsigned i = 0; i < target_->vcpus(); ++i) t += target_->cpu(i).s.insns;

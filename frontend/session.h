@@ -26,7 +26,9 @@
 // future: the history after that point is dropped. Writing a register or memory starts a
 // new history at the current point. Under a timing model (set_timing) every snapshot holds
 // the model's state too, so going back restores it warm and the cycle counter after a step
-// back is the one the forward run had there.
+// back is the one the forward run had there. With several vcpus a point is the count of
+// instructions all vcpus retired (the scheduler's interleaving is deterministic); stepping
+// back steps back the selected vcpu.
 //
 // Addresses: "virtual" means linear (segment base + offset; pvlab's guests use flat
 // segments, so it is the address the program sees). Physical means guest physical (machine
@@ -113,6 +115,7 @@ struct WatchpointInfo {
 
 struct ReverseHistory;
 class TimingModels;
+struct RevHit;
 
 class Session {
  public:
@@ -150,19 +153,22 @@ class Session {
 
   // ---- reverse execution ---------------------------------------------------------------------
   // Keep the reverse history, a snapshot every `interval` instructions (0: the default,
-  // kReverseInterval). False with `error` on a machine with several vcpus.
+  // kReverseInterval). False with `error` when the machine has ended.
   static constexpr uint64_t kReverseInterval = 10'000'000;
   bool enable_reverse(uint64_t interval, std::string& error);
   // The timing models attached to the machine's CPUs (frontend/timing_setup.h), whose state
   // the reverse history keeps with the machine's; null: none. Set before enable_reverse().
   void set_timing(TimingModels* t) { timing_ = t; }
   bool reverse_enabled() const { return rev_ != nullptr; }
-  // Back one instruction on the vcpu (Step, or HistoryBegin at the start of the history).
+  // Back one instruction of the selected vcpu, to the point just before it ran its last one;
+  // the other vcpus go back with it (Step, or HistoryBegin at the start of the history).
   StopInfo reverse_step();
-  // Back to the latest breakpoint, watchpoint or caught-event stop before the current point
-  // (HistoryBegin at the start of the history when there is none).
+  // Back to the latest breakpoint, watchpoint or caught-event stop on any vcpu before the
+  // current point, selecting that vcpu (HistoryBegin at the start of the history when there
+  // is none).
   StopInfo reverse_continue();
-  // To instruction count `k` of the history (clamped to its start and its furthest point).
+  // To instruction count `k` of the history, counting every vcpu's (clamped to its start and
+  // its furthest point).
   StopInfo goto_insn(uint64_t k);
   // Instruction counts: where the history starts, the furthest point reached, and now.
   struct Timeline {
@@ -243,7 +249,8 @@ class Session {
   void sync_pv_catches();      // install or remove the hooks
   void sync_breaks();          // push breaks_ (plus any temporary breakpoint) to every CPU
   StopInfo run_locked_slices(RunMode mode, uint32_t addr);
-  StopInfo make_stop(StopInfo::Why why);
+  // `vcpu`: the vcpu the stop belongs to, when not the one that ran last.
+  StopInfo make_stop(StopInfo::Why why, std::optional<unsigned> vcpu = std::nullopt);
   void worker();
   // The reverse history (frontend/session_reverse.cpp); all under the lock.
   uint64_t insns_now();
@@ -251,13 +258,16 @@ class Session {
   void rev_after_run(bool ended);
   void rev_snapshot();
   bool rev_restore(size_t snap);
+  void rev_note_focus(unsigned vcpu);
   // Restore snapshot `from` (default: the latest at or before k) and run forward to count k;
   // with `breaks` the debug breaks stay armed and every hit before k is appended to `hits`.
-  bool rev_replay_to(uint64_t k, bool breaks, std::vector<std::pair<uint64_t, DebugHit>>* hits,
-                     size_t from = ~size_t(0));
+  bool rev_replay_to(uint64_t k, bool breaks, std::vector<RevHit>* hits, size_t from = ~size_t(0));
+  // The count at which `vcpu` retired its instruction number `n`, replaying from snapshot
+  // `snap` to count `end` (0 when it did not).
+  uint64_t rev_find_retire(unsigned vcpu, uint64_t n, size_t snap, uint64_t end);
   StopInfo rev_step_locked();
   StopInfo rev_continue_locked();
-  StopInfo rev_goto_locked(uint64_t k);
+  StopInfo rev_goto_locked(uint64_t k, std::optional<unsigned> vcpu = std::nullopt);
 
   std::unique_ptr<Target> target_;
   unsigned vcpu_ = 0;
@@ -274,6 +284,7 @@ class Session {
   int next_id_ = 1;
   bool hcall_failed_only_ = false;
   std::optional<uint32_t> temp_bp_;   // step over / run to
+  std::vector<uint32_t> bp_stood_;    // per vcpu: the breakpoint it stopped at (~0: none)
   StopInfo last_;
   std::unique_ptr<PvCatches> pv_catches_;
   std::optional<StopInfo> pv_hit_;    // what a PV catch saw in the run under way

@@ -3,6 +3,7 @@
 #include "frontend/session_target.h"
 
 #include "frontend/exit_codes.h"
+#include "frontend/pv_backends.h"
 #include "frontend/run_pv.h"
 #include "hyper/hypervisor.h"
 #include "hyper/schedule.h"
@@ -69,9 +70,11 @@ void PcTarget::mute_output(bool on) {
 
 // ---- PV -----------------------------------------------------------------------------------
 
-PvTarget::PvTarget(hyper::Hypervisor& hv) : hv_(hv), last_(new hyper::PvRunResult) {}
-PvTarget::PvTarget(std::unique_ptr<hyper::Hypervisor> hv)
-    : own_(std::move(hv)), hv_(*own_), last_(new hyper::PvRunResult) {}
+PvTarget::PvTarget(hyper::Hypervisor& hv, PvBackends* back)
+    : hv_(hv), back_(back), last_(new hyper::PvRunResult) {}
+PvTarget::PvTarget(std::unique_ptr<hyper::Hypervisor> hv, std::unique_ptr<PvBackends> back)
+    : own_(std::move(hv)), hv_(*own_), own_back_(std::move(back)), back_(own_back_.get()),
+      last_(new hyper::PvRunResult) {}
 PvTarget::~PvTarget() = default;
 
 unsigned PvTarget::vcpus() { return hv_.config().vcpus; }
@@ -93,6 +96,19 @@ bool PvTarget::focus_vcpu(unsigned vcpu) {
     d.sched.quantum_left = hyper::kSchedQuantum;
   }
   return true;
+}
+
+// The scheduler's choice (hyper/schedule.cpp): the current vcpu while its turn lasts, else
+// the next runnable one in vcpu order.
+unsigned PvTarget::next_vcpu() {
+  hyper::Domain& d = hv_.domain();
+  const unsigned n = unsigned(d.vcpus.size());
+  const unsigned cur = d.sched.current;
+  auto runnable = [&d](unsigned i) { return d.vcpu(i).online && !d.vcpu(i).blocked; };
+  if (cur < n && d.sched.quantum_left && runnable(cur)) return cur;
+  for (unsigned k = 1; k <= n; ++k)
+    if (runnable((cur + k) % n)) return (cur + k) % n;
+  return current_vcpu();
 }
 
 TargetRun PvTarget::run(uint64_t max_insns) {
@@ -118,10 +134,15 @@ void PvTarget::end_by_limit() {
   ended_ = true;
 }
 
-void PvTarget::save_state(StateWriter& w) const { hv_.save_state(w); }
+// The layout of SnapMachine::save's PV part (the hypervisor, then the back ends).
+void PvTarget::save_state(StateWriter& w) const {
+  hv_.save_state(w);
+  if (back_) back_->save(w);
+}
 
 bool PvTarget::load_state(StateReader& r) {
   if (!hv_.load_state(r)) return false;
+  if (back_ && !back_->load(r)) return false;
   forget_end();
   return true;
 }
@@ -157,7 +178,12 @@ std::unique_ptr<Target> load_target(const ElfImage& img, const LoadOptions& o, s
     if (o.mmu) cfg.cpu.mmu = *o.mmu;
     auto hv = std::make_unique<hyper::Hypervisor>(cfg);
     if (!hv->build(guest_image_of(img), error)) return nullptr;
-    return std::make_unique<PvTarget>(std::move(hv));
+    auto back = std::make_unique<PvBackends>(*hv, true);
+    if (!back->attached()) {
+      error = back->error();
+      return nullptr;
+    }
+    return std::make_unique<PvTarget>(std::move(hv), std::move(back));
   }
   if (machine != "pc") {
     error = "machine " + machine + ": expected auto, pc or pv";

@@ -21,6 +21,8 @@ class Hypervisor;
 struct PvRunResult;
 }  // namespace hyper
 
+class PvBackends;
+
 struct TargetRun {
   StopReason stop = StopReason::None;   // why the CPU came back
   bool ended = false;                   // the machine is finished (see Target::exit_status)
@@ -55,6 +57,8 @@ class Target {
   // Make `vcpu` the one the next run starts with (a debugger stepping that vcpu); false when
   // it cannot run now (offline or blocked).
   virtual bool focus_vcpu(unsigned vcpu) { return vcpu == 0; }
+  // The vcpu the next run starts with (the one whose breakpoint it would meet first).
+  virtual unsigned next_vcpu() { return current_vcpu(); }
   // The machine's state without RAM, and its RAM (the Session's reverse history). A state
   // is only saved while the machine has not ended; loading one makes it runnable again.
   virtual void save_state(StateWriter& w) const = 0;
@@ -102,11 +106,13 @@ class PcTarget final : public Target {
   bool muted_ = false;
 };
 
-// A PV domain. Owns the hypervisor when built with load_target(), else borrows it.
+// A PV domain with its console, input queue and xenstore (frontend/pv_backends.h), saved and
+// restored as one machine. Owns the hypervisor and back ends when built with load_target(),
+// else borrows them (a null `back`: a domain without host back ends, saved without them).
 class PvTarget final : public Target {
  public:
-  explicit PvTarget(hyper::Hypervisor& hv);
-  explicit PvTarget(std::unique_ptr<hyper::Hypervisor> hv);
+  PvTarget(hyper::Hypervisor& hv, PvBackends* back);
+  PvTarget(std::unique_ptr<hyper::Hypervisor> hv, std::unique_ptr<PvBackends> back);
   ~PvTarget() override;
   const char* kind() const override { return "pv"; }
   unsigned vcpus() override;
@@ -121,6 +127,7 @@ class PvTarget final : public Target {
   hyper::Hypervisor* hypervisor() override { return &hv_; }
   unsigned current_vcpu() override;
   bool focus_vcpu(unsigned vcpu) override;
+  unsigned next_vcpu() override;
   void save_state(StateWriter& w) const override;
   bool load_state(StateReader& r) override;
   PhysMem& ram() override;
@@ -131,6 +138,8 @@ class PvTarget final : public Target {
  private:
   std::unique_ptr<hyper::Hypervisor> own_;
   hyper::Hypervisor& hv_;
+  std::unique_ptr<PvBackends> own_back_;   // destroyed before the hypervisor
+  PvBackends* back_ = nullptr;
   std::unique_ptr<hyper::PvRunResult> last_;
   bool ended_ = false;
   std::function<void(char)> sink_;   // the console sink while muted

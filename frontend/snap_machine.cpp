@@ -109,17 +109,10 @@ std::unique_ptr<SnapMachine> SnapMachine::create(const MachineSpec& spec, std::v
       if (self->serial_sink_) self->serial_sink_(c);
     });
     if (!m->hv_->build(guest_image_of(*m->elf_), error)) return nullptr;
-    m->console_ = std::make_unique<xen::ConsoleBackend>(*m->hv_, &m->pv_input_);
-    if (!m->console_->attached()) {
-      error = "console: " + m->console_->error();
+    m->pv_ = std::make_unique<PvBackends>(*m->hv_, !spec.initdomain);
+    if (!m->pv_->attached()) {
+      error = m->pv_->error();
       return nullptr;
-    }
-    if (!spec.initdomain) {
-      m->store_ = std::make_unique<xen::XenstoreBackend>(*m->hv_);
-      if (!m->store_->attached()) {
-        error = "xenstore: " + m->store_->error();
-        return nullptr;
-      }
     }
     m->attach_timing();
     return m;
@@ -156,8 +149,7 @@ void SnapMachine::attach_timing() {
 SnapMachine::~SnapMachine() {
   if (hv_) hv_->set_timing_hook(nullptr);
   timing_.reset();   // gives the CPUs their retire hooks back
-  store_.reset();    // these unregister from the hypervisor
-  console_.reset();
+  pv_.reset();       // the back ends unregister from the hypervisor
 }
 
 void SnapMachine::set_sinks(std::function<void(char)> serial, std::function<void(char)> debugcon) {
@@ -215,7 +207,7 @@ uint64_t SnapMachine::insns() const {
   return n;
 }
 
-InputQueue& SnapMachine::input() { return pc_ ? pc_->devices().input() : pv_input_; }
+InputQueue& SnapMachine::input() { return pc_ ? pc_->devices().input() : pv_->input(); }
 
 void SnapMachine::push_input(const std::string& bytes) {
   input().push(cycles(), pc_ ? input_source::kCom1 : input_source::kXenConsole, bytes);
@@ -278,20 +270,13 @@ void SnapMachine::save(StateWriter& w) const {
     return;
   }
   hv_->save_state(w);
-  pv_input_.save(w);
-  console_->save(w);
-  w.boolean(store_ != nullptr);
-  if (store_) store_->save(w);
+  pv_->save(w);
   if (timing_) timing_->save(w);
 }
 
 bool SnapMachine::load(StateReader& r) {
   if (!r.tag("MACH")) return false;
-  bool ok = pc_ ? pc_->load_state(r) : hv_->load_state(r) && pv_input_.load(r) && console_->load(r);
-  if (ok && hv_) {
-    if (r.boolean() != (store_ != nullptr)) return false;   // a snapshot of another kind of domain
-    ok = !store_ || store_->load(r);
-  }
+  bool ok = pc_ ? pc_->load_state(r) : hv_->load_state(r) && pv_->load(r);
   // The timing models: attached afresh to the loaded CPUs, then given their saved state.
   if (ok && timing_) {
     attach_timing();

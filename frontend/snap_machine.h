@@ -19,9 +19,8 @@
 #include "devices/input_queue.h"
 #include "devices/state_io.h"
 #include "frontend/elf_image.h"
-#include "devices/xen/console.h"
-#include "devices/xen/xenstore.h"
 #include "frontend/machine.h"
+#include "frontend/pv_backends.h"
 #include "frontend/timing_setup.h"
 #include "hyper/hypervisor.h"
 
@@ -63,6 +62,7 @@ class SnapMachine {
   bool is_pv() const { return hv_ != nullptr; }
   PcMachine* pc() { return pc_.get(); }
   hyper::Hypervisor* hypervisor() { return hv_.get(); }
+  PvBackends* pv_backends() { return pv_.get(); }
 
   // Where guest output goes besides the machine's console record: COM1 (a PV domain's
   // console) and the 0xE9 debug console.
@@ -108,9 +108,7 @@ class SnapMachine {
   std::vector<uint8_t> image_;
   std::unique_ptr<PcMachine> pc_;
   std::unique_ptr<hyper::Hypervisor> hv_;
-  InputQueue pv_input_;
-  std::unique_ptr<xen::ConsoleBackend> console_;
-  std::unique_ptr<xen::XenstoreBackend> store_;   // a domU's; none for the initial domain
+  std::unique_ptr<PvBackends> pv_;   // console, input queue and a domU's xenstore
   // Under spec_.timing: the out-of-order model of every CPU, saved and loaded with the rest
   // of the machine, so a restore goes on timing warm (docs/replay.md).
   TimingConfig timing_cfg_;

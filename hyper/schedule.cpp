@@ -83,7 +83,9 @@ void sched_program_deadline(Hypervisor& hv) {
 void sched_yield_now(Hypervisor& hv) {
   if (Vcpu* cur = hv.current_vcpu()) {
     hv.domain().sched.resched = true;
-    cur->cpu->request_stop(StopReason::Requested);
+    // A stop already asked for (a debugger's catch of this very hypercall) stays: the run
+    // loop ends the turn when it takes it.
+    if (cur->cpu->pending_stop() == StopReason::None) cur->cpu->request_stop(StopReason::Requested);
   }
 }
 
@@ -254,7 +256,12 @@ PvRunResult sched_run(Hypervisor& hv, uint64_t max_insns) {
         s.resched = false;
         s.quantum_left = 0;
         break;
-      default: return PvRunResult{PvEnd::Stopped, r, ShutdownReason::None};
+      default:
+        if (s.resched) {   // the vcpu gave up its turn as it stopped
+          s.resched = false;
+          s.quantum_left = 0;
+        }
+        return PvRunResult{PvEnd::Stopped, r, ShutdownReason::None};
     }
   }
 }

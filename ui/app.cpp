@@ -152,7 +152,7 @@ void App::step(unsigned n) {
 void App::step_back(unsigned n) {
   if (busy() || waiting_) return;
   if (!s.reverse_enabled()) {
-    say("no reverse history (one vcpu and --reverse-interval above 0 are needed)", true);
+    say("no reverse history (--reverse-interval above 0 is needed)", true);
     return;
   }
   before = regs;
@@ -167,7 +167,7 @@ void App::step_back(unsigned n) {
 void App::reverse_continue() {
   if (busy() || waiting_) return;
   if (!s.reverse_enabled()) {
-    say("no reverse history (one vcpu and --reverse-interval above 0 are needed)", true);
+    say("no reverse history (--reverse-interval above 0 is needed)", true);
     return;
   }
   before = regs;

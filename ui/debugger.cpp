@@ -179,7 +179,7 @@ int debug_main(const DebugOptions& o) {
     if (hv) hv->set_timing_hook(&timing);
     if (img) timing.set_functions(function_map_of(*img));
   }
-  std::string reverse_note;   // why there is no step back (several vcpus)
+  std::string reverse_note;   // why there is no step back
   if (topt.ooo()) session.set_timing(&timing);   // the reverse history keeps the model's state
   if (o.reverse_interval && !session.enable_reverse(o.reverse_interval, reverse_note))
     std::fprintf(stderr, "pvlab: no step back or timeline: %s\n", reverse_note.c_str());

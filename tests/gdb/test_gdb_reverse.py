@@ -9,12 +9,11 @@ and cycle counters (`monitor counters`) must be back at main's. Then a watchpoin
 guest far on (into the sieve), reverse-continue must come back to the breakpoint at main
 with main's counters, reverse-continue with no breakpoint must reach the start of the
 history (gdb: "No more reverse-execution history", instruction 0), and the guest must run
-from there to its normal end. The same again under `--timing ooo`. A second run of a PV domain with two vcpus must refuse
---reverse clearly.
+from there to its normal end. The same again under `--timing ooo`. (Two vcpus:
+test_gdb_reverse_smp.py.)
 Each check prints PASS or FAIL; the last line is `gdb-reverse: N passed, N failed`.
 
     test_gdb_reverse.py --pvlab BUILD/frontend/pvlab --elf BUILD/guests/hello.elf
-                        [--pv-elf BUILD/guests/pv-hello.elf]
 
 Exit status 77 (skipped) when gdb is not installed.
 """
@@ -35,7 +34,6 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--elf', required=True)
-    ap.add_argument('--pv-elf')
     a = ap.parse_args()
     gdb = shutil.which('gdb')
     if not gdb:
@@ -124,13 +122,6 @@ def main() -> int:
     if reverse_run('', []):
         reverse_run('--timing ooo: ', ['--timing', 'ooo'])
 
-    if a.pv_elf:
-        port = free_port(7)
-        p = subprocess.run([a.pvlab, 'run', a.pv_elf, '--vcpus', '2', '--gdb', str(port), '--gdb-wait',
-                            '--reverse'], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=60)
-        check('two vcpus: --reverse refused clearly', p.returncode != 0 and 'one vcpu' in p.stderr,
-              f'{p.returncode} {p.stderr.strip()}')
     passed = sum(results)
     failed = len(results) - passed
     print(f'gdb-reverse: {passed} passed, {failed} failed')
