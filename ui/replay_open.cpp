@@ -40,7 +40,7 @@ std::string ReplaySummary::line() const {
 ReplayDebugTarget::ReplayDebugTarget(SnapMachine& m, const Recording& rec)
     : m_(m), rec_(rec), seen_(rec.checkpoints.size(), 0), why_(rec.checkpoints.size()) {
   if (m.is_pv()) {
-    pv_ = std::make_unique<PvTarget>(*m.hypervisor());
+    pv_ = std::make_unique<PvTarget>(*m.hypervisor(), m.pv_backends());
     inner_ = pv_.get();
   } else {
     pc_ = std::make_unique<PcTarget>(*m.pc());

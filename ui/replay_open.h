@@ -62,6 +62,7 @@ class ReplayDebugTarget final : public Target {
   PcMachine* pc() override { return inner_->pc(); }
   hyper::Hypervisor* hypervisor() override { return inner_->hypervisor(); }
   unsigned current_vcpu() override { return inner_->current_vcpu(); }
+  unsigned next_vcpu() override { return inner_->next_vcpu(); }
   bool focus_vcpu(unsigned vcpu) override { return inner_->focus_vcpu(vcpu); }
   void save_state(StateWriter& w) const override { m_.save(w); }
   bool load_state(StateReader& r) override;
