@@ -30,7 +30,9 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
   const bool live = o.input_poll && !rp;
   uint64_t next_cp = next_multiple(m.cycles(), interval);
   uint64_t next_snap = o.snapshot_at;
-  size_t next_input = 0, next_check = 0;
+  size_t next_input = o.first_input, next_check = o.first_check;
+  size_t since_full = 0;             // checkpoints with snapshots since the last whole one
+  size_t full_bytes = 0, delta_bytes = 0;
   if (o.record) o.record->interval = interval;
 
   auto source_of = [&m] { return m.is_pv() ? input_source::kXenConsole : input_source::kCom1; };
@@ -80,8 +82,20 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
       next_cp = next_multiple(m.cycles(), interval);
       const uint64_t h2 = m.hash();
       if (o.record) {
-        Checkpoint c{target, m.cycles(), m.insns(), h2, {}};
-        if (o.record_snapshots) c.snapshot = make_snapshot(m, h2);
+        Checkpoint c{target, m.cycles(), m.insns(), h2, uint32_t(o.record->inputs.size()), {}};
+        if (o.record_snapshots) {
+          const std::vector<uint32_t> pages = m.take_written_pages();
+          if (full_bytes == 0 || since_full + 1 >= o.full_every || delta_bytes > full_bytes) {
+            c.snapshot = make_snapshot(m, h2);
+            full_bytes = c.snapshot.size();
+            delta_bytes = 0;
+            since_full = 0;
+          } else {
+            c.snapshot = make_delta_snapshot(m, pages, h2);
+            delta_bytes += c.snapshot.size();
+            ++since_full;
+          }
+        }
         o.record->checkpoints.push_back(std::move(c));
         ++res.checkpoints;
       }

@@ -22,6 +22,7 @@
 #include "devices/xen/console.h"
 #include "devices/xen/xenstore.h"
 #include "frontend/machine.h"
+#include "frontend/ram_delta.h"
 #include "frontend/timing_setup.h"
 #include "hyper/hypervisor.h"
 
@@ -97,8 +98,12 @@ class SnapMachine {
   void save(StateWriter& w) const;
   bool load(StateReader& r);
   PhysMem& ram();
-  // state_hash of save() and RAM: equal hashes, equal machines.
+  // state_hash of save(), seeding the RAM hash of frontend/ram_delta.h: equal hashes, equal
+  // machines. Rehashes only the RAM pages written since the last hash.
   uint64_t hash();
+  // The RAM pages written since the last call (all of RAM the first time), ascending: what an
+  // incremental snapshot stores. Call right after hash().
+  std::vector<uint32_t> take_written_pages();
 
  private:
   SnapMachine() = default;
@@ -117,6 +122,7 @@ class SnapMachine {
   std::unique_ptr<TimingModels> timing_;
   void attach_timing();
   std::function<void(char)> serial_sink_, debugcon_sink_;
+  std::unique_ptr<RamTracker> ram_tracker_;
   // How the last run ended (for exit_status / report_end).
   RunResult pc_end_;
   hyper::PvRunResult pv_end_;
