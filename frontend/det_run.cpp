@@ -33,6 +33,7 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
   size_t next_input = o.first_input, next_check = o.first_check;
   size_t since_full = 0;             // checkpoints with snapshots since the last whole one
   size_t full_bytes = 0, delta_bytes = 0;
+  uint64_t snap_cycle = 0, snap_hash = 0;   // the previous snapshot's (an incremental one names it)
   if (o.record) o.record->interval = interval;
 
   auto source_of = [&m] { return m.is_pv() ? input_source::kXenConsole : input_source::kCom1; };
@@ -91,10 +92,12 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
             delta_bytes = 0;
             since_full = 0;
           } else {
-            c.snapshot = make_delta_snapshot(m, pages, h2);
+            c.snapshot = make_delta_snapshot(m, pages, h2, snap_cycle, snap_hash);
             delta_bytes += c.snapshot.size();
             ++since_full;
           }
+          snap_cycle = m.cycles();
+          snap_hash = h2;
         }
         o.record->checkpoints.push_back(std::move(c));
         ++res.checkpoints;

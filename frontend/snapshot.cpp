@@ -148,13 +148,18 @@ static bool restore_mach(SnapMachine& m, const StateFile& file, const SnapshotIn
   return true;
 }
 
-std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, const std::vector<uint32_t>& pages, uint64_t hash) {
+std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, const std::vector<uint32_t>& pages, uint64_t hash,
+                                         uint64_t base_cycle, uint64_t base_hash) {
   StateWriter mach;
   m.save(mach);
+  StateWriter base;
+  base.u64(base_cycle);
+  base.u64(base_hash);
   StateFile f;
   f.version = kSnapshotVersion;
   f.sections.push_back({"INFO", info_section(m, hash), 0});
   f.sections.push_back({"MACH", mach.take(), 0});
+  f.sections.push_back({"BASE", base.take(), 0});
   f.sections.push_back({"RAMD", encode_ram_delta(m.ram(), pages), 0});
   return write_state_file(kDeltaMagic, f);
 }
@@ -166,9 +171,10 @@ bool is_delta_snapshot(const std::vector<uint8_t>& bytes) {
 namespace {
 
 // A delta file checked and its INFO read.
-bool read_delta(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info, std::string& error) {
+bool read_delta(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info, uint64_t& base_cycle,
+                uint64_t& base_hash, std::string& error) {
   if (!read_state_file(bytes, kDeltaMagic, kSnapshotVersion, "incremental snapshot", file, error)) return false;
-  for (const char* tag : {"INFO", "MACH", "RAMD"})
+  for (const char* tag : {"INFO", "MACH", "BASE", "RAMD"})
     if (!file.find(tag)) {
       error = std::string("incremental snapshot: no '") + tag + "' section";
       return false;
@@ -185,6 +191,14 @@ bool read_delta(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo
     error = "incremental snapshot: section 'INFO' (file byte " + std::to_string(s.offset) + "): " + r.error();
     return false;
   }
+  const StateSection& b = *file.find("BASE");
+  if (b.data.size() != 16) {
+    error = "incremental snapshot: section 'BASE' at byte " + std::to_string(b.offset) + " is not 16 bytes";
+    return false;
+  }
+  StateReader br(b.data);
+  base_cycle = br.u64();
+  base_hash = br.u64();
   return true;
 }
 
@@ -230,7 +244,7 @@ bool restore_snapshot_chain(SnapMachine& m, const std::vector<const std::vector<
             (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short RAM image");
     return false;
   }
-  uint64_t last_cycle = info.cycles;
+  uint64_t last_cycle = info.cycles, last_hash = info.state_hash;
   for (size_t i = 1; i < chain.size(); ++i) {
     StateFile d;
     SnapshotInfo di;
@@ -238,16 +252,19 @@ bool restore_snapshot_chain(SnapMachine& m, const std::vector<const std::vector<
       error = what(i) + ": a whole snapshot inside a chain of incremental ones";
       return false;
     }
-    if (!read_delta(*chain[i], d, di, error)) {
+    uint64_t base_cycle = 0, base_hash = 0;
+    if (!read_delta(*chain[i], d, di, base_cycle, base_hash, error)) {
       error = what(i) + ": " + error;
       return false;
     }
     if (di.spec.image_hash != info.spec.image_hash || di.spec.ram_bytes != info.spec.ram_bytes ||
-        di.cycles < last_cycle) {
-      error = what(i) + ": does not follow the snapshot before it (another machine, or an earlier cycle)";
+        base_cycle != last_cycle || base_hash != last_hash) {
+      error = what(i) + ": does not follow the snapshot before it (it was taken after the one at cycle " +
+              std::to_string(base_cycle) + " with hash " + hash_hex(base_hash) + ")";
       return false;
     }
     last_cycle = di.cycles;
+    last_hash = di.state_hash;
     const StateSection& rd = *d.find("RAMD");
     if (!apply_ram_delta(mem, rd.data, rd.offset, error)) {
       error = what(i) + ": " + error;

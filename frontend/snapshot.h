@@ -40,10 +40,13 @@ bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotI
 bool restore_snapshot(SnapMachine& m, const StateFile& file, const SnapshotInfo& info,
                       std::string& error);
 // Incremental snapshots (inside recordings, docs/replay.md): a state file with magic
-// "PVLABDLT" and the snapshot's version holding INFO and MACH as a snapshot does and, in
-// place of RAM_, RAMD: the RAM pages written since the previous snapshot (frontend/
-// ram_delta.h). `pages` come from m.take_written_pages(), `hash` from m.hash() just before.
-std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, const std::vector<uint32_t>& pages, uint64_t hash);
+// "PVLABDLT" and the snapshot's version holding INFO and MACH as a snapshot does, BASE (the
+// cycle and state hash of the snapshot it follows) and, in place of RAM_, RAMD: the RAM pages
+// written since that snapshot (frontend/ram_delta.h). `pages` come from
+// m.take_written_pages(), `hash` from m.hash() just before; `base_cycle` and `base_hash` are
+// the previous snapshot's.
+std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, const std::vector<uint32_t>& pages, uint64_t hash,
+                                         uint64_t base_cycle, uint64_t base_hash);
 bool is_delta_snapshot(const std::vector<uint8_t>& bytes);
 // Rebuild the machine `chain` ends at: chain[0] a whole snapshot, every later one a delta
 // taken after the one before it. RAM comes from the whole snapshot and the deltas in order,

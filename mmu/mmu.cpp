@@ -38,9 +38,9 @@ TlbEntry* Mmu::fill(laddr_t lin, unsigned access, uint32_t& error) {
   }
   e.host = bus_.host_frame(e.frame, false);
   e.host_write = bus_.host_frame(e.frame, true);
-  // An entry that lets stores reach the frame through a host pointer: the frame counts as
-  // written from now on (mmu/phys_mem.h).
-  if (writes && e.host_write) bus_.ram().mark_dirty(e.frame >> kPageShift);
+  // A D-TLB entry that lets stores reach the frame through a host pointer: the frame counts
+  // as written from now on (mmu/phys_mem.h). Stores never go through the I-TLB.
+  if (writes && e.host_write && &t == &dtlb_) bus_.ram().mark_dirty(e.frame >> kPageShift);
   return &t.insert(lin, e);
 }
 
