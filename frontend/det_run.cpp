@@ -85,14 +85,14 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
       if (o.record) {
         Checkpoint c{target, m.cycles(), m.insns(), h2, uint32_t(o.record->inputs.size()), {}};
         if (o.record_snapshots) {
-          const std::vector<uint32_t> pages = m.take_written_pages();
           if (full_bytes == 0 || since_full + 1 >= o.full_every || delta_bytes > full_bytes) {
+            m.take_ram_delta(false);
             c.snapshot = make_snapshot(m, h2);
             full_bytes = c.snapshot.size();
             delta_bytes = 0;
             since_full = 0;
           } else {
-            c.snapshot = make_delta_snapshot(m, pages, h2, snap_cycle, snap_hash);
+            c.snapshot = make_delta_snapshot(m, m.take_ram_delta(true), h2, snap_cycle, snap_hash);
             delta_bytes += c.snapshot.size();
             ++since_full;
           }

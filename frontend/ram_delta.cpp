@@ -14,7 +14,7 @@ namespace pvlab {
 
 namespace {
 
-constexpr uint8_t kZstd = 1;
+constexpr uint8_t kXorZstd = 2;   // zstd of the pages XOR their previous bytes
 constexpr int kZstdLevel = 1;
 
 uint64_t get_le(const uint8_t* p, unsigned n) {
@@ -50,50 +50,61 @@ uint64_t RamTracker::hash(uint64_t seed) {
   return state_hash(reinterpret_cast<const uint8_t*>(page_hash_.data()), page_hash_.size() * 8, seed);
 }
 
-std::vector<uint32_t> RamTracker::take_delta() {
+std::vector<uint8_t> RamTracker::take_delta(bool encode) {
   std::vector<uint32_t> pages;
   for (size_t p = 0; p < in_delta_.size(); ++p)
     if (in_delta_[p]) pages.push_back(uint32_t(p));
   std::fill(in_delta_.begin(), in_delta_.end(), uint8_t(0));
-  return pages;
-}
-
-std::vector<uint8_t> encode_ram_delta(const PhysMem& ram, const std::vector<uint32_t>& pages) {
+  last_pages_ = pages.size();
+  const bool first = shadow_.empty();
+  if (first) shadow_.assign(ram_.ptr(0), ram_.ptr(0) + ram_.size());
+  if (!encode) {
+    if (!first)
+      for (uint32_t p : pages)
+        std::memcpy(shadow_.data() + (size_t(p) << kPageShift), ram_.ptr(paddr_t(p) << kPageShift), kPageSize);
+    return {};
+  }
   StateWriter w;
-  w.u64(ram.size());
+  w.u64(ram_.size());
   w.u32(uint32_t(pages.size()));
   for (uint32_t p : pages) w.u32(p);
-  w.u8(kZstd);
+  w.u8(kXorZstd);
   std::vector<uint8_t> out = w.take();
-  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
-  if (!cctx) throw std::runtime_error("zstd: cannot create a compression context");
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
-  ZSTD_CCtx_setPledgedSrcSize(cctx.get(), uint64_t(pages.size()) * kPageSize);
-  size_t used = out.size();
-  out.resize(used + ZSTD_compressBound(pages.size() * size_t(kPageSize)));
-  ZSTD_outBuffer o{out.data(), out.size(), used};
+  // The XORed pages, then one compression call, both into kept, uninitialised buffers (a
+  // large delta would otherwise spend its time clearing fresh memory written over anyway).
+  const size_t raw_len = pages.size() * size_t(kPageSize);
+  const size_t bound = ZSTD_compressBound(raw_len);
+  if (raw_cap_ < raw_len || !raw_) {
+    raw_.reset(new uint8_t[raw_len ? raw_len : 1]);
+    raw_cap_ = raw_len;
+  }
+  if (packed_cap_ < bound) {
+    packed_.reset(new uint8_t[bound]);
+    packed_cap_ = bound;
+  }
+  uint8_t* const raw = raw_.get();
   for (size_t i = 0; i < pages.size(); ++i) {
-    ZSTD_inBuffer in{ram.ptr(paddr_t(pages[i]) << kPageShift), kPageSize, 0};
-    const ZSTD_EndDirective end = i + 1 == pages.size() ? ZSTD_e_end : ZSTD_e_continue;
-    for (;;) {
-      const size_t left = ZSTD_compressStream2(cctx.get(), &o, &in, end);
-      if (ZSTD_isError(left)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(left));
-      if (end == ZSTD_e_end ? left == 0 : in.pos == in.size) break;
+    const size_t at = size_t(pages[i]) << kPageShift;
+    const uint8_t* now = ram_.ptr(at);
+    uint8_t* old = shadow_.data() + at;
+    uint8_t* x = raw + i * kPageSize;
+    if (first) {   // against zeros
+      std::memcpy(x, now, kPageSize);
+      continue;
     }
-  }
-  if (pages.empty()) {
-    ZSTD_inBuffer in{nullptr, 0, 0};
-    while (size_t left = ZSTD_compressStream2(cctx.get(), &o, &in, ZSTD_e_end)) {
-      if (ZSTD_isError(left)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(left));
+    for (unsigned k = 0; k < kPageSize; k += 8) {
+      uint64_t a, b;
+      std::memcpy(&a, now + k, 8);
+      std::memcpy(&b, old + k, 8);
+      a ^= b;
+      std::memcpy(x + k, &a, 8);
     }
+    std::memcpy(old, now, kPageSize);
   }
-  out.resize(o.pos);
+  const size_t n = ZSTD_compress(packed_.get(), bound, raw, raw_len, kZstdLevel);
+  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.insert(out.end(), packed_.get(), packed_.get() + n);
   return out;
-}
-
-int64_t ram_delta_pages(const std::vector<uint8_t>& delta) {
-  if (delta.size() < 12) return -1;
-  return int64_t(get_le(delta.data() + 8, 4));
 }
 
 bool apply_ram_delta(PhysMem& ram, const std::vector<uint8_t>& delta, uint64_t base,
@@ -116,7 +127,7 @@ bool apply_ram_delta(PhysMem& ram, const std::vector<uint8_t>& delta, uint64_t b
     if (pages[i] >= ram.frames()) return fail(12 + 4 * i, "page " + std::to_string(pages[i]) + " is beyond RAM");
     if (i && pages[i] <= pages[i - 1]) return fail(12 + 4 * i, "the page numbers are not ascending");
   }
-  if (delta[list_end] != kZstd) return fail(list_end, "unknown compression " + std::to_string(delta[list_end]));
+  if (delta[list_end] != kXorZstd) return fail(list_end, "unknown encoding " + std::to_string(delta[list_end]));
   const uint8_t* frame = delta.data() + list_end + 1;
   const size_t frame_len = delta.size() - list_end - 1;
   const unsigned long long content = ZSTD_getFrameContentSize(frame, frame_len);
@@ -128,8 +139,11 @@ bool apply_ram_delta(PhysMem& ram, const std::vector<uint8_t>& delta, uint64_t b
     if (ZSTD_isError(n) || n != raw.size())
       return fail(list_end + 1, ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short page data");
   }
-  for (uint64_t i = 0; i < count; ++i)
-    std::memcpy(ram.ptr(paddr_t(pages[i]) << kPageShift), raw.data() + i * kPageSize, kPageSize);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint8_t* page = ram.ptr(paddr_t(pages[i]) << kPageShift);
+    const uint8_t* x = raw.data() + i * kPageSize;
+    for (unsigned k = 0; k < kPageSize; ++k) page[k] ^= x[k];
+  }
   ram.mark_all_dirty();   // replaced from outside: whoever hashes RAM looks again
   return true;
 }

@@ -8,10 +8,16 @@
 //
 // A RAM delta (the payload of an incremental snapshot's RAMD section):
 //
-//   ram_bytes:u64  count:u32  pfn:u32 * count (ascending)  compression:u8 (1 = zstd)
-//   the zstd frame of the count pages, in pfn order
+//   ram_bytes:u64  count:u32  pfn:u32 * count (ascending)  encoding:u8 (2 = zstd of XOR)
+//   one zstd frame of the count pages, in pfn order, each XORed with its bytes at the
+//   previous snapshot
+//
+// XOR: a page a guest wrote a few words of is mostly zeros in the delta, which zstd packs to
+// almost nothing. Applying a delta XORs it into RAM as it was at the previous snapshot, so
+// deltas apply in order, starting from a whole snapshot.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,25 +34,30 @@ class RamTracker {
   void sync();
   // The RAM hash described above, seeded (after a sync).
   uint64_t hash(uint64_t seed);
-  // The pages written since the last take_delta() (or since the tracker began), ascending;
-  // the set starts empty again. Sync first.
-  std::vector<uint32_t> take_delta();
+  // The delta of the pages written since the last call (all of RAM the first time, XORed
+  // with zeros), encoded as above, and the set starts empty again. With encode = false only
+  // the bookkeeping is done (a whole snapshot is being taken) and nothing is returned. Sync
+  // first. The first call keeps a copy of RAM (the base of the next delta) from then on.
+  std::vector<uint8_t> take_delta(bool encode);
+  // How many pages the last take_delta() covered.
+  size_t last_delta_pages() const { return last_pages_; }
 
  private:
   PhysMem& ram_;
   bool primed_ = false;
   std::vector<uint64_t> page_hash_;
   std::vector<uint8_t> in_delta_;
+  std::vector<uint8_t> shadow_;   // RAM at the last take_delta (empty before the first)
+  size_t last_pages_ = 0;
+  // Working buffers kept from one delta to the next (fresh ones would cost page faults).
+  std::unique_ptr<uint8_t[]> raw_, packed_;
+  size_t raw_cap_ = 0, packed_cap_ = 0;
 };
 
-// The delta format above for `pages` of `ram`.
-std::vector<uint8_t> encode_ram_delta(const PhysMem& ram, const std::vector<uint32_t>& pages);
-// Check a delta completely (sizes, page numbers, the compressed frame) and only then write
-// its pages into `ram`. On failure `error` names the problem and the byte (counted from
-// `base`, the delta's offset in its file); RAM is left as it was.
+// Check a delta completely (sizes, page numbers, the compressed frame) and only then XOR its
+// pages into `ram`. On failure `error` names the problem and the byte (counted from `base`,
+// the delta's offset in its file); RAM is left as it was.
 bool apply_ram_delta(PhysMem& ram, const std::vector<uint8_t>& delta, uint64_t base,
                      std::string& error);
-// How many pages a delta holds, or -1 when its header is malformed.
-int64_t ram_delta_pages(const std::vector<uint8_t>& delta);
 
 }  // namespace pvlab

@@ -55,7 +55,7 @@ struct ReplayCommands {
   bool gdb_wait = false;
   uint64_t reverse_interval = 0;
   size_t from_checkpoint = 0;    // replay --from-checkpoint N (1-based; 0: from the start)
-  size_t full_every = 16;        // record --full-every K
+  size_t full_every = 32;        // record --full-every K
 };
 void add_replay_commands(CLI::App& app, ReplayCommands& c);
 // Runs the parsed command; -1 when none of them was given.

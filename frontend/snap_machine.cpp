@@ -305,10 +305,10 @@ uint64_t SnapMachine::hash() {
   return ram_tracker_->hash(state_hash(w.data()));
 }
 
-std::vector<uint32_t> SnapMachine::take_written_pages() {
+std::vector<uint8_t> SnapMachine::take_ram_delta(bool encode) {
   if (!ram_tracker_) ram_tracker_ = std::make_unique<RamTracker>(ram());
   ram_tracker_->sync();
-  return ram_tracker_->take_delta();
+  return ram_tracker_->take_delta(encode);
 }
 
 }  // namespace pvlab

@@ -101,9 +101,12 @@ class SnapMachine {
   // state_hash of save(), seeding the RAM hash of frontend/ram_delta.h: equal hashes, equal
   // machines. Rehashes only the RAM pages written since the last hash.
   uint64_t hash();
-  // The RAM pages written since the last call (all of RAM the first time), ascending: what an
-  // incremental snapshot stores. Call right after hash().
-  std::vector<uint32_t> take_written_pages();
+  // The RAM delta since the last call (frontend/ram_delta.h: the pages written since, XORed
+  // with their bytes then), what an incremental snapshot stores; encode = false when a whole
+  // snapshot is taken instead (only the bookkeeping). Call right after hash().
+  std::vector<uint8_t> take_ram_delta(bool encode);
+  // How many pages the last take_ram_delta() covered.
+  size_t last_delta_pages() const { return ram_tracker_ ? ram_tracker_->last_delta_pages() : 0; }
 
  private:
   SnapMachine() = default;

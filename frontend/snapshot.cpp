@@ -148,7 +148,7 @@ static bool restore_mach(SnapMachine& m, const StateFile& file, const SnapshotIn
   return true;
 }
 
-std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, const std::vector<uint32_t>& pages, uint64_t hash,
+std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, std::vector<uint8_t> ram_delta, uint64_t hash,
                                          uint64_t base_cycle, uint64_t base_hash) {
   StateWriter mach;
   m.save(mach);
@@ -160,7 +160,7 @@ std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, const std::vector<uint3
   f.sections.push_back({"INFO", info_section(m, hash), 0});
   f.sections.push_back({"MACH", mach.take(), 0});
   f.sections.push_back({"BASE", base.take(), 0});
-  f.sections.push_back({"RAMD", encode_ram_delta(m.ram(), pages), 0});
+  f.sections.push_back({"RAMD", std::move(ram_delta), 0});
   return write_state_file(kDeltaMagic, f);
 }
 

@@ -42,10 +42,10 @@ bool restore_snapshot(SnapMachine& m, const StateFile& file, const SnapshotInfo&
 // Incremental snapshots (inside recordings, docs/replay.md): a state file with magic
 // "PVLABDLT" and the snapshot's version holding INFO and MACH as a snapshot does, BASE (the
 // cycle and state hash of the snapshot it follows) and, in place of RAM_, RAMD: the RAM pages
-// written since that snapshot (frontend/ram_delta.h). `pages` come from
-// m.take_written_pages(), `hash` from m.hash() just before; `base_cycle` and `base_hash` are
+// written since that snapshot (frontend/ram_delta.h). `ram_delta` comes from
+// m.take_ram_delta(true), `hash` from m.hash() just before; `base_cycle` and `base_hash` are
 // the previous snapshot's.
-std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, const std::vector<uint32_t>& pages, uint64_t hash,
+std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, std::vector<uint8_t> ram_delta, uint64_t hash,
                                          uint64_t base_cycle, uint64_t base_hash);
 bool is_delta_snapshot(const std::vector<uint8_t>& bytes);
 // Rebuild the machine `chain` ends at: chain[0] a whole snapshot, every later one a delta
