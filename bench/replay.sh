@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What recording and replaying cost: each bench guest (and the PV demo guest) run
-# plain, recorded with the default checkpoint interval, recorded with a dense one, recorded
-# with snapshots at every checkpoint, and replayed; best of N CPU times (user + system) and the
-# overhead of each over the plain run. Not part of the test suite.
+# plain, recorded with the default checkpoint interval, recorded with snapshots at the default
+# interval, recorded with a dense one, recorded densely with snapshots at every checkpoint,
+# and replayed; best of N CPU times (user + system) and the overhead of each over the plain
+# run, and the size of the dense recording with snapshots. Not part of the test suite.
 #   bench/replay.sh [BUILD_DIR] [N]
 # DENSE (cycles, default 10000000) is the dense interval; ONLY picks workloads, e.g.
 # ONLY="intloop pv-demo".
@@ -44,9 +45,9 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }';
 
 echo "pvlab $(git rev-parse --short HEAD 2>/dev/null || echo '?'), best of $reps CPU times," \
      "dense interval $dense cycles, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '| %-8s | %7s | %15s | %15s | %15s | %15s | %12s |\n' workload "plain s" "record s" \
-       "dense s" "dense+snap s" "replay s" "checkpoints"
-printf '|%s|\n' "----------|---------|-----------------|-----------------|-----------------|-----------------|--------------"
+printf '| %-8s | %7s | %15s | %15s | %15s | %15s | %15s | %11s | %12s |\n' workload "plain s" "record s" \
+       "record+snap s" "dense s" "dense+snap s" "replay s" "dense+snap" "checkpoints"
+printf '|%s|\n' "----------|---------|-----------------|-----------------|-----------------|-----------------|-----------------|-------------|--------------"
 for w in "${workloads[@]}"; do
   IFS='|' read -r name image opts <<<"$w"
   if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
@@ -54,16 +55,20 @@ for w in "${workloads[@]}"; do
   args=($image $opts)
   plain=$(best_of "$pvlab" run "${args[@]}")
   rec=$(best_of "$pvlab" record -o "$tmp/$name.pvr" "${args[@]}")
+  recs=$(best_of "$pvlab" record -o "$tmp/$name-snap100.pvr" --with-snapshots "${args[@]}")
   den=$(best_of "$pvlab" record -o "$tmp/$name-dense.pvr" --snapshot-interval "$dense" "${args[@]}")
   snap=$(best_of "$pvlab" record -o "$tmp/$name-snap.pvr" --snapshot-interval "$dense" \
          --with-snapshots "${args[@]}")
   rep=$(best_of "$pvlab" replay -q "$tmp/$name.pvr")
   "$pvlab" replay -q "$tmp/$name-dense.pvr" 2>&1 | grep -q 'replay: identical' ||
     { echo "$name: the dense recording does not replay" >&2; exit 1; }
+  "$pvlab" replay -q "$tmp/$name-snap.pvr" 2>&1 | grep -q 'replay: identical' ||
+    { echo "$name: the dense recording with snapshots does not replay" >&2; exit 1; }
   ncp=$("$pvlab" replay --info "$tmp/$name-dense.pvr" | sed -nE 's/^checkpoints: ([0-9]+).*/\1/p')
-  printf '| %-8s | %7s | %6s %8s | %6s %8s | %6s %8s | %6s %8s | %12s |\n' "$name" "$plain" \
-         "$rec" "$(pct "$rec" "$plain")" "$den" "$(pct "$den" "$plain")" \
-         "$snap" "$(pct "$snap" "$plain")" "$rep" "$(pct "$rep" "$plain")" "${ncp:-?}"
+  size=$(awk -v b="$(stat -c %s "$tmp/$name-snap.pvr")" 'BEGIN { printf "%.1f MB", b / 1e6 }')
+  printf '| %-8s | %7s | %6s %8s | %6s %8s | %6s %8s | %6s %8s | %6s %8s | %11s | %12s |\n' "$name" "$plain" \
+         "$rec" "$(pct "$rec" "$plain")" "$recs" "$(pct "$recs" "$plain")" "$den" "$(pct "$den" "$plain")" \
+         "$snap" "$(pct "$snap" "$plain")" "$rep" "$(pct "$rep" "$plain")" "$size" "${ncp:-?}"
 done
 echo "(percentages: over the plain run; replay replays the default-interval recording;" \
-     "checkpoints: of the dense recording)"
+     "dense+snap: the size of that recording; checkpoints: of the dense recording)"

@@ -243,7 +243,7 @@ class Cpu final : public CodeWriteListener {
   // watch); nullptr otherwise, having counted nothing: the caller then takes the full path,
   // which raises what it must. `write` asks for write access (and the D bit); the pointer
   // then also serves the read of a read-modify-write. `pa` receives the physical address
-  // for Bus::note_write. `accesses` is how many accesses of the modelled TLB the caller
+  // for Bus::note_tlb_write. `accesses` is how many accesses of the modelled TLB the caller
   // stands for (PUSHA writes its eight slots through one pointer): each counts a hit.
   PVLAB_INLINE uint8_t* fast_host(unsigned seg, uint32_t off, unsigned size, bool write, paddr_t& pa,
                                   unsigned accesses = 1) {
@@ -257,7 +257,7 @@ class Cpu final : public CodeWriteListener {
     TlbEntry* e = t.front(lin, user_access() | (write ? unsigned(kWrite) : 0u));
     if (!e) return nullptr;
     uint8_t* h = write ? e->host_write : e->host;
-    if (!h) return nullptr;
+    if (PVLAB_UNLIKELY(!h) && (!write || !(h = mmu_.unpark(*e)))) return nullptr;
     t.count_hits(accesses);
     pa = e->frame | (lin & kPageMask);
     return h + (lin & kPageMask);
@@ -271,7 +271,12 @@ class Cpu final : public CodeWriteListener {
       paddr_t pa = e->frame | (lin & kPageMask);
       if (PVLAB_LIKELY(e->host_write != nullptr)) {
         store_host(e->host_write + (lin & kPageMask), size, v);
-        bus_.note_write(pa, size);
+        bus_.note_tlb_write(pa, size);
+        return true;
+      }
+      if (uint8_t* h = mmu_.unpark(*e)) {   // the first store since the written set was cleared
+        store_host(h + (lin & kPageMask), size, v);
+        bus_.note_tlb_write(pa, size);
         return true;
       }
       bus_.write(pa, size, v);

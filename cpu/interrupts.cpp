@@ -152,7 +152,7 @@ bool Cpu::deliver_protected(const Event& e) {
     store_host(w, 4, ret_eip);
     store_host(w + 4, 4, s.seg[CS].sel);
     store_host(w + 8, 4, old_flags);
-    bus_.note_write(frame_pa, 4 * words);
+    bus_.note_tlb_write(frame_pa, 4 * words);
     s.eflags = handler_flags(s.eflags, gate);
     s.r[ESP] -= 4 * words;
     prot::load_cs(*this, csel, cd, new_cpl);

@@ -88,7 +88,7 @@ bool Cpu::write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned acces
     uint32_t err;
     TlbEntry* e = mmu_.translate(a, access | kWrite, err);
     if (!e) return page_fault(a, err);
-    p[k] = {e->frame, e->host_write};
+    p[k] = {e->frame, mmu_.unpark(*e)};
   }
   if (watch_active_) note_data_access(lin, size, true);
   if (PVLAB_UNLIKELY(dbg_watch_))
@@ -101,7 +101,7 @@ bool Cpu::write_lin_slow(uint32_t lin, unsigned size, uint32_t v, unsigned acces
     uint8_t byte = uint8_t(v >> (8 * b));
     if (pc.host) {
       pc.host[a & kPageMask] = byte;
-      bus_.note_write(pa, 1);
+      bus_.note_tlb_write(pa, 1);
     } else {
       bus_.write(pa, 1, byte);
     }

@@ -30,7 +30,10 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
   const bool live = o.input_poll && !rp;
   uint64_t next_cp = next_multiple(m.cycles(), interval);
   uint64_t next_snap = o.snapshot_at;
-  size_t next_input = 0, next_check = 0;
+  size_t next_input = o.first_input, next_check = o.first_check;
+  size_t since_full = 0;             // checkpoints with snapshots since the last whole one
+  size_t full_bytes = 0, delta_bytes = 0;
+  uint64_t snap_cycle = 0, snap_hash = 0;   // the previous snapshot's (an incremental one names it)
   if (o.record) o.record->interval = interval;
 
   auto source_of = [&m] { return m.is_pv() ? input_source::kXenConsole : input_source::kCom1; };
@@ -80,8 +83,22 @@ DetRunResult det_run(SnapMachine& m, const DetRunOptions& o) {
       next_cp = next_multiple(m.cycles(), interval);
       const uint64_t h2 = m.hash();
       if (o.record) {
-        Checkpoint c{target, m.cycles(), m.insns(), h2, {}};
-        if (o.record_snapshots) c.snapshot = make_snapshot(m, h2);
+        Checkpoint c{target, m.cycles(), m.insns(), h2, uint32_t(o.record->inputs.size()), {}};
+        if (o.record_snapshots) {
+          if (full_bytes == 0 || since_full + 1 >= o.full_every || delta_bytes > full_bytes) {
+            m.take_ram_delta(false);
+            c.snapshot = make_snapshot(m, h2);
+            full_bytes = c.snapshot.size();
+            delta_bytes = 0;
+            since_full = 0;
+          } else {
+            c.snapshot = make_delta_snapshot(m, m.take_ram_delta(true), h2, snap_cycle, snap_hash);
+            delta_bytes += c.snapshot.size();
+            ++since_full;
+          }
+          snap_cycle = m.cycles();
+          snap_hash = h2;
+        }
         o.record->checkpoints.push_back(std::move(c));
         ++res.checkpoints;
       }

@@ -25,8 +25,15 @@ struct DetRunOptions {
   Recording* record = nullptr;
   uint64_t interval = 0;
   bool record_snapshots = false;
+  // With snapshots: the first one is whole, the others incremental (the RAM pages written
+  // since the one before), with a whole one again after `full_every` checkpoints or once the
+  // incremental ones since the last whole one add up to more bytes than it.
+  size_t full_every = 32;
   // Replay: inputs come from `replay` (not from input_poll), checkpoints are compared.
   const Recording* replay = nullptr;
+  // Replay from a checkpoint (the machine restored to it): the next checkpoint to compare and
+  // the next recorded input to feed.
+  size_t first_check = 0, first_input = 0;
   bool stats = false, hash = false;
 };
 

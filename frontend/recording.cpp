@@ -1,5 +1,6 @@
 #include "frontend/recording.h"
 
+#include "frontend/snapshot.h"
 #include "frontend/state_file.h"
 
 namespace pvlab {
@@ -38,6 +39,7 @@ std::vector<uint8_t> write_recording(const Recording& rec) {
     cp.u64(c.cycle);
     cp.u64(c.insns);
     cp.u64(c.hash);
+    cp.u32(c.inputs);
     cp.u64(c.snapshot.size());
     cp.bytes(c.snapshot.data(), c.snapshot.size());
   }
@@ -113,7 +115,7 @@ bool read_recording(const std::vector<uint8_t>& bytes, Recording& out, std::stri
       section("CHKP", [&](StateReader& r) {
         const uint32_t n = r.u32();
         if (!r.ok()) return;
-        if (n > bytes.size() / 40) {
+        if (n > bytes.size() / 44) {
           r.fail(std::to_string(n) + " checkpoints cannot fit in the file");
           return;
         }
@@ -124,10 +126,17 @@ bool read_recording(const std::vector<uint8_t>& bytes, Recording& out, std::stri
           c.cycle = r.u64();
           c.insns = r.u64();
           c.hash = r.u64();
+          c.inputs = r.u32();
           const uint64_t len = r.u64();
           if (!r.ok()) return;
           if (c.target < last || c.cycle < c.target) {
             r.fail("checkpoint " + std::to_string(i) + " is out of order");
+            return;
+          }
+          if (c.inputs > rec.inputs.size() ||
+              (i > 0 && c.inputs < rec.checkpoints.back().inputs)) {
+            r.fail("checkpoint " + std::to_string(i) + " counts " + std::to_string(c.inputs) +
+                   " inputs before it (the recording has " + std::to_string(rec.inputs.size()) + ")");
             return;
           }
           last = c.target;
@@ -157,16 +166,48 @@ std::string describe_recording(const Recording& rec) {
   s += "machine: " + rec.spec.describe() + "\n";
   if (rec.max_insns) s += "instruction limit: " + std::to_string(rec.max_insns) + "\n";
   if (rec.max_cycles) s += "cycle limit: " + std::to_string(rec.max_cycles) + "\n";
-  size_t in_bytes = 0, snaps = 0;
+  size_t in_bytes = 0, snaps = 0, deltas = 0, snap_bytes = 0;
   for (const RecordedInput& i : rec.inputs) in_bytes += i.bytes.size();
-  for (const Checkpoint& c : rec.checkpoints) snaps += !c.snapshot.empty();
+  for (const Checkpoint& c : rec.checkpoints) {
+    snaps += !c.snapshot.empty();
+    deltas += is_delta_snapshot(c.snapshot);
+    snap_bytes += c.snapshot.size();
+  }
   s += "inputs: " + std::to_string(rec.inputs.size()) + " (" + std::to_string(in_bytes) + " bytes)\n";
   s += "checkpoints: " + std::to_string(rec.checkpoints.size()) + " every " +
-       std::to_string(rec.interval) + " cycles (" + std::to_string(snaps) + " with snapshots)\n";
+       std::to_string(rec.interval) + " cycles (" + std::to_string(snaps) + " with snapshots";
+  if (snaps)
+    s += ": " + std::to_string(snaps - deltas) + " whole, " + std::to_string(deltas) + " incremental, " +
+         std::to_string(snap_bytes) + " bytes";
+  s += ")\n";
   s += "end: cycle " + std::to_string(rec.end.cycle) + ", " + std::to_string(rec.end.insns) +
        " instructions, exit status " + std::to_string(rec.end.exit_status) + ", state hash " +
        hash_hex(rec.end.hash) + "\n";
   return s;
+}
+
+std::vector<const std::vector<uint8_t>*> checkpoint_chain(const Recording& rec, size_t k, std::string& error) {
+  std::vector<const std::vector<uint8_t>*> chain;
+  if (k >= rec.checkpoints.size()) {
+    error = "the recording has " + std::to_string(rec.checkpoints.size()) + " checkpoints";
+    return chain;
+  }
+  size_t j = k + 1;
+  while (j > 0) {
+    const std::vector<uint8_t>& s = rec.checkpoints[j - 1].snapshot;
+    if (s.empty()) {
+      error = "checkpoint " + std::to_string(j) + " has no snapshot (record with --with-snapshots)";
+      return chain;
+    }
+    --j;
+    if (!is_delta_snapshot(s)) break;
+    if (j == 0) {
+      error = "checkpoint 1 holds an incremental snapshot with no whole one before it";
+      return chain;
+    }
+  }
+  for (size_t i = j; i <= k; ++i) chain.push_back(&rec.checkpoints[i].snapshot);
+  return chain;
 }
 
 }  // namespace pvlab

@@ -4,7 +4,8 @@
 //   SPEC  the MachineSpec (image identity included), the run's limits and checkpoint interval
 //   INPT  every outside input: cycle stamp, input source, bytes, in the order it entered
 //   CHKP  checkpoints: the cycle asked for, the cycle and instruction count reached, the state
-//         hash there, optionally a whole snapshot (frontend/snapshot.h)
+//         hash there, the inputs recorded before it, optionally a snapshot (whole, or
+//         incremental: the RAM pages written since the checkpoint before; frontend/snapshot.h)
 //   END_  how the run ended: cycle, instructions, state hash, exit status, output hash
 #pragma once
 #include <cstdint>
@@ -15,7 +16,7 @@
 
 namespace pvlab {
 
-constexpr uint32_t kRecordingVersion = 5;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes; 5: the timing model's state in snapshots
+constexpr uint32_t kRecordingVersion = 6;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes; 5: the timing model's state in snapshots; 6: RAM hashed page by page, incremental snapshots, inputs before each checkpoint
 
 struct RecordedInput {
   uint64_t cycle = 0;
@@ -28,7 +29,10 @@ struct Checkpoint {
   uint64_t cycle = 0;      // the cycle of the stop point where it was taken
   uint64_t insns = 0;
   uint64_t hash = 0;
-  std::vector<uint8_t> snapshot;   // empty unless recorded with snapshots
+  uint32_t inputs = 0;     // how many recorded inputs came before it (a replay from here feeds the rest)
+  // Empty unless recorded with snapshots: a whole snapshot (frontend/snapshot.h), or an
+  // incremental one holding the RAM pages written since the checkpoint before it.
+  std::vector<uint8_t> snapshot;
 };
 
 struct RunEndRecord {
@@ -51,5 +55,8 @@ std::vector<uint8_t> write_recording(const Recording& rec);
 bool read_recording(const std::vector<uint8_t>& bytes, Recording& rec, std::string& error);
 // What `pvlab replay --info` prints.
 std::string describe_recording(const Recording& rec);
+// The snapshots that rebuild checkpoint k (0-based): the whole one at or before it and every
+// incremental one after that up to k; empty with `error` set when the recording cannot.
+std::vector<const std::vector<uint8_t>*> checkpoint_chain(const Recording& rec, size_t k, std::string& error);
 
 }  // namespace pvlab

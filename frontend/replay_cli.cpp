@@ -215,7 +215,13 @@ void add_replay_commands(CLI::App& app, ReplayCommands& c) {
   r->add_option("image", o.image, "kernel ELF (default: the built-in demo guest)");
   r->add_option("-o,--output", c.out, "the recording to write")->capture_default_str();
   r->add_option("--snapshot-interval", c.interval, "cycles between checkpoints (state hashes)")->capture_default_str();
-  r->add_flag("--with-snapshots", c.with_snapshots, "store a whole snapshot at every checkpoint too");
+  CLI::Option* with = r->add_flag("--with-snapshots", c.with_snapshots,
+                                  "store a snapshot at every checkpoint too (incremental: the RAM pages written since the one before)");
+  r->add_option("--full-every", c.full_every,
+                "with --with-snapshots: a whole snapshot every K checkpoints (and when the incremental ones outgrow it)")
+      ->check(CLI::Range(size_t(1), size_t(1) << 20))
+      ->capture_default_str()
+      ->needs(with);
   r->add_option("--bios", o.bios, "raw ROM image instead of an ELF kernel");
   r->add_option("--machine", o.machine, "pc or pv (default: detected from the image)");
   r->add_option("--serial", o.serial, "COM1 / PV console output: stdio or none (input: stdin)")->capture_default_str();
@@ -236,6 +242,9 @@ void add_replay_commands(CLI::App& app, ReplayCommands& c) {
   c.replay->add_option("--image", c.replay_image, "the image to use instead of the path the recording names");
   c.replay->add_flag("-q,--quiet", c.quiet, "do not print the guest's output");
   c.replay->add_flag("--info", c.info, "describe the recording and exit");
+  c.replay->add_option("--from-checkpoint", c.from_checkpoint,
+                       "start from checkpoint N (1 = the first) of a recording made --with-snapshots")
+      ->check(CLI::PositiveNumber);
   CLI::Option* gdb = c.replay->add_option(
       "--gdb", c.gdb_port, "serve the replay to gdb on 127.0.0.1:PORT with reverse execution (docs/debugging.md)");
   c.replay->add_flag("--gdb-wait", c.gdb_wait, "with --gdb: stop before the first instruction until gdb continues")
@@ -283,6 +292,7 @@ int run_replay_commands(ReplayCommands& c) {
     d.record = &rec;
     d.interval = c.interval;
     d.record_snapshots = c.with_snapshots;
+    d.full_every = c.full_every;
     d.stats = c.run.stats;
     DetRunResult r = det_run(*m, d);
     if (!save_file(c.out, write_recording(rec), err)) {
@@ -304,6 +314,12 @@ int run_replay_commands(ReplayCommands& c) {
       std::fputs(describe_recording(rec).c_str(), stdout);
       return 0;
     }
+    if (c.from_checkpoint && (c.gdb_port || !rec.spec.timing.empty())) {
+      std::fprintf(stderr, "pvlab: %s: --from-checkpoint %s\n", c.file.c_str(),
+                   c.gdb_port ? "does not combine with --gdb"
+                              : "is refused for a recording made under --timing ooo (the model's state is not in snapshots)");
+      return exit_code::kUsage;
+    }
     if (c.gdb_port) {
       if (const std::string why = replay_gdb_refusal(rec); !why.empty()) {
         std::fprintf(stderr, "pvlab: %s: --gdb: %s\n", c.file.c_str(), why.c_str());
@@ -324,6 +340,21 @@ int run_replay_commands(ReplayCommands& c) {
     d.max_insns = rec.max_insns;
     d.max_cycles = rec.max_cycles;
     d.replay = &rec;
+    if (c.from_checkpoint) {
+      const size_t k = c.from_checkpoint - 1;
+      const std::vector<const std::vector<uint8_t>*> chain = checkpoint_chain(rec, k, err);
+      const size_t first = k + 1 - chain.size();
+      auto what = [first](size_t i) { return "checkpoint " + std::to_string(first + i + 1); };
+      if (chain.empty() || !restore_snapshot_chain(*m, chain, what, err)) {
+        std::fprintf(stderr, "pvlab: %s: --from-checkpoint %zu: %s\n", c.file.c_str(), c.from_checkpoint,
+                     err.c_str());
+        return exit_code::kUsage;
+      }
+      std::fprintf(stderr, "pvlab: replaying from checkpoint %zu at cycle %llu (rebuilt from %zu snapshot%s)\n",
+                   c.from_checkpoint, (unsigned long long)m->cycles(), chain.size(), chain.size() == 1 ? "" : "s");
+      d.first_check = c.from_checkpoint;
+      d.first_input = rec.checkpoints[k].inputs;
+    }
     DetRunResult r = det_run(*m, d);
     if (r.diverged) {
       std::fprintf(stderr, "replay: %s\n", r.divergence.c_str());

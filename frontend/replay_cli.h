@@ -54,6 +54,8 @@ struct ReplayCommands {
   int gdb_port = 0;              // replay --gdb PORT
   bool gdb_wait = false;
   uint64_t reverse_interval = 0;
+  size_t from_checkpoint = 0;    // replay --from-checkpoint N (1-based; 0: from the start)
+  size_t full_every = 32;        // record --full-every K
 };
 void add_replay_commands(CLI::App& app, ReplayCommands& c);
 // Runs the parsed command; -1 when none of them was given.

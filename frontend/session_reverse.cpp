@@ -79,6 +79,7 @@ bool Session::rev_restore(size_t snap) {
   if (!target_->load_state(r) || (timing_ && !timing_->load(r))) return false;
   PhysMem& ram = target_->ram();
   const size_t n = ZSTD_decompress(ram.ptr(0), ram.size(), s.ram.data(), s.ram.size());
+  ram.mark_all_dirty();   // RAM replaced wholesale (mmu/phys_mem.h)
   return !ZSTD_isError(n) && n == ram.size();
 }
 

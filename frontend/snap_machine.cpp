@@ -290,8 +290,15 @@ PhysMem& SnapMachine::ram() { return pc_ ? pc_->ram() : hv_->mem(); }
 uint64_t SnapMachine::hash() {
   StateWriter w;
   save(w);
-  PhysMem& mem = ram();
-  return state_hash(mem.ptr(0), mem.size(), state_hash(w.data()));
+  if (!ram_tracker_) ram_tracker_ = std::make_unique<RamTracker>(ram());
+  ram_tracker_->sync();
+  return ram_tracker_->hash(state_hash(w.data()));
+}
+
+std::vector<uint8_t> SnapMachine::take_ram_delta(bool encode) {
+  if (!ram_tracker_) ram_tracker_ = std::make_unique<RamTracker>(ram());
+  ram_tracker_->sync();
+  return ram_tracker_->take_delta(encode);
 }
 
 }  // namespace pvlab

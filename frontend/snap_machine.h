@@ -21,6 +21,7 @@
 #include "frontend/elf_image.h"
 #include "frontend/machine.h"
 #include "frontend/pv_backends.h"
+#include "frontend/ram_delta.h"
 #include "frontend/timing_setup.h"
 #include "hyper/hypervisor.h"
 
@@ -97,8 +98,15 @@ class SnapMachine {
   void save(StateWriter& w) const;
   bool load(StateReader& r);
   PhysMem& ram();
-  // state_hash of save() and RAM: equal hashes, equal machines.
+  // state_hash of save(), seeding the RAM hash of frontend/ram_delta.h: equal hashes, equal
+  // machines. Rehashes only the RAM pages written since the last hash.
   uint64_t hash();
+  // The RAM delta since the last call (frontend/ram_delta.h: the pages written since, XORed
+  // with their bytes then), what an incremental snapshot stores; encode = false when a whole
+  // snapshot is taken instead (only the bookkeeping). Call right after hash().
+  std::vector<uint8_t> take_ram_delta(bool encode);
+  // How many pages the last take_ram_delta() covered.
+  size_t last_delta_pages() const { return ram_tracker_ ? ram_tracker_->last_delta_pages() : 0; }
 
  private:
   SnapMachine() = default;
@@ -115,6 +123,7 @@ class SnapMachine {
   std::unique_ptr<TimingModels> timing_;
   void attach_timing();
   std::function<void(char)> serial_sink_, debugcon_sink_;
+  std::unique_ptr<RamTracker> ram_tracker_;
   // How the last run ended (for exit_status / report_end).
   RunResult pc_end_;
   hyper::PvRunResult pv_end_;

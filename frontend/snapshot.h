@@ -9,6 +9,7 @@
 // The same machine state always gives the same bytes.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +20,7 @@
 namespace pvlab {
 
 // Raise when what any save_state() writes changes.
-constexpr uint32_t kSnapshotVersion = 5;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes; 5: the timing model's state
+constexpr uint32_t kSnapshotVersion = 6;   // 2: the xenstore back end; 3: the timing model in the machine description; 4: XXH3 state hashes; 5: the timing model's state; 6: RAM hashed page by page
 
 struct SnapshotInfo {
   MachineSpec spec;
@@ -38,6 +39,22 @@ bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotI
 // machine hashes to info.state_hash.
 bool restore_snapshot(SnapMachine& m, const StateFile& file, const SnapshotInfo& info,
                       std::string& error);
+// Incremental snapshots (inside recordings, docs/replay.md): a state file with magic
+// "PVLABDLT" and the snapshot's version holding INFO and MACH as a snapshot does, BASE (the
+// cycle and state hash of the snapshot it follows) and, in place of RAM_, RAMD: the RAM pages
+// written since that snapshot (frontend/ram_delta.h). `ram_delta` comes from
+// m.take_ram_delta(true), `hash` from m.hash() just before; `base_cycle` and `base_hash` are
+// the previous snapshot's.
+std::vector<uint8_t> make_delta_snapshot(SnapMachine& m, std::vector<uint8_t> ram_delta, uint64_t hash,
+                                         uint64_t base_cycle, uint64_t base_hash);
+bool is_delta_snapshot(const std::vector<uint8_t>& bytes);
+// Rebuild the machine `chain` ends at: chain[0] a whole snapshot, every later one a delta
+// taken after the one before it. RAM comes from the whole snapshot and the deltas in order,
+// the rest of the state from the last file, whose state hash is checked. `what(i)` names the
+// i-th file in errors (e.g. "checkpoint 7").
+bool restore_snapshot_chain(SnapMachine& m, const std::vector<const std::vector<uint8_t>*>& chain,
+                            const std::function<std::string(size_t)>& what, std::string& error);
+
 // What `pvlab snapshot info` prints.
 std::string describe_snapshot(const StateFile& file, const SnapshotInfo& info);
 

@@ -92,7 +92,10 @@ uint32_t evtchn_alloc_port(Domain& d) {
 
 uint8_t* shared_info_ptr(Hypervisor& hv, Domain& d) { return hv.frame_ptr(d.shared_info_mfn); }
 
-uint8_t* vcpu_info_ptr(Hypervisor& hv, Vcpu& v) { return hv.mem().ptr(v.vcpu_info_maddr); }
+uint8_t* vcpu_info_ptr(Hypervisor& hv, Vcpu& v) {
+  hv.mem().mark_dirty(v.vcpu_info_maddr >> kPageShift);   // written through, or may be
+  return hv.mem().ptr(v.vcpu_info_maddr);
+}
 
 uint8_t vcpu_upcall_mask(Hypervisor& hv, Vcpu& v) { return vcpu_info_ptr(hv, v)[kUpcallMaskOff]; }
 

@@ -104,7 +104,9 @@ uint32_t Hypervisor::alloc_xen_frame() {
 }
 
 void Hypervisor::set_m2p(uint32_t mfn, uint32_t pfn) {
-  std::memcpy(mem_.ptr((paddr_t(m2p_first_mfn_) << kPageShift) + paddr_t(mfn) * 4), &pfn, 4);
+  const paddr_t at = (paddr_t(m2p_first_mfn_) << kPageShift) + paddr_t(mfn) * 4;
+  std::memcpy(mem_.ptr(at), &pfn, 4);
+  mem_.mark_dirty(at >> kPageShift);
 }
 
 uint32_t Hypervisor::m2p(uint32_t mfn) const {

@@ -78,7 +78,12 @@ class Hypervisor final : public Platform {
   HypercallLog& hypercall_log() { return log_; }
 
   // ---- machine memory ----------------------------------------------------------------------
-  uint8_t* frame_ptr(uint32_t mfn) { return mem_.ptr(paddr_t(mfn) << kPageShift); }
+  // A host pointer to a machine frame for the hypervisor and the back ends to write through:
+  // the frame counts as written (mmu/phys_mem.h), whether it then is or not.
+  uint8_t* frame_ptr(uint32_t mfn) {
+    mem_.mark_dirty(mfn);
+    return mem_.ptr(paddr_t(mfn) << kPageShift);
+  }
   uint32_t machine_frames() const { return uint32_t(mem_.frames()); }
   // A zeroed frame owned by the hypervisor; 0 when the pool is exhausted.
   uint32_t alloc_xen_frame();

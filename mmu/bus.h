@@ -82,8 +82,17 @@ class Bus {
   void port_out(uint16_t port, unsigned size, uint32_t value);
   void set_port_observer(PortObserver* o) { port_observer_ = o; }
 
-  // Tell the code listener about a write that bypassed Bus::write (a host-pointer store).
+  // A write that bypassed Bus::write (the hypervisor's and the back ends' copies into guest
+  // memory): mark the frames written and tell the code listener.
   PVLAB_INLINE void note_write(paddr_t addr, unsigned size) {
+    const paddr_t f = addr >> kPageShift, l = (addr + size - 1) >> kPageShift;
+    ram_.mark_dirty(f);
+    for (paddr_t p = f + 1; PVLAB_UNLIKELY(p <= l); ++p) ram_.mark_dirty(p);
+    note_tlb_write(addr, size);
+  }
+  // A CPU store through a TLB entry's host write pointer: the frame was marked written when
+  // the pointer was handed out (mmu/phys_mem.h), so only the code listener is told.
+  PVLAB_INLINE void note_tlb_write(paddr_t addr, unsigned size) {
     if (PVLAB_UNLIKELY(ram_.is_code(addr >> kPageShift) ||
                        ram_.is_code((addr + size - 1) >> kPageShift)))
       code_written_slow(addr, size);

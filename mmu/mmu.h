@@ -28,6 +28,9 @@ class WalkPricer {
 class Mmu {
  public:
   Mmu(Bus& bus, const MmuConfig& cfg = {});
+  ~Mmu();
+  Mmu(const Mmu&) = delete;
+  Mmu& operator=(const Mmu&) = delete;
 
   Bus& bus() { return bus_; }
   PagingRegs& regs() { return regs_; }
@@ -49,6 +52,18 @@ class Mmu {
     Tlb& t = (access & kFetch) ? itlb_ : dtlb_;
     if (TlbEntry* e = t.lookup(lin, access)) return e;
     return fill(lin, access, error);
+  }
+
+  // A store found `e` without a write pointer: when one is parked (the written-page set was
+  // cleared since the entry was filled), mark the frame written and give the pointer back.
+  // Returns e.host_write afterwards (nullptr for MMIO and ROM frames).
+  uint8_t* unpark(TlbEntry& e) {
+    if (e.parked_write) {
+      bus_.ram().mark_dirty(e.frame >> kPageShift);
+      e.host_write = e.parked_write;
+      e.parked_write = nullptr;
+    }
+    return e.host_write;
   }
 
   // Drop translations: CR3 writes keep global pages, CR0/CR4 paging changes drop all.

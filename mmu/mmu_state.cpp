@@ -88,7 +88,11 @@ bool Mmu::load(StateReader& r) {
   if (!r.ok()) return false;
   regs_ = g;
   auto host_of = [this](paddr_t f, bool write) { return bus_.host_frame(f, write); };
-  return itlb_.load(r, host_of) && dtlb_.load(r, host_of);
+  if (!itlb_.load(r, host_of) || !dtlb_.load(r, host_of)) return false;
+  // Loaded entries were not filled here: their first store marks the frame (mmu/phys_mem.h).
+  itlb_.park_writes();
+  dtlb_.park_writes();
+  return true;
 }
 
 }  // namespace pvlab

@@ -2,8 +2,12 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+
 #include <new>
 #include <stdexcept>
+
+#include "mmu/tlb.h"
 
 namespace pvlab {
 
@@ -15,10 +19,23 @@ PhysMem::PhysMem(size_t bytes) {
   if (p == MAP_FAILED) throw std::bad_alloc();
   base_ = static_cast<uint8_t*>(p);
   code_.assign(frames(), 0);
+  frames_ = frames();
+  dirty_.assign(frames_ + 1, 1);   // a new RAM counts as written everywhere
 }
 
 PhysMem::~PhysMem() {
   if (base_) munmap(base_, size_);
 }
+
+void PhysMem::mark_all_dirty() { std::fill(dirty_.begin(), dirty_.end(), uint8_t(1)); }
+
+void PhysMem::clear_dirty() {
+  std::fill(dirty_.begin(), dirty_.end(), uint8_t(0));
+  for (Tlb* t : tlbs_) t->park_writes();
+}
+
+void PhysMem::attach_tlb(Tlb* t) { tlbs_.push_back(t); }
+
+void PhysMem::detach_tlb(Tlb* t) { tlbs_.erase(std::remove(tlbs_.begin(), tlbs_.end(), t), tlbs_.end()); }
 
 }  // namespace pvlab

@@ -81,6 +81,14 @@ size_t Tlb::valid_entries() const {
   return n;
 }
 
+void Tlb::park_writes() {
+  for (TlbEntry& e : e_) {
+    if (!e.host_write) continue;
+    e.parked_write = e.host_write;
+    e.host_write = nullptr;
+  }
+}
+
 void Tlb::drop_page(laddr_t lin) {
   // The epoch moves only when an entry goes: translations nothing dropped still hold.
   uint32_t page = lin & ~kPageMask;

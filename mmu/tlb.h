@@ -26,6 +26,9 @@ struct TlbEntry {
   paddr_t frame = 0;      // physical page base
   uint8_t* host = nullptr;  // host pointer to the frame, nullptr for MMIO / ROM writes
   uint8_t* host_write = nullptr;
+  // The write pointer held back after the written-page set was cleared (mmu/phys_mem.h):
+  // the next store through the entry marks the frame and moves it back to host_write.
+  uint8_t* parked_write = nullptr;
   static constexpr uint32_t kValid = 1;
 };
 
@@ -88,6 +91,9 @@ class Tlb {
   // The same drop without counting an INVLPG (a page fault invalidates the faulting address).
   void drop_page(laddr_t lin);
   size_t valid_entries() const;
+  // Move every entry's host write pointer to parked_write (PhysMem::clear_dirty). Not a
+  // change of the model: hits, misses and walks stay what they were.
+  void park_writes();
   void reset_stats() { stats_ = {}; }
   // Changes whenever any translation may have changed (fills, flushes, an INVLPG or drop
   // that removed an entry): a translation remembered at one epoch still holds while the

@@ -46,7 +46,7 @@ PVLAB_INLINE uint32_t ea32(const Cpu& c, const Insn& i) {
 // holds decoded code. The common case is one test; the rare one is a call of its own, at the
 // end of the caller, so fast paths need no stack frame.
 [[gnu::noinline]] inline bool note_code_write(Cpu& c, paddr_t pa, unsigned size) {
-  c.bus().note_write(pa, size);
+  c.bus().note_tlb_write(pa, size);
   return true;
 }
 PVLAB_INLINE bool wrote(Cpu& c, paddr_t pa, unsigned size) {

@@ -131,8 +131,8 @@ uint32_t fast_run(Cpu& c, const Insn& i, unsigned sz, uint32_t max) {
     if (!es_ || !es_->host) return 0;
     src = es_->host + (lin_s & kPageMask);
   }
-  const TlbEntry* ed = c.mmu().translate(lin_d, user | kWrite, err);
-  if (!ed || !ed->host_write) return 0;
+  TlbEntry* ed = c.mmu().translate(lin_d, user | kWrite, err);
+  if (!ed || !c.mmu().unpark(*ed)) return 0;
   uint8_t* dst = ed->host_write + (lin_d & kPageMask);
   const paddr_t pa_d = ed->frame | (lin_d & kPageMask);
   if (K == Str::Movs) {
@@ -148,7 +148,7 @@ uint32_t fast_run(Cpu& c, const Insn& i, unsigned sz, uint32_t max) {
     }
   }
   c.s.r[EDI] = di + bytes;
-  c.bus().note_write(pa_d, bytes);
+  c.bus().note_tlb_write(pa_d, bytes);
   return n;
 }
 

@@ -12,6 +12,8 @@
   output, and two snapshots of one state are the same bytes;
 - input: a ROM that echoes COM1 gets a line on stdin while recording, and the replay gets it
   from the recording; the PV demo records stdin for its console;
+- recordings with incremental snapshots replay from their first, middle and last
+  checkpoints (rebuilt from the whole snapshot before and the incremental ones after it);
 - a recording whose checkpoint hash or input was altered (checksum re-sealed) is reported as
   diverged with exit status 22; corrupt, truncated and foreign files are refused with exit
   status 2 and a message naming the problem.
@@ -139,6 +141,44 @@ class Tests:
             f.write(bytes([b[0] ^ 0xff]))
         p = self.run(['replay', '-q', rec, '--image', moved])
         self.check(p.rc != 0, f'replay {name} --image with other bytes is refused or diverges', f'rc {p.rc}: {p.err[-300:]}')
+
+    # ---- incremental snapshots: replay from a checkpoint ----
+    def from_checkpoint(self, name, args, stdin=b''):
+        plain = self.run(['run', '--stats', '--debugcon', 'none', '--serial', 'none',
+                          '--max-insns', '500000000'] + args)
+        interval = max((plain.stat('cycles') or 10000) // 10, 1000)
+        rec = self.path(name + '-snaps.pvr')
+        r = self.run(['record', '-o', rec, '--snapshot-interval', str(interval), '--with-snapshots',
+                      '--full-every', '4', '--max-insns', '500000000', '--debugcon', 'none',
+                      '--serial', 'none'] + args, stdin)
+        if not self.check(os.path.exists(rec) and 'recorded' in r.err, f'record {name} with snapshots', r.err[-500:]):
+            return
+        info = self.run(['replay', '--info', rec])
+        m = re.search(r'^checkpoints: (\d+) every \d+ cycles \((\d+) with snapshots: (\d+) whole, (\d+) incremental',
+                      info.out, re.M)
+        if not self.check(m is not None and int(m.group(1)) >= 2 and int(m.group(4)) > 0,
+                          f'{name}: the snapshots after the first are incremental', info.out):
+            return
+        n = int(m.group(1))
+        self.check(int(m.group(3)) == (n + 3) // 4, f'{name}: a whole snapshot every 4 checkpoints', info.out)
+        for k in sorted({1, 2, n // 2, n - 1, n}):
+            p = self.run(['replay', '-q', '--from-checkpoint', str(k), rec])
+            self.check(p.rc == 0 and 'replay: identical' in p.err and f'replaying from checkpoint {k} ' in p.err,
+                       f'{name}: replay from checkpoint {k} of {n}', f'rc {p.rc}: {p.err[-400:]}')
+        p = self.run(['replay', '-q', '--from-checkpoint', str(n + 1), rec])
+        self.check(p.rc == 2 and 'checkpoints' in p.err, f'{name}: a checkpoint past the last is refused',
+                   f'rc {p.rc}: {p.err[-300:]}')
+        # An incremental snapshot cut short inside the recording (checksum re-sealed): refused
+        # with a message naming the checkpoint.
+        data = bytearray(open(rec, 'rb').read())
+        at = bytes(data).find(b'PVLABDLT')
+        if self.check(at > 0, f'{name}: the recording holds incremental snapshots'):
+            data[at + 40] ^= 0xff
+            f = self.path(name + '-bad-delta.pvr')
+            open(f, 'wb').write(reseal(data))
+            p = self.run(['replay', '-q', '--from-checkpoint', '2', f])
+            self.check(p.rc == 2 and 'checkpoint 2' in p.err, f'{name}: a corrupt incremental snapshot is refused',
+                       f'rc {p.rc}: {p.err[-300:]}')
 
     # ---- record and replay under the out-of-order timing model ----
     def record_replay_ooo(self, name, args):
@@ -363,6 +403,19 @@ def main():
         if rec and snap:
             t.bad_recordings(rec, snap)
         t.input_tests(args.echo_rom)
+        t.from_checkpoint('pv-demo', [], stdin=b'typed at the console\n')
+        for k in args.pc:
+            if name(k).endswith('interrupts'):
+                t.from_checkpoint(name(k), ['--cmdline', args.cmdline, k])
+        for k in args.pv:
+            if name(k).endswith('-mm'):
+                t.from_checkpoint(name(k), [k])
+        for k in args.bench[:1]:
+            t.from_checkpoint(name(k), ['--cmdline', 'iters=3', k])
+        if rec:
+            p = t.run(['replay', '-q', '--from-checkpoint', '1', rec])
+            t.check(p.rc == 2 and 'no snapshot' in p.err, 'a recording without snapshots cannot start at a checkpoint',
+                    f'rc {p.rc}: {p.err[-300:]}')
         print(f'replay: {t.passed} passed, {t.failed} failed')
         return 1 if t.failed or not t.passed else 0
 

@@ -167,7 +167,7 @@ TEST_CASE("fuzz: recordings, truncated at every offset and with flipped bytes") 
   rec.max_insns = 1000;
   rec.interval = 100;
   rec.inputs = {{150, input_source::kCom1, "hello\n"}, {900, input_source::kCom1, "x"}};
-  rec.checkpoints = {{100, 104, 90, 0xabcdef, {}}, {200, 203, 180, 0x123456, {1, 2, 3}}};
+  rec.checkpoints = {{100, 104, 90, 0xabcdef, 0, {}}, {200, 203, 180, 0x123456, 1, {1, 2, 3}}};
   rec.end = {1000, 950, 0x55aa, 0, 0x77};
   const std::vector<uint8_t> bytes = write_recording(rec);
 
