@@ -75,8 +75,8 @@ static void chase_list(uint32_t bytes, int random) {
   uint32_t nodes = bytes / CHASE_STRIDE;
   volatile uint32_t* base = (volatile uint32_t*)CHASE_BASE;
   const uint32_t step = CHASE_STRIDE / 4;
-  for (uint32_t i = 0; i < nodes; ++i) base[i * step] = (i + 1) % nodes;
-  if (random) {
+  for (uint32_t i = 0; i < nodes; ++i) base[i * step] = random ? i : (i + 1) % nodes;
+  if (random) {   /* from the identity, Sattolo's shuffle leaves one cycle through all */
     uint32_t x = 2463534242u;
     for (uint32_t i = nodes - 1; i > 0; --i) {
       x ^= x << 13;

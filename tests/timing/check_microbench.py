@@ -109,6 +109,7 @@ def main():
             % (name, got, want))
 
     out, _ = run(args, "chase")
+    chase_on = {int(f[0]): f for f in lines_of(out, "chase")}
     line = 64
     t.check(cfg["l1d_line"] == line and cfg["l2_line"] == line,
             "%s chase: the guest's 64-byte stride is the configured line size" % name)
@@ -148,6 +149,17 @@ def main():
                     "%s mlp (%s): %.2f cycles per independent missing load, expected mem_latency %d / %d "
                     "overlapping misses = %.2f" % (name, text.replace("\n", ", "), got, cfg["mem_latency"],
                                                    want_mlp, want))
+
+        # The random chase with the prefetcher off: the same cost per load at every size (within
+        # 1 %: a scattered chase repeats a distance now and then, and a stray prefetch may hit).
+        out, _ = run(args, "chase", config=no_pf)
+        def cost(f):
+            size, nodes, c1, n2, c2 = (int(x) for x in f)
+            return (c2 - c1) / (n2 - nodes)
+        same = [f for f in lines_of(out, "chase")
+                if int(f[0]) in chase_on and abs(cost(f) - cost(chase_on[int(f[0])])) <= 0.01 * cost(f)]
+        t.check(len(same) == len(chase_on) > 0, "%s chase: the prefetcher takes nothing off the random chase "
+                "(%d of %d sizes within 1 %% of their cost with it off)" % (name, len(same), len(chase_on)))
 
         seq = {}
         for tag, path in (("off", no_pf), ("on", args.config)):
