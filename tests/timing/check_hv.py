@@ -18,8 +18,9 @@ what the configuration says:
   tlb stride   a chase over more pages than the D-TLB holds costs, per load, the walk more
                than one over 8 pages: the walk's two PAE table reads go through the caches
                (walk_caches, on in the shipped files) and hit L1D, 2 * l1d_latency; with an
-               L1D of one line (a derived configuration, prefetcher off) they miss it and hit
-               L2, 2 * l2_latency; with walk_caches = false, 2 * walk_cycles_per_level
+               L1D of one line (a derived configuration, prefetcher off, L2 made 16-way so
+               the tables stay in it) they miss it and hit L2, 2 * l2_latency; with
+               walk_caches = false, 2 * walk_cycles_per_level
 Plus determinism: two runs print the same figures.
 Prints one PASS/FAIL line per check and exits non-zero on any failure."""
 import argparse
@@ -133,7 +134,10 @@ def main():
                      else 2 * cfg["walk_cycles_per_level"], "2 * l1d_latency" if cfg["walk_caches"]
                      else "2 * walk_cycles_per_level")]
         if cfg["walk_caches"]:
-            tiny, _, _ = run(args, base_text + "\nl1d_size = 64\nl1d_assoc = 1\nl1d_prefetch = false\n", tmp, "tiny")
+            # One L1D line: every table read misses L1D. The L2 gets 16 ways (as many sets as
+            # configured) so that the chase's lines, four to a set here, leave room for the tables.
+            tiny, _, _ = run(args, base_text + "\nl1d_size = 64\nl1d_assoc = 1\nl1d_prefetch = false\n"
+                             "l2_assoc = 16\nl2_size = %d\n" % (cfg["l2_size"] * 16 // cfg["l2_assoc"]), tmp, "tiny")
             variants.append(("an L1D of one line: the tables' lines in L2", tiny, 2 * cfg["l2_latency"],
                              "2 * l2_latency"))
         fixed, _, _ = run(args, base_text + "\nwalk_caches = false\n", tmp, "fixed")
