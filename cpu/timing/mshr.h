@@ -47,7 +47,12 @@ class MissRegs {
   }
   // A register free at `at` without waiting (for prefetches, which are dropped rather than
   // queued when every register is busy).
-  bool idle_at(uint64_t at) const { return free_at(at) == at; }
+  bool idle_at(uint64_t at) const {
+    if (at >= busy_until_) return true;
+    for (const Reg& r : regs_)
+      if (r.done <= at) return true;
+    return false;
+  }
 
   void save(StateWriter& w) const {
     w.tag("MSHR");

@@ -179,7 +179,7 @@ void OooModel::store_access(uint64_t addr) {
 
 void OooModel::prefetch(uint64_t line, uint64_t at) {
   const uint64_t addr = line << l1d_.line_shift();
-  if (l1d_.holds(addr) || !l1d_mshr_.idle_at(at)) return;   // there already, or no register
+  if (!l1d_mshr_.idle_at(at) || l1d_.holds(addr)) return;   // no register, or there already
   const bool in_l2 = l2_.holds(addr);
   if (!in_l2 && !l2_mshr_.idle_at(at)) return;
   l1d_.access(addr);
