@@ -137,8 +137,10 @@ uint32_t OooModel::data_access(uint64_t addr, uint64_t at, CpiCause& level) {
     }
     if (cfg_.l1d_prefetch && pf_.use(line)) {
       ++st_.prefetches_useful;
+      // A stream already followed: the lines before the furthest were asked for by the
+      // loads before this one.
       uint64_t next[16];
-      for (unsigned k = 0, n = pf_.train(pc_, line, next); k < n; ++k) prefetch(next[k], at);
+      if (const unsigned n = pf_.train(pc_, line, next)) prefetch(next[n - 1], at);
     }
     return uint32_t(done - at);
   }
