@@ -52,6 +52,10 @@ void counters(const TimingStats& t) {
     ImGui::Text("page walks through the caches: %llu table reads, %llu hit L1D, %llu hit L2",
                 (unsigned long long)t.walk_reads, (unsigned long long)t.walk_l1d_hits,
                 (unsigned long long)t.walk_l2_hits);
+  if (t.mshr_merges || t.mshr_full || t.prefetches)
+    ImGui::Text("misses merged %llu, waited for a miss register %llu   L1D prefetches %llu, useful %llu",
+                (unsigned long long)t.mshr_merges, (unsigned long long)t.mshr_full,
+                (unsigned long long)t.prefetches, (unsigned long long)t.prefetches_useful);
   const BranchStats& b = t.branches;
   ImGui::Text("branches %llu, mispredicted %llu (%.2f%%), BTB misses %llu   serialising %llu",
               (unsigned long long)b.branches, (unsigned long long)b.mispredicts,

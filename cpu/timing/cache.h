@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cpu/timing/config.h"
+#include "mmu/types.h"
 
 namespace pvlab {
 
@@ -26,7 +27,7 @@ class TimingCache {
 
   // Look `addr` up and make its line the most recently used (allocating it on a miss).
   // True on a hit.
-  bool access(uint64_t addr) {
+  PVLAB_INLINE bool access(uint64_t addr) {
     const uint64_t line = addr >> line_shift_;
     uint64_t* set = &tags_[(line & (sets_ - 1)) * p_.assoc];
     if (set[0] == line) {

@@ -45,6 +45,13 @@ struct TimingConfig {
   CacheParams l1d{32768, 8, 64, 3};
   CacheParams l2{2u << 20, 8, 64, 10};
   uint32_t mem_latency = 200;   // load-to-use cycles for an access that misses every level
+  // Miss-status registers: how many misses each level keeps outstanding at once (L1D: loads
+  // missing it; L2: loads, prefetches and instruction fetches missing it). A miss to a line
+  // already outstanding merges with it; when all are busy a miss waits for the first to free.
+  uint32_t l1d_mshrs = 4, l2_mshrs = 8;
+  // The L1D stride prefetcher (cpu/timing/prefetch.h): on or off (`true` / `false`), and how
+  // many strides ahead of a confirmed stream it fetches.
+  uint32_t l1d_prefetch = 1, l1d_prefetch_degree = 2;
 
   // Branch prediction.
   uint32_t btb_entries = 512, btb_assoc = 4;
@@ -63,7 +70,7 @@ struct TimingConfig {
   // 1: the walker's table reads go through L1D, L2 and memory as loads do, each costing the
   // latency of the level holding its line (one after the other: each read needs the entry
   // before it), instead of `walk_cycles_per_level` each. 0 or 1 (`true` / `false`).
-  uint32_t walk_caches = 0;
+  uint32_t walk_caches = 1;
 
   // The PV hypervisor (cpu/timing/hv_hook.h): cycles to enter it (the trap to ring 0, the
   // stack switch, saving the guest's registers) and to leave it (restoring them, IRET to the

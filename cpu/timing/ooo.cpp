@@ -72,7 +72,8 @@ void OooModel::History::init(uint32_t n) {
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
-    : cfg_(cfg), rows_(&mnemonic_timing(0)), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), bp_(cfg) {
+    : cfg_(cfg), rows_(&mnemonic_timing(0)), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2),
+      l1d_mshr_(cfg.l1d_mshrs), l2_mshr_(cfg.l2_mshrs), pf_(cfg.l1d_prefetch_degree), bp_(cfg) {
   fetch_slots_.width = cfg.fetch_width;
   dispatch_slots_.width = cfg.issue_width;
   retire_slots_.width = cfg.retire_width;
@@ -125,21 +126,88 @@ PVLAB_INLINE uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) {
 }
 }  // namespace
 
-uint32_t OooModel::data_access(uint64_t addr, CpiCause& level) {
+uint32_t OooModel::data_access(uint64_t addr, uint64_t at, CpiCause& level) {
+  const uint64_t line = addr >> l1d_.line_shift();
   if (l1d_.access(addr)) {
     ++st_.l1d_hits;
     level = CpiCause::DCacheL1;
-    return cfg_.l1d.latency;
+    uint64_t done = at + cfg_.l1d.latency;
+    uint8_t from = 0;
+    // The line is allocated when its miss is sent: still on its way, the load waits for it.
+    if (const uint64_t arrives = l1d_mshr_.pending(line, at, from)) {
+      if (arrives > done) {
+        ++st_.mshr_merges;
+        done = arrives;
+        level = CpiCause(from);
+      }
+    }
+    if (cfg_.l1d_prefetch && pf_.use(line)) {
+      ++st_.prefetches_useful;
+      // A stream already followed: the lines before the furthest were asked for by the
+      // loads before this one.
+      uint64_t next[16];
+      if (const unsigned n = pf_.train(pc_, line, next)) prefetch(next[n - 1], at);
+    }
+    return uint32_t(done - at);
   }
   ++st_.l1d_misses;
+  // Sent to L2 when an L1D miss register is free; to memory when an L2 one is too.
+  const uint64_t start = l1d_mshr_.free_at(at);
+  uint64_t done;
   if (l2_.access(addr)) {
     ++st_.l2_hits;
     level = CpiCause::DCacheL2;
-    return cfg_.l2.latency;
+    done = start + cfg_.l2.latency;
+  } else {
+    ++st_.l2_misses;
+    level = CpiCause::DCacheMem;
+    const uint64_t start2 = l2_mshr_.free_at(start);
+    done = start2 + cfg_.mem_latency;
+    l2_mshr_.take(addr >> l2_.line_shift(), done, uint8_t(level));
+    if (start2 > start) ++st_.mshr_full;
   }
-  ++st_.l2_misses;
-  level = CpiCause::DCacheMem;
-  return cfg_.mem_latency;
+  if (start > at) ++st_.mshr_full;
+  l1d_mshr_.take(line, done, uint8_t(level));
+  if (cfg_.l1d_prefetch) {
+    uint64_t next[16];
+    for (unsigned k = 0, n = pf_.train(pc_, line, next); k < n; ++k) prefetch(next[k], at);
+  }
+  return uint32_t(done - at);
+}
+
+void OooModel::store_access(uint64_t addr) {
+  if (l1d_.access(addr)) {
+    ++st_.l1d_hits;
+    return;
+  }
+  ++st_.l1d_misses;
+  if (l2_.access(addr)) ++st_.l2_hits;
+  else ++st_.l2_misses;
+}
+
+void OooModel::prefetch(uint64_t line, uint64_t at) {
+  const uint64_t addr = line << l1d_.line_shift();
+  if (!l1d_mshr_.idle_at(at) || l1d_.holds(addr)) return;   // no register, or there already
+  const bool in_l2 = l2_.holds(addr);
+  if (!in_l2 && !l2_mshr_.idle_at(at)) return;
+  l1d_.access(addr);
+  l2_.access(addr);
+  const CpiCause from = in_l2 ? CpiCause::DCacheL2 : CpiCause::DCacheMem;
+  const uint64_t done = at + (in_l2 ? cfg_.l2.latency : cfg_.mem_latency);
+  if (!in_l2) l2_mshr_.take(addr >> l2_.line_shift(), done, uint8_t(from));
+  l1d_mshr_.take(line, done, uint8_t(from));
+  pf_.mark(line);
+  ++st_.prefetches;
+}
+
+void OooModel::save_memory(StateWriter& w) const {
+  l1d_mshr_.save(w);
+  l2_mshr_.save(w);
+  pf_.save(w);
+}
+
+bool OooModel::load_memory(StateReader& r) {
+  return l1d_mshr_.load(r) && l2_mshr_.load(r) && pf_.load(r);
 }
 
 uint64_t OooModel::walk_cycles(const WalkResult& w) {
@@ -297,6 +365,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   const uint32_t src = sh.src, dst0 = sh.dst, addr_regs = sh.addr_regs;
   const unsigned uops = sh.uops;
   const uint32_t user = s.cpl == 3 ? unsigned(kUser) : 0u;
+  pc_ = s.seg[CS].base + eip;
   // Data addresses, recomputed from the registers as they were before the instruction.
   uint64_t load_pa = 0, store_pa = 0, stack_pa = 0;
   if (load || store) {
@@ -332,7 +401,12 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
       ++st_.l1i_hits;
     } else {
       ++st_.l1i_misses;
-      const uint32_t lat = l2_.access(fetch_pa) ? cfg_.l2.latency : cfg_.mem_latency;
+      uint32_t lat = cfg_.l2.latency;
+      if (!l2_.access(fetch_pa)) {   // to memory when an L2 miss register is free
+        const uint64_t start = l2_mshr_.free_at(ft);
+        lat = uint32_t(start - ft) + cfg_.mem_latency;
+        l2_mshr_.take(fetch_pa >> l2_.line_shift(), start + cfg_.mem_latency, uint8_t(CpiCause::ICache));
+      }
       if (lat > cfg_.l1i.latency) {
         ft += lat - cfg_.l1i.latency;
         note(CpiCause::ICache, lat - cfg_.l1i.latency);
@@ -379,8 +453,12 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     ++st_.loads;
     const uint64_t at = on_port(load_, addr_ready);
     CpiCause level;
-    uint32_t lat = data_access(stack_load ? stack_pa : load_pa, level);
-    if (load && stack_load) lat = std::max(lat, data_access(load_pa, level));
+    uint32_t lat = data_access(stack_load ? stack_pa : load_pa, at, level);
+    if (load && stack_load) {
+      CpiCause other;
+      const uint32_t l2 = data_access(load_pa, at, other);
+      if (l2 > lat) lat = l2, level = other;
+    }
     note(level, lat - 1);
     if (dtlb_miss) {
       lat += uint32_t(walk_load);
@@ -437,7 +515,8 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
           for (uint32_t k = 0; k < lines; ++k) {
             const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
             CpiCause level;
-            const uint32_t l = data_access(translate(cpu, lin, user | (write ? unsigned(kWrite) : 0u)), level);
+            const uint64_t pa = translate(cpu, lin, user | (write ? unsigned(kWrite) : 0u));
+            const uint32_t l = data_access(pa, at + lat, level);
             if (l > cfg_.l1d.latency) {
               lat += l - cfg_.l1d.latency;
               note(level, l - cfg_.l1d.latency);
@@ -477,11 +556,10 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     ++st_.stores;
     const uint64_t ready = std::max(addr_ready, pure_move ? ready_of(reg_ready_, src) : result);
     const uint64_t at = on_port(store_, ready);
-    CpiCause level;
-    data_access(stack_store ? stack_pa : store_pa, level);   // write-allocate; no wait
+    store_access(stack_store ? stack_pa : store_pa);   // write-allocate; no wait
     note_store(stack_store ? stack_pa : store_pa, at + 1);
     if (store && stack_store) {
-      data_access(store_pa, level);
+      store_access(store_pa);
       note_store(store_pa, at + 1);
     }
     complete = std::max(complete, at + 1);
@@ -707,6 +785,14 @@ std::string OooModel::stats_text() const {
                   (unsigned long long)st_.walk_l2_hits);
     out += buf;
   }
+  if (st_.mshr_merges || st_.mshr_full || st_.prefetches) {
+    std::snprintf(buf, sizeof buf,
+                  "pvlab: timing misses: %llu loads merged with an outstanding miss, %llu waited for a free "
+                  "miss register; L1D prefetches %llu issued, %llu useful\n",
+                  (unsigned long long)st_.mshr_merges, (unsigned long long)st_.mshr_full,
+                  (unsigned long long)st_.prefetches, (unsigned long long)st_.prefetches_useful);
+    out += buf;
+  }
   if (st_.hv_entries) {
     std::snprintf(buf, sizeof buf,
                   "pvlab: timing hypervisor: %llu entries (%llu hypercalls), %llu bounce frames, %llu TLB flushes on entry, %llu cycles\n",
@@ -761,6 +847,10 @@ std::string OooModel::stats_json() const {
   field("walk_reads", st_.walk_reads);
   field("walk_l1d_hits", st_.walk_l1d_hits);
   field("walk_l2_hits", st_.walk_l2_hits);
+  field("mshr_merges", st_.mshr_merges);
+  field("mshr_full_waits", st_.mshr_full);
+  field("prefetches", st_.prefetches);
+  field("prefetches_useful", st_.prefetches_useful);
   field("forwarded_loads", st_.forwarded);
   field("serializing", st_.serializing);
   field("hv_entries", st_.hv_entries);

@@ -26,6 +26,8 @@
 #include "cpu/timing/config.h"
 #include "cpu/timing/functions.h"
 #include "cpu/timing/hv_hook.h"
+#include "cpu/timing/mshr.h"
+#include "cpu/timing/prefetch.h"
 #include "cpu/timing/uops.h"
 
 namespace pvlab {
@@ -61,6 +63,9 @@ struct TimingStats {
   uint64_t walk_reads = 0, walk_l1d_hits = 0, walk_l2_hits = 0;   // walk_caches: table reads, by level
   uint64_t serializing = 0;
   uint64_t forwarded = 0;   // loads that took an in-flight store's data
+  uint64_t mshr_merges = 0;      // loads that found their line's miss still outstanding
+  uint64_t mshr_full = 0;        // misses that waited for a free miss-status register
+  uint64_t prefetches = 0, prefetches_useful = 0;   // L1D prefetches issued / later used
   uint64_t hv_entries = 0, hv_hypercalls = 0, hv_bounces = 0, hv_flushes = 0;
   BranchStats branches;
 };
@@ -111,6 +116,9 @@ class OooModel final : public RetireHook, public WalkPricer {
   // whose state was just loaded, with the same configuration and function map.
   void save_state(StateWriter& w) const;
   bool load_state(StateReader& r, Cpu& cpu);
+  // The memory side's state (miss-status registers, prefetcher), for snapshots of the model.
+  void save_memory(StateWriter& w) const;
+  bool load_memory(StateReader& r);
 
   // The counters so far (branch counters and the cycle total included).
   TimingStats stats() const;
@@ -222,9 +230,14 @@ class OooModel final : public RetireHook, public WalkPricer {
     stores_[(addr >> 2) & (kStores - 1)] = {addr >> 2, ready};
   }
 
-  // The latency of a data access at physical/linear `addr` through L1D, L2 and memory;
-  // `level` receives the cause to charge.
-  uint32_t data_access(uint64_t addr, CpiCause& level);
+  // The latency of a load at physical/linear `addr` issued at cycle `at`, through L1D, L2
+  // and memory and their miss-status registers; `level` receives the cause to charge. The
+  // L1D prefetcher learns from it.
+  uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level);
+  // A store's write-allocate: the line goes into the caches, nothing waits for it.
+  void store_access(uint64_t addr);
+  // The prefetcher asks for `line` (of L1D) at cycle `at`: fetched when a register is free.
+  void prefetch(uint64_t line, uint64_t at);
 
   // Why the instruction being scheduled was late, per cause (only the entries named in
   // comp_mask_ are nonzero).
@@ -238,6 +251,9 @@ class OooModel final : public RetireHook, public WalkPricer {
   TimingConfig cfg_;
   const MnemonicTiming* rows_;
   TimingCache l1i_, l1d_, l2_;
+  MissRegs l1d_mshr_, l2_mshr_;
+  StridePrefetcher pf_;
+  uint32_t pc_ = 0;                 // linear address of the instruction being scheduled
   BranchPredictor bp_;
   InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;
   SlotTable alu_, mul_, branch_, load_, store_;

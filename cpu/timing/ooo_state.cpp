@@ -39,7 +39,8 @@ void each_counter(TimingStats& t, F f) {
   for (uint64_t* v : {&t.insns, &t.uops, &t.cycles, &t.loads, &t.stores, &t.l1d_hits, &t.l1d_misses, &t.l1i_hits,
                       &t.l1i_misses, &t.l2_hits, &t.l2_misses, &t.itlb_misses, &t.dtlb_misses, &t.walk_cycles,
                       &t.walk_reads, &t.walk_l1d_hits, &t.walk_l2_hits, &t.serializing, &t.forwarded,
-                      &t.hv_entries, &t.hv_hypercalls, &t.hv_bounces, &t.hv_flushes})
+                      &t.hv_entries, &t.hv_hypercalls, &t.hv_bounces, &t.hv_flushes, &t.mshr_merges,
+                      &t.mshr_full, &t.prefetches, &t.prefetches_useful})
     f(*v);
 }
 
@@ -212,6 +213,7 @@ void OooModel::save_state(StateWriter& w) const {
     w.u64(f.insns);
     for (uint64_t c : f.cpi) w.u64(c);
   }
+  save_memory(w);
 }
 
 bool OooModel::load_state(StateReader& r, Cpu& cpu) {
@@ -254,7 +256,7 @@ bool OooModel::load_state(StateReader& r, Cpu& cpu) {
     f.insns = r.u64();
     for (uint64_t& c : f.cpi) c = r.u64();
   }
-  if (!r.ok()) return false;
+  if (!load_memory(r) || !r.ok()) return false;
   st_ = st;
   itlb_seen_ = cpu.mmu().itlb().stats().misses - itlb_unseen;
   dtlb_seen_ = cpu.mmu().dtlb().stats().misses - dtlb_unseen;

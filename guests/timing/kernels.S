@@ -96,6 +96,26 @@ t_chase:
 	sub %ebp, %eax
 	LEAVE_TIMED
 
+/* uint32_t t_stream(const void* start, uint32_t n16): 16 * n16 independent loads, each to
+   the next 64-byte line from `start` on (nothing waits for their data). */
+	.globl t_stream
+t_stream:
+	ENTER_TIMED
+	mov 20(%esp), %esi
+	mov 24(%esp), %ecx
+	rdtsc
+	mov %eax, %ebp
+4:
+	.irp k, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	mov \k*64(%esi), %eax
+	.endr
+	add $1024, %esi
+	dec %ecx
+	jnz 4b
+	rdtsc
+	sub %ebp, %eax
+	LEAVE_TIMED
+
 /* uint32_t t_branch(uint32_t n, uint32_t mask): n iterations of a xorshift step and a
    conditional branch on (state & mask): mask 0 gives a branch that always goes the same way,
    mask 1 one that follows the generator's low bit. Same instructions either way. */

@@ -15,8 +15,12 @@ what the configuration says:
                one (flags only), by at least hv_bounce
   functions    the per-function CPI stacks add up to the run; the hypercall page holds the
                most hypervisor cycles
-  tlb stride   a chase over more pages than the D-TLB holds costs, per load, the walk
-               (2 PAE table reads * walk_cycles_per_level) more than one over 8 pages
+  tlb stride   a chase over more pages than the D-TLB holds costs, per load, the walk more
+               than one over 8 pages: the walk's two PAE table reads go through the caches
+               (walk_caches, on in the shipped files) and hit L1D, 2 * l1d_latency; with an
+               L1D of one line (a derived configuration, prefetcher off, L2 made 16-way so
+               the tables stay in it) they miss it and hit L2, 2 * l2_latency; with
+               walk_caches = false, 2 * walk_cycles_per_level
 Plus determinism: two runs print the same figures.
 Prints one PASS/FAIL line per check and exits non-zero on any failure."""
 import argparse
@@ -120,12 +124,34 @@ def main():
         t.check(e["unmasked"] >= e["masked"] + cfg["hv_bounce"], "events: unmasked %d >= masked %d + hv_bounce %d"
                 % (e["unmasked"], e["masked"], cfg["hv_bounce"]))
 
-        small, big = base["chase8"], base["chase256"]
-        per_small = small["cycles"] / small["loads"]
-        per_big = big["cycles"] / big["loads"]
-        walk = 2 * cfg["walk_cycles_per_level"]
-        t.check(abs((per_big - per_small) - walk) <= 0.5, "TLB stride: %.2f cycles per load over 256 pages, "
-                "%.2f over 8: the walk costs %.2f, expected %d" % (per_big, per_small, per_big - per_small, walk))
+        def walk_cost(figures):
+            small, big = figures["chase8"], figures["chase256"]
+            per_small = small["cycles"] / small["loads"]
+            per_big = big["cycles"] / big["loads"]
+            return per_small, per_big, per_big - per_small
+
+        variants = [("the tables' lines in L1D", base, 2 * cfg["l1d_latency"] if cfg["walk_caches"]
+                     else 2 * cfg["walk_cycles_per_level"], "2 * l1d_latency" if cfg["walk_caches"]
+                     else "2 * walk_cycles_per_level")]
+        if cfg["walk_caches"]:
+            # One L1D line: every table read misses L1D. The L2 gets 16 ways (as many sets as
+            # configured) so that the chase's lines, four to a set here, leave room for the tables.
+            tiny, _, _ = run(args, base_text + "\nl1d_size = 64\nl1d_assoc = 1\nl1d_prefetch = false\n"
+                             "l2_assoc = 16\nl2_size = %d\n" % (cfg["l2_size"] * 16 // cfg["l2_assoc"]), tmp, "tiny")
+            variants.append(("an L1D of one line: the tables' lines in L2", tiny, 2 * cfg["l2_latency"],
+                             "2 * l2_latency"))
+        fixed, _, _ = run(args, base_text + "\nwalk_caches = false\n", tmp, "fixed")
+        variants.append(("walk_caches = false", fixed, 2 * cfg["walk_cycles_per_level"],
+                         "2 * walk_cycles_per_level"))
+        costs = []
+        for what, figures, want, formula in variants:
+            per_small, per_big, walk = walk_cost(figures)
+            costs.append(walk)
+            t.check(abs(walk - want) <= 0.5, "TLB stride (%s): %.2f cycles per load over 256 pages, %.2f over 8: "
+                    "the walk costs %.2f, expected %s = %d" % (what, per_big, per_small, walk, formula, want))
+        if cfg["walk_caches"]:
+            t.check(costs[0] < costs[1], "TLB stride: a walk whose table entries hit L1D (%.2f) costs less than "
+                    "one that misses it (%.2f)" % (costs[0], costs[1]))
     if t.failed:
         sys.exit(1)
 

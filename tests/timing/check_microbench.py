@@ -7,6 +7,15 @@ configuration and checks each figure against what the configuration says it must
   indep_add   instructions per cycle, 6 chains == min(fetch, issue, retire width, ALUs, 6)
   chase       cycles per dependent load       == the latency of the level the working set
               fits (L1D, L2, memory), for sizes clearly inside or outside each level
+              (the list is in random order: the L1D prefetcher finds no stride to follow,
+              so these figures hold with it on)
+  mlp         independent loads, each to a line nothing touched, prefetcher off: cycles per
+              load == mem_latency / min(l1d_mshrs, l2_mshrs, lq_size), the misses the
+              miss-status registers let overlap; with one L1D register == mem_latency
+  seqchase    a dependent chase through consecutive lines past L2: mem_latency per load with
+              the prefetcher off; with it on the loads' memory stalls drop at least by half,
+              never below what the registers allow (mem_latency / min(l1d_mshrs,
+              l2_mshrs)), and most of the prefetched lines are used
   branch      a random branch mispredicts on about half its runs, a fixed one never; each
               misprediction costs the configured penalty plus the few cycles the
               branch takes to resolve
@@ -50,9 +59,9 @@ class Checker:
             self.failed += 1
 
 
-def run(args, only=None, stats_json=None, extra=()):
-    cmd = [args.pvlab, "run", args.guest, "--timing", "ooo", "--timing-config", args.config,
-           "--stats"]
+def run(args, only=None, stats_json=None, extra=(), config=None):
+    cmd = [args.pvlab, "run", args.guest, "--timing", "ooo", "--timing-config",
+           config or args.config, "--stats"]
     if only:
         cmd += ["--cmdline", "only=" + only]
     if stats_json:
@@ -100,6 +109,7 @@ def main():
             % (name, got, want))
 
     out, _ = run(args, "chase")
+    chase_on = {int(f[0]): f for f in lines_of(out, "chase")}
     line = 64
     t.check(cfg["l1d_line"] == line and cfg["l2_line"] == line,
             "%s chase: the guest's 64-byte stride is the configured line size" % name)
@@ -119,7 +129,62 @@ def main():
                 "%s chase %7d KiB: %.2f cycles per load, expected the %s latency %d"
                 % (name, size // 1024, got, level, want))
 
+    with open(args.config) as f:
+        base_text = f.read()
     with tempfile.TemporaryDirectory() as tmp:
+        def derived(tag, extra_text):
+            path = os.path.join(tmp, tag + ".ini")
+            with open(path, "w") as f:
+                f.write(base_text + "\n" + extra_text + "\n")
+            return path
+
+        no_pf = derived("nopf", "l1d_prefetch = false")
+        mlp = min(cfg["l1d_mshrs"], cfg["l2_mshrs"], cfg["lq_size"])
+        for tag, text, want_mlp in (("mlp", "l1d_prefetch = false", mlp),
+                                    ("mlp1", "l1d_prefetch = false\nl1d_mshrs = 1", 1)):
+            out, _ = run(args, "mlp", config=derived(tag, text))
+            got = per_insn(lines_of(out, "mlp")[0])
+            want = cfg["mem_latency"] / want_mlp
+            t.check(abs(got - want) <= 0.01 * want,
+                    "%s mlp (%s): %.2f cycles per independent missing load, expected mem_latency %d / %d "
+                    "overlapping misses = %.2f" % (name, text.replace("\n", ", "), got, cfg["mem_latency"],
+                                                   want_mlp, want))
+
+        # The random chase with the prefetcher off: the same cost per load at every size (within
+        # 1 %: a scattered chase repeats a distance now and then, and a stray prefetch may hit).
+        out, _ = run(args, "chase", config=no_pf)
+        def cost(f):
+            size, nodes, c1, n2, c2 = (int(x) for x in f)
+            return (c2 - c1) / (n2 - nodes)
+        same = [f for f in lines_of(out, "chase")
+                if int(f[0]) in chase_on and abs(cost(f) - cost(chase_on[int(f[0])])) <= 0.01 * cost(f)]
+        t.check(len(same) == len(chase_on) > 0, "%s chase: the prefetcher takes nothing off the random chase "
+                "(%d of %d sizes within 1 %% of their cost with it off)" % (name, len(same), len(chase_on)))
+
+        seq = {}
+        for tag, path in (("off", no_pf), ("on", args.config)):
+            js_path = os.path.join(tmp, "seq-" + tag + ".json")
+            out, _ = run(args, "seqchase", js_path, config=path)
+            size, nodes, c1, n2, c2 = (int(x) for x in lines_of(out, "seqchase")[0])
+            with open(js_path) as f:
+                seq[tag] = ((c2 - c1) / (n2 - nodes), json.load(f))
+        off, js_off = seq["off"]
+        on, js_on = seq["on"]
+        mem = cfg["mem_latency"]
+        t.check(abs(off - mem) <= 0.01 * mem, "%s seqchase, prefetcher off: %.2f cycles per load, "
+                "expected mem_latency %d" % (name, off, mem))
+        floor = mem / min(cfg["l1d_mshrs"], cfg["l2_mshrs"])
+        t.check(floor * 0.99 <= on <= mem / 2, "%s seqchase, prefetcher on (degree %d): %.2f cycles "
+                "per load, expected between %.2f (the registers' limit) and mem_latency / 2 = %.1f"
+                % (name, cfg["l1d_prefetch_degree"], on, floor, mem / 2))
+        stalls_on, stalls_off = js_on["cpi_stack"]["dcache_mem"], js_off["cpi_stack"]["dcache_mem"]
+        t.check(stalls_on <= stalls_off / 2, "%s seqchase: the CPI stack's dcache_mem drops from %d to "
+                "%d cycles with the prefetcher" % (name, stalls_off, stalls_on))
+        t.check(js_off["prefetches"] == 0 and js_on["prefetches"] > 0
+                and js_on["prefetches_useful"] >= 0.9 * js_on["prefetches"],
+                "%s seqchase: %d prefetches issued, %d useful (none with the prefetcher off)"
+                % (name, js_on["prefetches"], js_on["prefetches_useful"]))
+
         stats = {}
         cycles = {}
         for kind in ("branch_fixed", "branch_random"):

@@ -9,6 +9,8 @@
 #include "cpu/timing/bpred.h"
 #include "cpu/timing/cache.h"
 #include "cpu/timing/config.h"
+#include "cpu/timing/mshr.h"
+#include "cpu/timing/prefetch.h"
 #include "cpu/timing/ooo.h"
 #include "frontend/machine.h"
 
@@ -96,6 +98,11 @@ TEST_CASE("timing config: the shipped Pentium M file is the built-in default") {
   CHECK(file.walk_cycles_per_level == def.walk_cycles_per_level);
   CHECK(file.dtlb_sets == def.dtlb_sets);
   CHECK(file.itlb_sets == def.itlb_sets);
+  CHECK(file.walk_caches == def.walk_caches);
+  CHECK(file.l1d_mshrs == def.l1d_mshrs);
+  CHECK(file.l2_mshrs == def.l2_mshrs);
+  CHECK(file.l1d_prefetch == def.l1d_prefetch);
+  CHECK(file.l1d_prefetch_degree == def.l1d_prefetch_degree);
 }
 
 TEST_CASE("timing config: the Skylake file reads and differs where it should") {
@@ -342,6 +349,7 @@ TEST_CASE("ooo model: with walk_caches a walk whose table entries are cached cos
   mmu.set_cycle_counter(&cycles);
   CHECK(walk(0x404000) == 2 * uint64_t(mmu.config().walk_cycles_per_level));
   TimingConfig fixed;
+  fixed.walk_caches = 0;
   OooModel plain(fixed);
   plain.attach(m.cpu());
   mmu.set_cycle_counter(&cycles);
@@ -358,4 +366,184 @@ TEST_CASE("timing config: walk_caches reads as a boolean") {
   CHECK(parse_timing_config("[timing]\nwalk_caches = false\n", "t.ini", c, err));
   CHECK(c.walk_caches == 0);
   CHECK(parse_error("[timing]\nwalk_caches = 2\n").find("walk_caches") != std::string::npos);
+}
+
+TEST_CASE("miss registers: a miss merges with its outstanding line, waits when all are busy") {
+  MissRegs m(2);
+  uint8_t from = 0;
+  CHECK(m.free_at(10) == 10);
+  m.take(100, 210, 7);
+  m.take(101, 215, 8);
+  CHECK(m.pending(100, 50, from) == 210);
+  CHECK(from == 7);
+  CHECK(m.pending(101, 50, from) == 215);
+  CHECK(m.pending(102, 50, from) == 0);
+  CHECK(m.pending(100, 210, from) == 0);   // arrived
+  CHECK(m.free_at(50) == 210);             // both busy: the first to free
+  CHECK_FALSE(m.idle_at(50));
+  CHECK(m.idle_at(212));
+  m.take(102, 410, 7);                     // takes 100's register
+  CHECK(m.pending(100, 50, from) == 0);
+  CHECK(m.free_at(50) == 215);
+
+  // Saved and loaded: the same answers; a blob for another count is refused by name.
+  StateWriter w;
+  m.save(w);
+  MissRegs back(2);
+  StateReader r(w.data());
+  REQUIRE(back.load(r));
+  CHECK(r.at_end());
+  CHECK(back.pending(102, 300, from) == 410);
+  CHECK(back.free_at(50) == 215);
+  MissRegs other(3);
+  StateReader r2(w.data());
+  CHECK_FALSE(other.load(r2));
+  CHECK(r2.error().find("miss-status register count") != std::string::npos);
+}
+
+TEST_CASE("stride prefetcher: a repeated distance is followed, a scattered chase is not") {
+  StridePrefetcher pf(2);
+  uint64_t out[2];
+  CHECK(pf.train(0x1000, 50, out) == 0);   // first sight of this load
+  CHECK(pf.train(0x1000, 53, out) == 0);   // a distance, not yet confirmed
+  REQUIRE(pf.train(0x1000, 56, out) == 2); // the same distance again
+  CHECK(out[0] == 59);
+  CHECK(out[1] == 62);
+  // Another load keeps its own stream; a descending one works too.
+  CHECK(pf.train(0x2000, 900, out) == 0);
+  CHECK(pf.train(0x2000, 899, out) == 0);
+  REQUIRE(pf.train(0x2000, 898, out) == 2);
+  CHECK(out[0] == 897);
+  // Scattered lines never repeat a distance.
+  unsigned fired = 0;
+  uint64_t x = 12345;
+  for (int k = 0; k < 1000; ++k) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    fired += pf.train(0x3004, (x >> 33) & 0xfffff, out);
+  }
+  CHECK(fired == 0);
+  // Prefetched lines are counted once, on their first use.
+  pf.mark(59);
+  CHECK_FALSE(pf.use(60));
+  CHECK(pf.use(59));
+  CHECK_FALSE(pf.use(59));
+  // Save and load keep the streams.
+  StateWriter w;
+  pf.save(w);
+  StridePrefetcher back(2);
+  StateReader r(w.data());
+  REQUIRE(back.load(r));
+  CHECK(r.at_end());
+  REQUIRE(back.train(0x1000, 59, out) == 2);
+  CHECK(out[0] == 62);
+}
+
+namespace {
+// mov esi, 0x200000; mov ecx, iters; loop: 16 x mov eax, [esi + 64 k]; add esi, 1024; dec ecx;
+// jnz loop; hlt. Independent loads, each to a line nothing touched before. `dependent`: each
+// load is mov eax, [esi + eax + 64 k] instead (memory holds zeros: the same lines, but each
+// address waits for the load before).
+std::vector<uint8_t> load_stream(uint32_t iters, bool dependent = false) {
+  auto imm = [](std::vector<uint8_t>& p, uint32_t v) {
+    for (int i = 0; i < 4; ++i) p.push_back(uint8_t(v >> (8 * i)));
+  };
+  std::vector<uint8_t> p = {0xbe};
+  imm(p, 0x200000);
+  p.push_back(0xb9);
+  imm(p, iters);
+  const size_t loop = p.size();
+  for (uint32_t k = 0; k < 16; ++k) {
+    if (dependent) p.insert(p.end(), {0x8b, 0x84, 0x06});
+    else p.insert(p.end(), {0x8b, 0x86});
+    imm(p, 64 * k);
+  }
+  p.insert(p.end(), {0x81, 0xc6});
+  imm(p, 1024);
+  p.push_back(0x49);
+  p.push_back(0x75);
+  p.push_back(uint8_t(int8_t(loop - (p.size() + 1))));
+  p.push_back(0xf4);
+  return p;
+}
+}  // namespace
+
+TEST_CASE("ooo model: independent misses overlap up to the miss registers, loads to an outstanding line merge") {
+  for (const char* file : {"pentium-m.ini", "skylake.ini"}) {
+    CAPTURE(file);
+    TimingConfig cfg;
+    std::string err;
+    REQUIRE(load_timing_config(kConfigs + file, cfg, err));
+    cfg.l1d_prefetch = 0;
+    const Timed a = run_timed(load_stream(32), cfg), b = run_timed(load_stream(64), cfg);
+    const double per_load = double(b.cycles - a.cycles) / (32 * 16);
+    const uint32_t mlp = std::min({cfg.l1d_mshrs, cfg.l2_mshrs, cfg.lq_size});
+    CHECK(per_load == doctest::Approx(double(cfg.mem_latency) / mlp).epsilon(0.01));
+    CHECK(b.st.mshr_full > 0);
+    // One register: the misses go one at a time, as a dependent chase's do.
+    TimingConfig one = cfg;
+    one.l1d_mshrs = 1;
+    const Timed c = run_timed(load_stream(32), one), d = run_timed(load_stream(64), one);
+    CHECK(double(d.cycles - c.cycles) / (32 * 16) == doctest::Approx(cfg.mem_latency).epsilon(0.01));
+  }
+  // mov eax, [0x200000]; mov ebx, [0x200004]; hlt: the second load finds the line on its way.
+  TimingConfig cfg;
+  const Timed m = run_timed({0xa1, 0x00, 0x00, 0x20, 0x00, 0x8b, 0x1d, 0x04, 0x00, 0x20, 0x00, 0xf4}, cfg);
+  CHECK(m.st.mshr_merges == 1);
+  CHECK(m.st.l1d_misses == 1);
+}
+
+TEST_CASE("ooo model: the stride prefetcher hides a dependent stream's misses and counts its useful lines") {
+  TimingConfig on;
+  on.l1d_prefetch = 1;
+  TimingConfig off = on;
+  off.l1d_prefetch = 0;
+  const Timed a_on = run_timed(load_stream(32, true), on), b_on = run_timed(load_stream(64, true), on);
+  const Timed a_off = run_timed(load_stream(32, true), off), b_off = run_timed(load_stream(64, true), off);
+  const double per_on = double(b_on.cycles - a_on.cycles) / (32 * 16);
+  const double per_off = double(b_off.cycles - a_off.cycles) / (32 * 16);
+  CHECK(per_off == doctest::Approx(off.mem_latency).epsilon(0.01));
+  CHECK(b_off.st.prefetches == 0);
+  CHECK(b_on.st.prefetches > 0);
+  CHECK(b_on.st.prefetches_useful > b_on.st.prefetches * 9 / 10);
+  CHECK(b_on.st.prefetches_useful <= b_on.st.prefetches);
+  CHECK(b_on.st.l1d_misses < b_off.st.l1d_misses);
+  // Faster, but never faster than the miss registers allow.
+  CHECK(per_on <= per_off / 2);
+  CHECK(per_on >= double(on.mem_latency) / std::min(on.l1d_mshrs, on.l2_mshrs) * 0.99);
+  MESSAGE("dependent stream: ", per_off, " cycles per load without the prefetcher, ", per_on, " with it");
+
+  // Independent misses already keep every register busy: prefetches, which only take free
+  // registers, find none and change nothing.
+  const Timed c_on = run_timed(load_stream(32), on), d_on = run_timed(load_stream(64), on);
+  const Timed c_off = run_timed(load_stream(32), off), d_off = run_timed(load_stream(64), off);
+  CHECK(d_on.cycles - c_on.cycles == d_off.cycles - c_off.cycles);
+}
+
+TEST_CASE("ooo model: miss registers and prefetcher state save and load") {
+  TimingConfig cfg;
+  OooModel a(cfg);
+  StateWriter w;
+  a.save_memory(w);
+  OooModel b(cfg);
+  StateReader r(w.data());
+  CHECK(b.load_memory(r));
+  CHECK(r.at_end());
+  TimingConfig wide = cfg;
+  wide.l2_mshrs = cfg.l2_mshrs + 1;
+  OooModel c(wide);
+  StateReader r2(w.data());
+  CHECK_FALSE(c.load_memory(r2));
+}
+
+TEST_CASE("timing config: miss registers and the prefetcher read and are checked") {
+  TimingConfig c;
+  std::string err;
+  REQUIRE(parse_timing_config("[timing]\nl1d_mshrs = 6\nl2_mshrs = 12\nl1d_prefetch = false\nl1d_prefetch_degree = 4\n",
+                              "t.ini", c, err));
+  CHECK(c.l1d_mshrs == 6);
+  CHECK(c.l2_mshrs == 12);
+  CHECK(c.l1d_prefetch == 0);
+  CHECK(c.l1d_prefetch_degree == 4);
+  CHECK(parse_error("[timing]\nl1d_mshrs = 0\n") == "t.ini:2: l1d_mshrs = 0: out of range 1..256");
+  CHECK(parse_error("[timing]\nl1d_prefetch_degree = 17\n").find("l1d_prefetch_degree") != std::string::npos);
 }
