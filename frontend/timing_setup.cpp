@@ -68,6 +68,11 @@ void TimingModels::hv_exit(Cpu& cpu, bool bounced) {
     if (cpus_[i] == &cpu) return models_[i]->hv_exit(cpu, bounced);
 }
 
+void TimingModels::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
+  for (size_t i = 0; i < cpus_.size(); ++i)
+    if (cpus_[i] == &cpu) return models_[i]->hv_work(cpu, maddr, write);
+}
+
 std::shared_ptr<const FunctionMap> function_map_of(const ElfImage& img) {
   std::vector<FunctionMap::Range> r;
   const auto& sy = img.symbols;   // sorted by value

@@ -51,6 +51,7 @@ class TimingModels final : public HvTimingHook {
   bool load(StateReader& r);
   void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
   void hv_exit(Cpu& cpu, bool bounced) override;
+  void hv_work(Cpu& cpu, uint64_t maddr, bool write) override;
   // Print the CPI stack of each CPU, of the domain when there are several, and of the
   // `top_functions` guest functions that took the most cycles (--stats).
   void print(std::FILE* out, size_t top_functions = 10) const;

@@ -129,6 +129,11 @@ class Hypervisor final : public Platform {
   // The timing model told of every entry to and exit from the hypervisor (null: none; the
   // entry path then pays one pointer test).
   void set_timing_hook(HvTimingHook* h) { timing_hook_ = h; }
+  // One entry of page-table or descriptor work at machine address `maddr` (mm.cpp), told to
+  // the timing model when one is attached and a vcpu is running (not while building).
+  void timing_work(uint64_t maddr, bool write) {
+    if (timing_hook_ != nullptr && current_ != nullptr) timing_hook_->hv_work(*current_->cpu, maddr, write);
+  }
   void shutdown(ShutdownReason r);
   // Stop the domain because it cannot go on (a frame that cannot be written, a fault with no
   // handler). The reason is kept for the state dump.

@@ -306,6 +306,7 @@ int validate(Hypervisor& hv, Domain& d, uint32_t mfn, PageType type, std::string
   if (type == PageType::SegDesc) {
     const uint64_t* desc = reinterpret_cast<const uint64_t*>(hv.frame_ptr(mfn));
     for (unsigned i = 0; i < kGdtEntriesPerPage; ++i) {
+      hv.timing_work((uint64_t(mfn) << kPageShift) + i * 8, false);
       uint64_t copy = desc[i];
       std::string inner;
       if (!mm_check_descriptor(copy, inner)) {
@@ -320,6 +321,7 @@ int validate(Hypervisor& hv, Domain& d, uint32_t mfn, PageType type, std::string
   FrameInfo& f = hv.frames()[mfn];
   const unsigned n = guest_entries(f, type);
   for (unsigned i = 0; i < n; ++i) {
+    hv.timing_work((uint64_t(mfn) << kPageShift) + i * 8, false);
     const uint64_t e = read_entry(hv, mfn, i);
     if (int rc = get_entry(hv, d, type, e, mfn, i, why); rc != 0) {
       while (i-- > 0) put_entry(hv, d, type, read_entry(hv, mfn, i), mfn);
@@ -334,7 +336,10 @@ int validate(Hypervisor& hv, Domain& d, uint32_t mfn, PageType type, std::string
 
 void devalidate(Hypervisor& hv, Domain& d, uint32_t mfn, PageType type) {
   const unsigned n = guest_entries(hv.frames()[mfn], type);
-  for (unsigned i = 0; i < n; ++i) put_entry(hv, d, type, read_entry(hv, mfn, i), mfn);
+  for (unsigned i = 0; i < n; ++i) {
+    hv.timing_work((uint64_t(mfn) << kPageShift) + i * 8, false);
+    put_entry(hv, d, type, read_entry(hv, mfn, i), mfn);
+  }
 }
 
 // ---- updates of one entry ------------------------------------------------------------------
@@ -488,6 +493,7 @@ int mm_update_entry(Hypervisor& hv, Domain& d, uint64_t maddr, uint64_t val, boo
   if (preserve_ad) val |= read_entry(hv, mfn, i) & (pte::A | pte::D);
   if (f.type_count > 0 && f.validated && is_table(f.type)) {
     const PageType type = f.type;
+    hv.timing_work(maddr, true);
     int rc;
     switch (type) {
       case PageType::L1: rc = mod_l1(hv, d, mfn, i, val, why); break;
@@ -511,6 +517,7 @@ int mm_update_entry(Hypervisor& hv, Domain& d, uint64_t maddr, uint64_t val, boo
     why = "update in " + frame(mfn) + ", a " + page_type_name(f.type) + " page: " + why;
     return rc;
   }
+  hv.timing_work(maddr, true);
   write_entry(hv, mfn, i, val);
   mm_put_page_and_type(hv, d, mfn);
   return 0;

@@ -218,6 +218,7 @@ int mm_update_descriptor(Hypervisor& hv, Domain& d, uint64_t maddr, uint64_t des
     why = "descriptor address " + hex(maddr) + ": " + inner;
     return -XEN_EINVAL;
   }
+  hv.timing_work(maddr, true);
   write_machine(hv, maddr, &desc, 8);
   if (!in_use) mm_put_page_and_type(hv, d, uint32_t(mfn));
   return 0;

@@ -46,6 +46,7 @@ const Field kFields[] = {
     PLAIN(itlb_sets, 1, 4096),      PLAIN(itlb_ways, 1, 64),     PLAIN(dtlb_sets, 1, 4096),
     PLAIN(dtlb_ways, 1, 64),        PLAIN(hv_entry, 0, 100000),  PLAIN(hv_exit, 0, 100000),
     PLAIN(hv_hypercall, 0, 100000), PLAIN(hv_bounce, 0, 100000), PLAIN(hv_flush_on_entry, 0, 1),
+    PLAIN(hv_per_entry, 0, 100000),
 };
 
 #undef PLAIN

@@ -81,6 +81,11 @@ struct TimingConfig {
   // Flush both TLBs (global entries too) on every entry to the hypervisor, as a hypervisor
   // in its own address space would have to: 0 or 1 (`true` / `false` in the file).
   uint32_t hv_flush_on_entry = 0;
+  // The hypervisor's own work, which grows with what a hypercall asks: for every page-table
+  // entry or descriptor it checks (each entry of a page it validates as a page table or
+  // descriptor page, each entry an update changes) `hv_per_entry` cycles, plus the entry's
+  // read (and, when it stores it, its write) through L1D, L2 and memory like a load.
+  uint32_t hv_per_entry = 12;
 };
 
 // Read `path`'s `[timing]` section over `cfg` (keys absent from the file keep their value).

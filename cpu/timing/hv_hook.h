@@ -24,6 +24,9 @@ class HvTimingHook {
   // It returns to the guest; `bounced`: it built a bounce frame (the guest kernel's handler
   // or event callback runs next).
   virtual void hv_exit(Cpu& cpu, bool bounced) = 0;
+  // While in the hypervisor on `cpu`: it checked one page-table entry or descriptor at
+  // machine address `maddr` (and stored it, with `write`). Its work grows with these.
+  virtual void hv_work(Cpu& cpu, uint64_t maddr, bool write) = 0;
 };
 
 }  // namespace pvlab

@@ -666,6 +666,26 @@ void OooModel::hv_exit(Cpu& cpu, bool bounced) {
   hv_pending_ += c;
 }
 
+void OooModel::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
+  uint64_t c = cfg_.hv_per_entry;
+  ++st_.hv_checked;
+  for (unsigned k = 0; k < (write ? 2u : 1u); ++k) {
+    ++st_.hv_mem;
+    if (l1d_.access(maddr)) {
+      ++st_.hv_mem_l1d_hits;
+      c += cfg_.l1d.latency;
+    } else if (l2_.access(maddr)) {
+      ++st_.hv_mem_l2_hits;
+      c += cfg_.l2.latency;
+    } else {
+      c += cfg_.mem_latency;
+    }
+  }
+  st_.hv_work_cycles += c;
+  cpu.s.cycles += c;
+  hv_pending_ += c;
+}
+
 void OooModel::set_functions(std::shared_ptr<const FunctionMap> map) {
   funcs_ = std::move(map);
   fn_.assign(funcs_ ? funcs_->size() + 1 : 0, FunctionStats{});
@@ -800,6 +820,12 @@ std::string OooModel::stats_text() const {
                   (unsigned long long)st_.hv_bounces, (unsigned long long)st_.hv_flushes,
                   (unsigned long long)st_.cpi[size_t(CpiCause::Hypervisor)]);
     out += buf;
+    std::snprintf(buf, sizeof buf,
+                  "pvlab: timing hypervisor work: %llu entries checked, %llu reads and writes of them (%llu hit L1D, %llu L2), %llu cycles\n",
+                  (unsigned long long)st_.hv_checked, (unsigned long long)st_.hv_mem,
+                  (unsigned long long)st_.hv_mem_l1d_hits, (unsigned long long)st_.hv_mem_l2_hits,
+                  (unsigned long long)st_.hv_work_cycles);
+    out += buf;
   }
   return out;
 }
@@ -856,7 +882,12 @@ std::string OooModel::stats_json() const {
   field("hv_entries", st_.hv_entries);
   field("hv_hypercalls", st_.hv_hypercalls);
   field("hv_bounces", st_.hv_bounces);
-  field("hv_flushes", st_.hv_flushes, !funcs_);
+  field("hv_flushes", st_.hv_flushes);
+  field("hv_checked", st_.hv_checked);
+  field("hv_mem", st_.hv_mem);
+  field("hv_mem_l1d_hits", st_.hv_mem_l1d_hits);
+  field("hv_mem_l2_hits", st_.hv_mem_l2_hits);
+  field("hv_work_cycles", st_.hv_work_cycles, !funcs_);
   if (funcs_) j += "  \"functions\": " + functions_json() + "\n";
   j += "}\n";
   return j;

@@ -67,6 +67,9 @@ struct TimingStats {
   uint64_t mshr_full = 0;        // misses that waited for a free miss-status register
   uint64_t prefetches = 0, prefetches_useful = 0;   // L1D prefetches issued / later used
   uint64_t hv_entries = 0, hv_hypercalls = 0, hv_bounces = 0, hv_flushes = 0;
+  // The hypervisor's work inside those entries: entries it checked, their reads and writes
+  // through the caches (hits by level) and the cycles of that work.
+  uint64_t hv_checked = 0, hv_mem = 0, hv_mem_l1d_hits = 0, hv_mem_l2_hits = 0, hv_work_cycles = 0;
   BranchStats branches;
 };
 
@@ -90,6 +93,9 @@ class OooModel final : public RetireHook, public WalkPricer {
   // hv_flush_on_entry the TLBs are flushed, so what follows pays for refilling them.
   void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr);
   void hv_exit(Cpu& cpu, bool bounced);
+  // One entry of the hypervisor's work: hv_per_entry cycles plus the entry's read (and
+  // write) through the data caches, charged to CpiCause::Hypervisor as well.
+  void hv_work(Cpu& cpu, uint64_t maddr, bool write);
 
   // Keep a CPI stack per guest function of `map` as well (call before the run; null: none).
   void set_functions(std::shared_ptr<const FunctionMap> map);

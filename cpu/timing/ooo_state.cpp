@@ -40,7 +40,8 @@ void each_counter(TimingStats& t, F f) {
                       &t.l1i_misses, &t.l2_hits, &t.l2_misses, &t.itlb_misses, &t.dtlb_misses, &t.walk_cycles,
                       &t.walk_reads, &t.walk_l1d_hits, &t.walk_l2_hits, &t.serializing, &t.forwarded,
                       &t.hv_entries, &t.hv_hypercalls, &t.hv_bounces, &t.hv_flushes, &t.mshr_merges,
-                      &t.mshr_full, &t.prefetches, &t.prefetches_useful})
+                      &t.mshr_full, &t.prefetches, &t.prefetches_useful, &t.hv_checked, &t.hv_mem,
+                      &t.hv_mem_l1d_hits, &t.hv_mem_l2_hits, &t.hv_work_cycles})
     f(*v);
 }
 

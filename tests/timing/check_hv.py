@@ -5,6 +5,11 @@ what the configuration says:
 
   hypervisor   the `hypervisor` entry of the CPI stack is exactly
                entries * (hv_entry + hv_exit) + hypercalls * hv_hypercall + bounces * hv_bounce
+               + the hypervisor's work (hv_work_cycles: hv_per_entry per entry it checked plus
+               those entries' reads and writes through the caches)
+  work         pinning an empty L1 table checks its 512 entries, unpinning drops them: raising
+               hv_per_entry by D (a derived configuration) makes each cost 512 * D more, one
+               update D more and the batch of N updates N * D more
   batch        N updates one call each cost at least (N - 1) * (hv_entry + hv_exit +
                hv_hypercall) more than the same N in one call, and at most that plus a small
                guest-side cost per call; raising hv_entry by D (a derived configuration)
@@ -85,9 +90,17 @@ def main():
 
         hv = js["cpi_stack"]["hypervisor"]
         want = (js["hv_entries"] * (cfg["hv_entry"] + cfg["hv_exit"]) + js["hv_hypercalls"] * cfg["hv_hypercall"]
-                + js["hv_bounces"] * cfg["hv_bounce"])
+                + js["hv_bounces"] * cfg["hv_bounce"] + js["hv_work_cycles"])
         t.check(hv == want and hv > 0, "hypervisor CPI entry %d cycles == %d from %d entries, %d hypercalls, "
-                "%d bounces" % (hv, want, js["hv_entries"], js["hv_hypercalls"], js["hv_bounces"]))
+                "%d bounces, %d work cycles" % (hv, want, js["hv_entries"], js["hv_hypercalls"], js["hv_bounces"],
+                                                js["hv_work_cycles"]))
+        t.check(js["hv_checked"] >= 4 * 512 + 2 * n and js["hv_work_cycles"] >= js["hv_checked"] * cfg["hv_per_entry"],
+                "work: %d entries checked (at least %d from the pins and updates), %d work cycles"
+                % (js["hv_checked"], 4 * 512 + 2 * n, js["hv_work_cycles"]))
+        p = base["pin"]
+        t.check(p["ok"] == 1 and p["pin"] > 512 * cfg["hv_per_entry"] and p["unpin"] > 512 * cfg["hv_per_entry"],
+                "work: pin %d and unpin %d cycles, each above 512 * hv_per_entry = %d"
+                % (p["pin"], p["unpin"], 512 * cfg["hv_per_entry"]))
         t.check(sum(js["cpi_stack"].values()) == js["cycles"], "the CPI stack adds up to the cycles")
         t.check(js["hv_flushes"] == 0, "no flushes on entry by default")
         fns = js.get("functions", [])
@@ -105,6 +118,16 @@ def main():
         gap2 = more["updates"]["single"] - more["updates"]["batch"]
         t.check(abs((gap2 - gap) - (n - 1) * d) <= n, "batch: hv_entry + %d widens the gap by %d, "
                 "expected %d" % (d, gap2 - gap, (n - 1) * d))
+
+        dw = 10
+        wk, _, _ = run(args, base_text + "\nhv_per_entry = %d\n" % (cfg["hv_per_entry"] + dw), tmp, "work")
+        for key, entries in (("pin", 512), ("unpin", 512), ("update", 1)):
+            grew = wk["pin"][key] - p[key]
+            t.check(abs(grew - entries * dw) <= 2, "work: hv_per_entry + %d makes %s %d cycles dearer, expected %d"
+                    % (dw, key, grew, entries * dw))
+        grew = wk["updates"]["batch"] - u["batch"]
+        t.check(abs(grew - n * dw) <= 2, "work: hv_per_entry + %d makes the batch of %d updates %d cycles dearer, "
+                "expected %d" % (dw, n, grew, n * dw))
 
         fl, fjs, _ = run(args, base_text + "\nhv_flush_on_entry = true\n", tmp, "flush")
         fu = fl["updates"]

@@ -4,6 +4,8 @@
        bounce frame) and masked (the send only sets flags; the kernel then polls);
      - a pointer chase over pages, one load per page, over few pages (the D-TLB holds them)
        and over more pages than the D-TLB has entries (every load walks).
+     - pinning an L1 page table (the hypervisor checks its 512 entries) and unpinning it
+       (it drops what each entry held), next to one page-table update (one entry checked);
    Each figure is an RDTSC difference, i.e. the cycles of the timing model. Every phase runs
    once to warm the caches and is measured on its second run. */
 #include "events_lib.h"
@@ -20,6 +22,7 @@ void ev_dispatch(uint32_t v);   /* events_lib.c: the callback's walk of the pend
 static uint8_t upd_pages[NUPD][4096] __attribute__((aligned(4096)));
 static uint8_t chase_pages[NCHASE_BIG][4096] __attribute__((aligned(4096)));
 static mmu_update_t req[NUPD];
+static uint64_t pin_table[512] __attribute__((aligned(4096)));
 
 static inline uint32_t rdtsc32(void) {
   uint32_t lo, hi;
@@ -77,6 +80,27 @@ static uint32_t chase_once(void* start, unsigned loads) {
   return t1 - t0;
 }
 
+/* Pin and unpin pin_table (all 512 entries empty, so the checks are the hypervisor's own
+   work, the same for every entry); the cycles of each call go to *pin and *unpin. */
+static void pin_once(uint32_t* pin, uint32_t* unpin, int* bad) {
+  const uint32_t mfn = mm_mfn(pin_table);
+  uint32_t t0 = rdtsc32();
+  int rc = mm_ext1(MMUEXT_PIN_L1_TABLE, mfn, 0);
+  uint32_t t1 = rdtsc32();
+  rc |= mm_ext1(MMUEXT_UNPIN_TABLE, mfn, 0);
+  uint32_t t2 = rdtsc32();
+  if (rc) *bad = 1;
+  *pin = t1 - t0;
+  *unpin = t2 - t1;
+}
+
+static uint32_t update_once(int* bad) {
+  uint32_t t0 = rdtsc32();
+  if (mm_update1(req[0].ptr, req[0].val)) *bad = 1;
+  uint32_t t1 = rdtsc32();
+  return t1 - t0;
+}
+
 static uint32_t event_once(evtchn_port_t port, int masked) {
   ev_mask(0, masked);
   uint32_t t0 = rdtsc32();
@@ -95,6 +119,16 @@ int main(void) {
   single_once(&bad);
   uint32_t single = single_once(&bad);
   kprintf("hvbench updates %u batch %u single %u ok %u\n", NUPD, batch, single, !bad);
+
+  {
+    int pbad = mm_read_only(pin_table);
+    uint32_t pin = 0, unpin = 0;
+    pin_once(&pin, &unpin, &pbad);
+    pin_once(&pin, &unpin, &pbad);
+    update_once(&pbad);
+    uint32_t one = update_once(&pbad);
+    kprintf("hvbench pin entries 512 pin %u unpin %u update %u ok %u\n", pin, unpin, one, !pbad);
+  }
 
   evtchn_port_t port = 0;
   int rc = ev_init();
