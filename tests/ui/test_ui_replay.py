@@ -154,8 +154,8 @@ def tampered(args, display, name, recorded):
     off, _ = {t: (o, n) for t, o, n in sections(data)}['CHKP']
     which = checkpoints // 2
     pos = off + 4
-    for _ in range(which):   # skip whole checkpoints: target, cycle, insns, hash, snapshot length + bytes
-        pos += 32 + 8 + struct.unpack_from('<Q', data, pos + 32)[0]
+    for _ in range(which):   # skip whole checkpoints: target, cycle, insns, hash, inputs before
+        pos += 32 + 4 + 8 + struct.unpack_from('<Q', data, pos + 36)[0]   # it, snapshot length + bytes
     data[pos + 24] ^= 0x01
     bad = os.path.join(args.out, name + '-tampered.pvr')
     open(bad, 'wb').write(reseal(data))
