@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 
@@ -67,12 +68,15 @@ std::vector<uint8_t> make_snapshot(SnapMachine& m, std::optional<uint64_t> known
   return write_state_file(kMagic, f);
 }
 
-bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info,
-                   std::string& error) {
-  if (!read_state_file(bytes, kMagic, kSnapshotVersion, "snapshot", file, error)) return false;
-  for (const char* tag : {"INFO", "MACH", "RAM_"})
+namespace {
+
+// Check that `file` has every section of `tags` and read its INFO section into `info`; `what`
+// names the kind of file in errors.
+bool read_info(const StateFile& file, std::initializer_list<const char*> tags, const char* what, SnapshotInfo& info,
+               std::string& error) {
+  for (const char* tag : tags)
     if (!file.find(tag)) {
-      error = std::string("snapshot: no '") + tag + "' section";
+      error = std::string(what) + ": no '" + tag + "' section";
       return false;
     }
   const StateSection& s = *file.find("INFO");
@@ -84,9 +88,18 @@ bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotI
   info.state_hash = r.u64();
   if (r.ok() && !r.at_end()) r.fail("stray bytes");
   if (!r.ok()) {
-    error = "snapshot: section 'INFO' (file byte " + std::to_string(s.offset) + "): " + r.error();
+    error = std::string(what) + ": section 'INFO' (file byte " + std::to_string(s.offset) + "): " + r.error();
     return false;
   }
+  return true;
+}
+
+}  // namespace
+
+bool read_snapshot(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info,
+                   std::string& error) {
+  if (!read_state_file(bytes, kMagic, kSnapshotVersion, "snapshot", file, error)) return false;
+  if (!read_info(file, {"INFO", "MACH", "RAM_"}, "snapshot", info, error)) return false;
   const StateSection& ram = *file.find("RAM_");
   if (ram.data.size() < 9) {
     error = "snapshot: section 'RAM_' at byte " + std::to_string(ram.offset) + " is too short";
@@ -174,23 +187,7 @@ namespace {
 bool read_delta(const std::vector<uint8_t>& bytes, StateFile& file, SnapshotInfo& info, uint64_t& base_cycle,
                 uint64_t& base_hash, std::string& error) {
   if (!read_state_file(bytes, kDeltaMagic, kSnapshotVersion, "incremental snapshot", file, error)) return false;
-  for (const char* tag : {"INFO", "MACH", "BASE", "RAMD"})
-    if (!file.find(tag)) {
-      error = std::string("incremental snapshot: no '") + tag + "' section";
-      return false;
-    }
-  const StateSection& s = *file.find("INFO");
-  StateReader r(s.data);
-  info = SnapshotInfo{};
-  info.spec.load(r);
-  info.cycles = r.u64();
-  info.insns = r.u64();
-  info.state_hash = r.u64();
-  if (r.ok() && !r.at_end()) r.fail("stray bytes");
-  if (!r.ok()) {
-    error = "incremental snapshot: section 'INFO' (file byte " + std::to_string(s.offset) + "): " + r.error();
-    return false;
-  }
+  if (!read_info(file, {"INFO", "MACH", "BASE", "RAMD"}, "incremental snapshot", info, error)) return false;
   const StateSection& b = *file.find("BASE");
   if (b.data.size() != 16) {
     error = "incremental snapshot: section 'BASE' at byte " + std::to_string(b.offset) + " is not 16 bytes";
