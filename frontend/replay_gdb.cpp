@@ -14,7 +14,7 @@ std::string replay_gdb_refusal(const Recording& rec) {
   return {};
 }
 
-ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec, bool print) : m_(m), print_(print) {
+SnapMachineTarget::SnapMachineTarget(SnapMachine& m) : m_(m) {
   if (m.is_pv()) {
     pv_ = std::make_unique<PvTarget>(*m.hypervisor(), m.pv_backends());
     inner_ = pv_.get();
@@ -22,6 +22,20 @@ ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec, bool print) : m
     pc_ = std::make_unique<PcTarget>(*m.pc());
     inner_ = pc_.get();
   }
+}
+
+void SnapMachineTarget::forget_end() {
+  if (pc_) pc_->forget_end();
+  if (pv_) pv_->forget_end();
+}
+
+bool SnapMachineTarget::load_state(StateReader& r) {
+  if (!m_.load(r)) return false;
+  forget_end();
+  return true;
+}
+
+ReplayTarget::ReplayTarget(SnapMachine& m, const Recording& rec, bool print) : SnapMachineTarget(m), print_(print) {
   for (const RecordedInput& in : rec.inputs) m.input().push(in.cycle, in.source, in.bytes);
 }
 
@@ -36,13 +50,6 @@ TargetRun ReplayTarget::run(uint64_t max_insns) {
     printed_ = out.size();
   }
   return r;
-}
-
-bool ReplayTarget::load_state(StateReader& r) {
-  if (!m_.load(r)) return false;
-  if (pc_) pc_->forget_end();
-  if (pv_) pv_->forget_end();
-  return true;
 }
 
 int replay_with_gdb(SnapMachine& m, const Recording& rec, int port, bool wait, uint64_t reverse_interval,

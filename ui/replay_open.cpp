@@ -38,24 +38,12 @@ std::string ReplaySummary::line() const {
 }
 
 ReplayDebugTarget::ReplayDebugTarget(SnapMachine& m, const Recording& rec)
-    : m_(m), rec_(rec), seen_(rec.checkpoints.size(), 0), why_(rec.checkpoints.size()) {
-  if (m.is_pv()) {
-    pv_ = std::make_unique<PvTarget>(*m.hypervisor(), m.pv_backends());
-    inner_ = pv_.get();
-  } else {
-    pc_ = std::make_unique<PcTarget>(*m.pc());
-    inner_ = pc_.get();
-  }
+    : SnapMachineTarget(m), rec_(rec), seen_(rec.checkpoints.size(), 0), why_(rec.checkpoints.size()) {
   feed();   // the inputs stamped at cycle 0
 }
 
-void ReplayDebugTarget::forget_end() {
-  if (pc_) pc_->forget_end();
-  if (pv_) pv_->forget_end();
-}
-
 void ReplayDebugTarget::set_stop(uint64_t cycle) {
-  if (pc_) m_.pc()->cpu().set_cycle_limit(cycle);
+  if (m_.pc()) m_.pc()->cpu().set_cycle_limit(cycle);
   else m_.hypervisor()->set_stop_cycle(cycle);
 }
 
@@ -129,12 +117,6 @@ TargetRun ReplayDebugTarget::run(uint64_t max_insns) {
     if (r.ended) check_end();
     return r;
   }
-}
-
-bool ReplayDebugTarget::load_state(StateReader& r) {
-  if (!m_.load(r)) return false;
-  forget_end();
-  return true;
 }
 
 void ReplayDebugTarget::check_end() {

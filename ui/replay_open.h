@@ -10,6 +10,7 @@
 
 #include "frontend/elf_image.h"
 #include "frontend/recording.h"
+#include "frontend/replay_gdb.h"
 #include "frontend/session_target.h"
 #include "frontend/snap_machine.h"
 
@@ -46,28 +47,10 @@ struct ReplaySummary {
 // Session's slices) the recorded run did not stop: the devices and interrupts are looked at
 // again where a run resumes, so a guest whose timing depends on that can part from the
 // recording. That is what the checkpoint comparison shows; it is never hidden.
-class ReplayDebugTarget final : public Target {
+class ReplayDebugTarget final : public SnapMachineTarget {
  public:
   ReplayDebugTarget(SnapMachine& m, const Recording& rec);
-  const char* kind() const override { return inner_->kind(); }
-  unsigned vcpus() override { return inner_->vcpus(); }
-  Cpu& cpu(unsigned vcpu) override { return inner_->cpu(vcpu); }
-  Bus& bus() override { return inner_->bus(); }
   TargetRun run(uint64_t max_insns) override;
-  const std::string& console() override { return inner_->console(); }
-  bool ended() const override { return inner_->ended(); }
-  int exit_status() const override { return inner_->exit_status(); }
-  std::string end_text() const override { return inner_->end_text(); }
-  void end_by_limit() override { inner_->end_by_limit(); }
-  PcMachine* pc() override { return inner_->pc(); }
-  hyper::Hypervisor* hypervisor() override { return inner_->hypervisor(); }
-  unsigned current_vcpu() override { return inner_->current_vcpu(); }
-  unsigned next_vcpu() override { return inner_->next_vcpu(); }
-  bool focus_vcpu(unsigned vcpu) override { return inner_->focus_vcpu(vcpu); }
-  void save_state(StateWriter& w) const override { m_.save(w); }
-  bool load_state(StateReader& r) override;
-  PhysMem& ram() override { return m_.ram(); }
-  void mute_output(bool) override {}   // the machine has no output sinks: the Console window shows it
 
   // Stop (as a pause) when the instruction count reaches k; 0: do not. Cleared when it stops
   // there.
@@ -77,17 +60,12 @@ class ReplayDebugTarget final : public Target {
   const Recording& recording() const { return rec_; }
 
  private:
-  void forget_end();
   void set_stop(uint64_t cycle);
   bool feed();                    // inputs due now into the queue; true when any entered
   void check_point(size_t i);   // compare checkpoint i with the machine now
   void check_end();
 
-  SnapMachine& m_;
   const Recording& rec_;
-  std::unique_ptr<PcTarget> pc_;
-  std::unique_ptr<PvTarget> pv_;
-  Target* inner_ = nullptr;
   uint64_t pause_at_ = 0;
   // Per checkpoint: 0 not compared yet, 1 equal, 2 different (and why).
   std::vector<uint8_t> seen_;
