@@ -346,6 +346,7 @@ int main(int argc, char** argv) {
   run->add_option("--timing", ro.timing.mode, "timing model: atomic (a fixed cost per instruction class) or ooo (an out-of-order core, docs/timing.md)")->capture_default_str();
   run->add_option("--timing-config", ro.timing.config, "with --timing ooo: an INI file whose [timing] section sets the core (cpu/timing/configs/)");
   run->add_option("--timing-stats", ro.timing.stats_json, "with --timing ooo: write the CPI stack and counters to this JSON file at exit");
+  run->add_option("--timing-engine", ro.timing.engine, "with --timing ooo: fast (each instruction scheduled once, the default) or cycle (a pipeline stepped cycle by cycle); overrides the file's engine key");
   CLI::Option* gdb_opt =
       run->add_option("--gdb", ro.gdb_port, "serve gdb's remote protocol on 127.0.0.1:PORT (docs/debugging.md)")
           ->check(CLI::Range(1, 65535));

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "cpu/timing/ooo.h"
+#include "cpu/timing/pipeline.h"
 #include "frontend/elf_image.h"
 
 namespace pvlab {
@@ -10,11 +12,19 @@ namespace pvlab {
 bool prepare_timing(const TimingOptions& o, TimingConfig& cfg, std::string& error) {
   if (o.mode != "atomic" && o.mode != "ooo")
     return error = "--timing " + o.mode + ": expected atomic or ooo", false;
-  if (!o.ooo() && (!o.config.empty() || !o.stats_json.empty()))
-    return error = "--timing-config and --timing-stats need --timing ooo", false;
+  if (!o.ooo() && (!o.config.empty() || !o.stats_json.empty() || !o.engine.empty()))
+    return error = "--timing-config, --timing-stats and --timing-engine need --timing ooo", false;
+  if (!o.engine.empty() && o.engine != "fast" && o.engine != "cycle")
+    return error = "--timing-engine " + o.engine + ": expected fast or cycle", false;
   cfg = TimingConfig{};
-  if (!o.config.empty()) return load_timing_config(o.config, cfg, error);
+  if (!o.config.empty() && !load_timing_config(o.config, cfg, error)) return false;
+  if (!o.engine.empty()) cfg.engine = o.engine;
   return true;
+}
+
+std::unique_ptr<TimingEngine> make_timing_engine(const TimingConfig& cfg) {
+  if (cfg.engine == "cycle") return std::make_unique<PipelineModel>(cfg);
+  return std::make_unique<OooModel>(cfg);
 }
 
 void apply_timing_to_mmu(const TimingConfig& cfg, MmuConfig& mmu) {
@@ -28,7 +38,7 @@ TimingModels::~TimingModels() {
 }
 
 void TimingModels::attach(const TimingConfig& cfg, Cpu& cpu) {
-  models_.push_back(std::make_unique<OooModel>(cfg));
+  models_.push_back(make_timing_engine(cfg));
   cpus_.push_back(&cpu);
   start_.push_back(cpu.s.cycles);
   models_.back()->attach(cpu);

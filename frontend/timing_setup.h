@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/timing/ooo.h"
+#include "cpu/timing/engine.h"
 
 namespace pvlab {
 
@@ -14,6 +14,7 @@ struct TimingOptions {
   std::string mode = "atomic";   // atomic | ooo
   std::string config;            // --timing-config FILE (ooo only)
   std::string stats_json;        // --timing-stats FILE.json (ooo only)
+  std::string engine;            // --timing-engine fast|cycle (ooo only; empty: the file's)
   bool ooo() const { return mode == "ooo"; }
 };
 
@@ -28,6 +29,9 @@ void apply_timing_to_mmu(const TimingConfig& cfg, MmuConfig& mmu);
 struct ElfImage;
 std::shared_ptr<const FunctionMap> function_map_of(const ElfImage& img);
 
+// A new engine for `cfg` (its `engine` key): OooModel or PipelineModel.
+std::unique_ptr<TimingEngine> make_timing_engine(const TimingConfig& cfg);
+
 // One model per CPU of a machine, attached for the life of this object. As the PV
 // hypervisor's timing hook it hands each entry and exit to the model of the CPU concerned.
 class TimingModels final : public HvTimingHook {
@@ -40,7 +44,7 @@ class TimingModels final : public HvTimingHook {
   // Keep CPI stacks per guest function too (every model; call after attach).
   void set_functions(const std::shared_ptr<const FunctionMap>& map);
   bool empty() const { return models_.empty(); }
-  const OooModel& model(size_t i) const { return *models_[i]; }
+  const TimingEngine& model(size_t i) const { return *models_[i]; }
   size_t size() const { return models_.size(); }
   // CPU i's cycle counter when its model was attached (the CPI stack covers what came after).
   uint64_t start_cycles(size_t i) const { return start_[i]; }
@@ -53,7 +57,7 @@ class TimingModels final : public HvTimingHook {
   bool write_json(const std::string& path, std::string& error) const;
 
  private:
-  std::vector<std::unique_ptr<OooModel>> models_;
+  std::vector<std::unique_ptr<TimingEngine>> models_;
   std::vector<Cpu*> cpus_;
   std::vector<uint64_t> start_;
 };
