@@ -19,6 +19,8 @@ bool prepare_timing(const TimingOptions& o, TimingConfig& cfg, std::string& erro
   cfg = TimingConfig{};
   if (!o.config.empty() && !load_timing_config(o.config, cfg, error)) return false;
   if (!o.engine.empty()) cfg.engine = o.engine;
+  if (!o.pipeview.empty() && cfg.engine != "cycle")
+    return error = "--timing-pipeview needs the cycle engine (--timing-engine cycle)", false;
   return true;
 }
 
@@ -35,6 +37,16 @@ void apply_timing_to_mmu(const TimingConfig& cfg, MmuConfig& mmu) {
 
 TimingModels::~TimingModels() {
   for (size_t i = 0; i < models_.size(); ++i) models_[i]->detach(*cpus_[i]);
+  if (pipeview_) std::fclose(pipeview_);
+}
+
+bool TimingModels::open_pipeview(const std::string& path, std::string& error) {
+  auto* pipe = models_.empty() ? nullptr : dynamic_cast<PipelineModel*>(models_[0].get());
+  if (!pipe) return error = "--timing-pipeview needs the cycle engine", false;
+  pipeview_ = std::fopen(path.c_str(), "w");
+  if (!pipeview_) return error = path + ": cannot open for writing", false;
+  pipe->set_pipeview(pipeview_);
+  return true;
 }
 
 void TimingModels::attach(const TimingConfig& cfg, Cpu& cpu) {

@@ -15,6 +15,7 @@ struct TimingOptions {
   std::string config;            // --timing-config FILE (ooo only)
   std::string stats_json;        // --timing-stats FILE.json (ooo only)
   std::string engine;            // --timing-engine fast|cycle (ooo only; empty: the file's)
+  std::string pipeview;          // --timing-pipeview FILE (the cycle engine only)
   bool ooo() const { return mode == "ooo"; }
 };
 
@@ -53,6 +54,8 @@ class TimingModels final : public HvTimingHook {
   // Print the CPI stack of each CPU, of the domain when there are several, and of the
   // `top_functions` guest functions that took the most cycles (--stats).
   void print(std::FILE* out, size_t top_functions = 10) const;
+  // Have the first CPU's cycle engine write its pipeline view to `path` (docs/timing.md).
+  bool open_pipeview(const std::string& path, std::string& error);
   // Write the JSON statistics (an array of one object per CPU when there are several).
   bool write_json(const std::string& path, std::string& error) const;
 
@@ -60,6 +63,7 @@ class TimingModels final : public HvTimingHook {
   std::vector<std::unique_ptr<TimingEngine>> models_;
   std::vector<Cpu*> cpus_;
   std::vector<uint64_t> start_;
+  std::FILE* pipeview_ = nullptr;
 };
 
 }  // namespace pvlab

@@ -186,6 +186,10 @@ void PipelineModel::feed(const PipeInsn& p) {
   in = Inst{};
   in.in = p;
   while (!try_fetch(in)) step();
+  // A serialising instruction is done before anything younger starts: the clock the next
+  // instruction sees (RDTSC, device timers) is the one after it.
+  if (p.cls == ExecClass::Serial)
+    while (in.pending || in.complete > now_) step();
 }
 
 void PipelineModel::drain() {

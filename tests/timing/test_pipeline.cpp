@@ -195,7 +195,8 @@ TEST_CASE("cycle engine by hand: loads missing to memory fill the reorder buffer
   // Four windows of 16 overlapping misses: about four memory latencies, not 64.
   CHECK(pipe.cycle() >= 4 * cfg.mem_latency);
   CHECK(pipe.cycle() < 4 * cfg.mem_latency + 40);
-  CHECK(mem_cycles >= 4 * (cfg.mem_latency - 4));
+  // Every cycle but the 64 that retire a load and the few that fill the pipe waits for memory.
+  CHECK(mem_cycles + 64 + 4 >= pipe.cycle());
   const TimingStats st = pipe.stats();
   CHECK(st.l1d_misses == 64);
   CHECK(st.cycles == pipe.cycle());
