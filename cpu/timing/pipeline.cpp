@@ -126,7 +126,7 @@ uint64_t PipelineModel::walk_cycles(const WalkResult& w) {
 bool PipelineModel::try_fetch(Inst& in) {
   if (blocked_ != kNone) {
     const Inst& b = inst(blocked_);
-    if (b.pending) return false;   // not executed yet
+    if (blocked_ >= disp_ || b.pending) return false;   // not dispatched / issued yet
     const bool mis = b.in.branch && b.in.pred == Prediction::Mispredict;
     const uint64_t resume = mis ? b.complete + cfg_.mispredict_penalty - (cfg_.mispredict_penalty ? 1 : 0) : b.complete;
     fetch_resume_ = std::max(fetch_resume_, resume);
@@ -188,8 +188,7 @@ void PipelineModel::feed(const PipeInsn& p) {
   while (!try_fetch(in)) step();
   // A serialising instruction is done before anything younger starts: the clock the next
   // instruction sees (RDTSC, device timers) is the one after it.
-  if (p.cls == ExecClass::Serial)
-    while (in.pending || in.complete > now_) step();
+  if (p.cls == ExecClass::Serial) drain();
 }
 
 void PipelineModel::drain() {
