@@ -583,7 +583,19 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     p.exec_latency = lat;
   }
 
+  const uint64_t seen = last_written_;
+  const bool tsc = insn.mnemonic == ZYDIS_MNEMONIC_RDTSC && observed == seen + insn.cost;
   feed(p);
+  if (tsc) {
+    // The functional core read the clock at the fetch of the instruction before; the engine
+    // executes RDTSC only once the window has drained, and that is the time it returns.
+    const Inst& r = inst(tail_ - 1);
+    if (r.issue != kNever && r.issue > seen) {
+      const uint64_t v = ((uint64_t(s.r[EDX]) << 32) | s.r[EAX]) + (r.issue - seen);
+      s.r[EAX] = uint32_t(v);
+      s.r[EDX] = uint32_t(v >> 32);
+    }
+  }
   ++st_.insns;
   st_.uops += p.uops;
   if (funcs_) ++fn_[size_t(p.func + 1)].insns;
