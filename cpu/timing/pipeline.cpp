@@ -472,15 +472,12 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     fetch_resume_ = std::max(fetch_resume_, now_);
     if (eip != expect_eip_) std::memcpy(pre_, s.r, sizeof pre_);
   }
+  uint64_t outside = 0, hv = 0;
   if (observed > last_written_ + insn.cost) {
-    const uint64_t outside = observed - last_written_ - insn.cost;
-    const uint64_t hv = std::min(outside, hv_pending_);
+    outside = observed - last_written_ - insn.cost;
+    hv = std::min(outside, hv_pending_);
     st_.cpi[size_t(CpiCause::Hypervisor)] += hv;
     st_.cpi[size_t(CpiCause::Other)] += outside - hv;
-    if (funcs_) {
-      fn_[0].cpi[size_t(CpiCause::Hypervisor)] += hv;
-      fn_[0].cpi[size_t(CpiCause::Other)] += outside - hv;
-    }
     now_ += outside;
     fetch_resume_ = std::max(fetch_resume_, now_);
   }
@@ -502,6 +499,10 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     sh.func = funcs_ ? funcs_->find(s.seg[CS].base + eip) : -1;
     sh.key = &insn;
     sh.gen = gen;
+  }
+  if (funcs_ && outside) {   // time outside goes to the function the instruction after it is in
+    fn_[size_t(sh.func + 1)].cpi[size_t(CpiCause::Hypervisor)] += hv;
+    fn_[size_t(sh.func + 1)].cpi[size_t(CpiCause::Other)] += outside - hv;
   }
 
   PipeInsn p;
