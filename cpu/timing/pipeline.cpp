@@ -77,7 +77,7 @@ void PipelineModel::set_pipeview(std::FILE* f) {
   if (f)
     std::fprintf(f, "# one line per retired instruction: sequence, EIP, mnemonic, then the cycle it was\n"
                     "# fetched, dispatched into the window, first issued, completed and retired\n"
-                    "#   seq      eip        mnemonic       fetch   dispatch      issue   complete     retire\n");
+                    "#   seq eip      mnemonic          fetch   dispatch      issue   complete     retire\n");
 }
 
 void PipelineModel::pipeview_line(const Inst& in, uint64_t seq) {
