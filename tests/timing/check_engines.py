@@ -7,8 +7,9 @@ fast one schedules each instruction once against per-cycle tables and never look
 cycle one steps a pipeline whose structures hold real entries (a micro-op leaves a
 reservation station when it issues, not in program order; an instruction retires as a whole;
 the fetch queue between fetch and dispatch is finite). They agree exactly where one resource
-bounds the run (chains, widths, cache latencies) and differ by a few per cent where several
-overlap (a mix of misses, branches and stores).
+bounds the run (chains, widths, cache latencies) and differ where several overlap (a mix of
+misses, branches and stores). Measured: the sections within 0.3 %, the demo guests within
+1.6 %; the tolerances leave room for that, not for a broken engine.
 
   microbenchmarks  each section of the timing guest: |CPI(cycle) / CPI(fast) - 1| <= TOL_MICRO
   guests           each whole guest given (the demo guests): <= TOL_GUEST
@@ -22,8 +23,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_microbench import Checker, read_config  # noqa: E402
 
-TOL_MICRO = 0.10
-TOL_GUEST = 0.15
+TOL_MICRO = 0.03
+TOL_GUEST = 0.05
 SECTIONS = ("dep_add", "dep_imul", "indep_add", "chase", "branch_fixed", "branch_random")
 
 
