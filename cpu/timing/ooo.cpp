@@ -44,7 +44,7 @@ void OooModel::History::init(uint32_t n) {
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
-    : cfg_(cfg), rows_(&mnemonic_timing(0)), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), bp_(cfg) {
+    : cfg_(cfg), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), bp_(cfg) {
   fetch_slots_.width = cfg.fetch_width;
   dispatch_slots_.width = cfg.issue_width;
   retire_slots_.width = cfg.retire_width;

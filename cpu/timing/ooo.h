@@ -157,7 +157,6 @@ class OooModel final : public TimingEngine {
   uint32_t comp_mask_ = 0;
 
   TimingConfig cfg_;
-  const MnemonicTiming* rows_;
   TimingCache l1i_, l1d_, l2_;
   BranchPredictor bp_;
   InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;
