@@ -181,11 +181,13 @@ class Tests:
                        f'rc {p.rc}: {p.err[-300:]}')
 
     # ---- record and replay under the out-of-order timing model ----
-    def record_replay_ooo(self, name, args):
-        plain = self.run(['run', '--stats', '--timing', 'ooo', '--serial', 'none'] + args)
+    def record_replay_ooo(self, name, args, engine='fast'):
+        eng = ['--timing-engine', engine]
+        plain = self.run(['run', '--stats', '--timing', 'ooo', '--serial', 'none'] + eng + args)
+        name = name + ('' if engine == 'fast' else '-' + engine)
         rec = self.path(name + '-ooo.pvr')
         r = self.run(['record', '-o', rec, '--snapshot-interval', '300000', '--timing', 'ooo', '--stats',
-                      '--serial', 'none'] + args)
+                      '--serial', 'none'] + eng + args)
         timed = re.search(r'^pvlab: timing \S+: \d+ instructions', r.err, re.M) is not None
         if not self.check(os.path.exists(rec) and 'recorded' in r.err and timed, f'record {name} --timing ooo',
                           r.err[-500:]):
@@ -378,6 +380,7 @@ def main():
             t.record_replay(name(k), [k])
         t.record_replay('builtin-demo', [])
         t.record_replay_ooo('builtin-demo', [])
+        t.record_replay_ooo('builtin-demo', [], engine='cycle')
         snap = None
         for k in args.pc:
             if name(k).endswith('interrupts'):
