@@ -174,6 +174,8 @@ TEST_CASE("cycle engine by hand: loads missing to memory fill the reorder buffer
   cfg.rob_size = 16;
   cfg.lq_size = 64;
   cfg.mem_latency = 100;
+  cfg.l1d_mshrs = cfg.l2_mshrs = 64;   // misses limited by the window, not by miss registers
+  cfg.l1d_prefetch = 0;
   PipelineModel pipe(cfg);
   uint32_t max_rob = 0, max_lq = 0, full_cycles = 0, over = 0;
   uint64_t mem_cycles = 0, icache_cycles = 0;
@@ -220,6 +222,44 @@ TEST_CASE("cycle engine by hand: loads missing to memory fill the reorder buffer
   CHECK(narrow_lq == 4);
   CHECK(narrow_rob == 4);
   CHECK(narrow.cycle() >= 17 * cfg.mem_latency - 1);
+
+  // With the window back and 4 L1D miss registers, the misses queue for them instead: 16
+  // rounds of the latency, and the engine counts the waits.
+  cfg.lq_size = 64;
+  cfg.l1d_mshrs = 4;
+  PipelineModel regs(cfg);
+  regs.start(0);
+  for (uint32_t k = 0; k < 64; ++k) regs.feed(load_of(0x100000 + 64 * k, 1u << (k % 8), 0x1000));
+  regs.drain();
+  CHECK(regs.cycle() >= 17 * cfg.mem_latency - 1);
+  CHECK(regs.cycle() < 17 * cfg.mem_latency + 40);
+  CHECK(regs.stats().mshr_full > 0);
+}
+
+TEST_CASE("cycle engine by hand: the stride prefetcher runs ahead of a stream of loads") {
+  TimingConfig cfg;
+  cfg.mem_latency = 100;
+  cfg.l2.latency = cfg.l1i.latency;
+  uint64_t cycles[2] = {};
+  TimingStats st[2];
+  for (int on = 0; on < 2; ++on) {
+    cfg.l1d_prefetch = uint32_t(on);
+    PipelineModel pipe(cfg);
+    pipe.start(0);
+    // One load instruction (one address) walking lines in order, each reading the one before.
+    for (uint32_t k = 0; k < 64; ++k) {
+      PipeInsn p = load_of(0x200000 + 64 * k, 1, 0x1000);
+      p.addr_regs = 1;
+      pipe.feed(p);
+    }
+    pipe.drain();
+    cycles[on] = pipe.cycle();
+    st[on] = pipe.stats();
+  }
+  CHECK(st[0].prefetches == 0);
+  CHECK(st[1].prefetches > 32);
+  CHECK(st[1].prefetches_useful > 32);
+  CHECK(cycles[1] * 2 < cycles[0]);
 }
 
 TEST_CASE("cycle engine by hand: a dependent chain issues one per latency, a mispredicted branch stops fetch") {
