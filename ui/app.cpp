@@ -152,7 +152,8 @@ void App::step(unsigned n) {
 void App::step_back(unsigned n) {
   if (busy() || waiting_) return;
   if (!s.reverse_enabled()) {
-    say("no reverse history (--reverse-interval above 0 is needed)", true);
+    say(s.reverse_refusal().empty() ? "no reverse history (--reverse-interval above 0 is needed)"
+                                    : s.reverse_refusal().c_str(), true);
     return;
   }
   before = regs;
@@ -167,7 +168,8 @@ void App::step_back(unsigned n) {
 void App::reverse_continue() {
   if (busy() || waiting_) return;
   if (!s.reverse_enabled()) {
-    say("no reverse history (--reverse-interval above 0 is needed)", true);
+    say(s.reverse_refusal().empty() ? "no reverse history (--reverse-interval above 0 is needed)"
+                                    : s.reverse_refusal().c_str(), true);
     return;
   }
   before = regs;
