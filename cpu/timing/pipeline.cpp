@@ -251,14 +251,45 @@ void PipelineModel::feed(const PipeInsn& p) {
   Inst& in = inst(tail_);
   in = Inst{};
   in.in = p;
-  while (!try_fetch(in)) step();
+  bool idle = false;
+  while (!try_fetch(in)) {
+    if (idle) skip_idle();
+    step();
+    idle = !(retired_now_ | dispatched_now_ | issued_now_);
+  }
   // A serialising instruction is done before anything younger starts: the clock the next
   // instruction sees (RDTSC, device timers) is the one after it.
   if (p.cls == ExecClass::Serial) drain();
 }
 
 void PipelineModel::drain() {
-  while (head_ != tail_) step();
+  bool idle = false;
+  while (head_ != tail_) {
+    if (idle) skip_idle();
+    step();
+    idle = !(retired_now_ | dispatched_now_ | issued_now_);
+  }
+}
+
+// The cycle just closed moved nothing (no retirement, dispatch or issue, and fetch failed):
+// the stages compare the clock only with the times the state holds (results' arrival,
+// dividers free, fetch's resume), so every cycle before the next of those times would do
+// the same nothing and be charged the same way. They are charged at once and skipped, which
+// keeps every figure exact. Not with a cycle observer (it sees every cycle).
+void PipelineModel::skip_idle() {
+  if (observer_) return;
+  uint64_t next = kNever;
+  if (fetch_resume_ > now_) next = fetch_resume_;
+  for (uint64_t id = uop_head_; id != uop_tail_; ++id) {
+    const uint64_t d = uop(id).done;
+    if (d != kNever && d > now_ && d < next) next = d;
+  }
+  for (uint64_t d : div_free_)
+    if (d > now_ && d < next) next = d;
+  if (next == kNever || next <= now_ + 1) return;
+  const uint64_t n = next - now_ - 1;
+  charge_cycle(n);
+  now_ += n;
 }
 
 // ---- a cycle --------------------------------------------------------------------------------
@@ -485,7 +516,7 @@ void PipelineModel::issue_stage() {
 
 // The open cycle goes to one CPI entry: base when something retired in it, else what keeps
 // the head of the reorder buffer from retiring, else (empty) what held up the front end.
-void PipelineModel::charge_cycle() {
+void PipelineModel::charge_cycle(uint64_t n) {
   CpiCause c = CpiCause::Base;
   int32_t func = -1;
   if (head_ != disp_) {
@@ -508,8 +539,8 @@ void PipelineModel::charge_cycle() {
     c = blocked_ != kNone || now_ < fetch_resume_ ? stall_cause_ : CpiCause::Base;
     func = inst(tail_).in.func;
   }
-  ++st_.cpi[size_t(c)];
-  if (funcs_) ++fn_[size_t(func + 1)].cpi[size_t(c)];
+  st_.cpi[size_t(c)] += n;
+  if (funcs_) fn_[size_t(func + 1)].cpi[size_t(c)] += n;
   if (observer_) {
     Occupancy o;
     o.rob = rob_count_;

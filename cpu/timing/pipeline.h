@@ -142,7 +142,9 @@ class PipelineModel final : public TimingEngine {
   void issue_stage();
   bool issue_one(Uop& u, uint64_t id);
   void rename(Inst& in, uint64_t seq);
-  void charge_cycle();
+  // Charge the open cycle (and the n - 1 after it, all alike: skip_idle) to one CPI entry.
+  void charge_cycle(uint64_t n = 1);
+  void skip_idle();
   // The memory side, as the fast engine has it (cpu/timing/ooo.cpp): a load at cycle `at`
   // through L1D / L2 / memory with the miss-status registers and the prefetcher (trained by
   // the instruction at linear address pc_); a store's write-allocate; one prefetch.
