@@ -388,7 +388,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "pvlab: --gdb, --log, --trace-* and --timing-stats do not combine with --snapshot-at, --restore or --hash\n");
         return exit_code::kUsage;
       }
-      so.timing = ro.timing.mode, so.timing_config = ro.timing.config;
+      so.timing = ro.timing.mode, so.timing_config = ro.timing.config, so.timing_engine = ro.timing.engine;
       so.image = ro.image, so.bios = ro.bios, so.machine = ro.machine, so.mem = ro.mem;
       so.cmdline = ro.cmdline, so.rtc_epoch = ro.rtc_epoch, so.serial = ro.serial;
       so.debugcon = ro.debugcon, so.vcpus = ro.vcpus, so.initdomain = ro.initdomain;
