@@ -8,8 +8,9 @@ cycle one steps a pipeline whose structures hold real entries (a micro-op leaves
 reservation station when it issues, not in program order; an instruction retires as a whole;
 the fetch queue between fetch and dispatch is finite). They agree exactly where one resource
 bounds the run (chains, widths, cache latencies) and differ where several overlap (a mix of
-misses, branches and stores). Measured: the sections within 0.3 %, the demo guests within
-1.6 %; the tolerances leave room for that, not for a broken engine.
+misses, branches and stores). Measured with the miss registers and the prefetcher on: the
+random chase within 1.9 %, the other sections within 0.3 %, the demo guests within 3.9 %
+(skylake's hello); the tolerances leave room for that, not for a broken engine.
 
   microbenchmarks  each section of the timing guest: |CPI(cycle) / CPI(fast) - 1| <= TOL_MICRO
   guests           each whole guest given (the demo guests): <= TOL_GUEST
