@@ -194,6 +194,7 @@ int do_run(const RunOptions& o) {
     if (o.timing.ooo()) {
       po.timing = &tcfg;
       po.timing_stats = o.timing.stats_json;
+      po.timing_pipeview = o.timing.pipeview;
     }
     if (o.serial == "stdio") po.input_poll = poll_stdin;   // stdin to the domain's console
     return run_pv(*img, po);
@@ -240,6 +241,10 @@ int do_run(const RunOptions& o) {
   if (o.timing.ooo()) {
     timing.attach(tcfg, m.cpu());
     if (img) timing.set_functions(function_map_of(*img));
+    if (!o.timing.pipeview.empty() && !timing.open_pipeview(o.timing.pipeview, err)) {
+      std::fprintf(stderr, "pvlab: --timing-pipeview %s\n", err.c_str());
+      return exit_code::kUsage;
+    }
   }
 
   auto t0 = std::chrono::steady_clock::now();
@@ -340,6 +345,8 @@ int main(int argc, char** argv) {
   run->add_option("--timing", ro.timing.mode, "timing model: atomic (a fixed cost per instruction class) or ooo (an out-of-order core, docs/timing.md)")->capture_default_str();
   run->add_option("--timing-config", ro.timing.config, "with --timing ooo: an INI file whose [timing] section sets the core (cpu/timing/configs/)");
   run->add_option("--timing-stats", ro.timing.stats_json, "with --timing ooo: write the CPI stack and counters to this JSON file at exit");
+  run->add_option("--timing-pipeview", ro.timing.pipeview, "with --timing-engine cycle: write each retired instruction's fetch, dispatch, issue, complete and retire cycles to this file (the first vcpu)");
+  run->add_option("--timing-engine", ro.timing.engine, "with --timing ooo: fast (each instruction scheduled once, the default) or cycle (a pipeline stepped cycle by cycle); overrides the file's engine key");
   CLI::Option* gdb_opt =
       run->add_option("--gdb", ro.gdb_port, "serve gdb's remote protocol on 127.0.0.1:PORT (docs/debugging.md)")
           ->check(CLI::Range(1, 65535));
@@ -381,7 +388,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "pvlab: --gdb, --log, --trace-* and --timing-stats do not combine with --snapshot-at, --restore or --hash\n");
         return exit_code::kUsage;
       }
-      so.timing = ro.timing.mode, so.timing_config = ro.timing.config;
+      so.timing = ro.timing.mode, so.timing_config = ro.timing.config, so.timing_engine = ro.timing.engine;
       so.image = ro.image, so.bios = ro.bios, so.machine = ro.machine, so.mem = ro.mem;
       so.cmdline = ro.cmdline, so.rtc_epoch = ro.rtc_epoch, so.serial = ro.serial;
       so.debugcon = ro.debugcon, so.vcpus = ro.vcpus, so.initdomain = ro.initdomain;

@@ -79,8 +79,15 @@ bool spec_from_options(const SnapRunOptions& o, MachineSpec& spec, std::vector<u
       TimingConfig check;
       if (!parse_timing_config(spec.timing, o.timing_config, check, err)) return false;
     }
-  } else if (!o.timing_config.empty()) {
-    err = "--timing-config needs --timing ooo";
+    if (!o.timing_engine.empty()) {
+      if (o.timing_engine != "fast" && o.timing_engine != "cycle") {
+        err = "--timing-engine " + o.timing_engine + ": expected fast or cycle";
+        return false;
+      }
+      spec.timing += "\n[timing]\nengine = " + o.timing_engine + "\n";
+    }
+  } else if (!o.timing_config.empty() || !o.timing_engine.empty()) {
+    err = "--timing-config and --timing-engine need --timing ooo";
     return false;
   }
   std::string machine = o.machine;
@@ -188,6 +195,10 @@ int run_snapshot_mode(const SnapRunOptions& o) {
   }
   std::unique_ptr<SnapMachine> m = build(spec, std::move(image), o);
   if (!m) return exit_code::kUsage;
+  if (o.snapshot_at_set && !m->saves_state()) {
+    std::fprintf(stderr, "pvlab: --snapshot-at: %s\n", TimingModels::kNoStateError);
+    return exit_code::kUsage;
+  }
   if (!o.restore.empty()) {
     if (!restore_snapshot(*m, snap, info, err)) {
       std::fprintf(stderr, "pvlab: %s: %s\n", o.restore.c_str(), err.c_str());
@@ -236,6 +247,7 @@ void add_replay_commands(CLI::App& app, ReplayCommands& c) {
   r->add_flag("--stats", o.stats, "print instruction, cycle and TLB statistics at exit (and the CPI stack under --timing ooo)");
   r->add_option("--timing", o.timing, "timing model: atomic or ooo (docs/timing.md); a replay uses the recorded one")->capture_default_str();
   r->add_option("--timing-config", o.timing_config, "with --timing ooo: the core's INI file (recorded whole)");
+  r->add_option("--timing-engine", o.timing_engine, "with --timing ooo: fast or cycle (docs/timing.md; recorded)");
 
   c.replay = app.add_subcommand("replay", "re-run a recording, feeding its inputs and comparing every checkpoint");
   c.replay->add_option("recording", c.file, "the recording (pvlab record -o FILE)")->required();
@@ -281,6 +293,10 @@ int run_replay_commands(ReplayCommands& c) {
     }
     std::unique_ptr<SnapMachine> m = build(spec, std::move(image), c.run);
     if (!m) return exit_code::kUsage;
+    if (c.with_snapshots && !m->saves_state()) {
+      std::fprintf(stderr, "pvlab: record --with-snapshots: %s\n", TimingModels::kNoStateError);
+      return exit_code::kUsage;
+    }
     Recording rec;
     rec.spec = spec;
     rec.max_insns = c.run.max_insns;

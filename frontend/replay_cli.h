@@ -20,6 +20,7 @@ struct SnapRunOptions {
   bool stats = false;
   // The timing model (record): atomic or ooo, and the core's configuration file for ooo.
   std::string timing = "atomic", timing_config;
+  std::string timing_engine;   // fast | cycle (recorded in the configuration text)
   // Snapshots.
   uint64_t snapshot_at = 0;
   bool snapshot_at_set = false;

@@ -131,6 +131,11 @@ int run_pv(const ElfImage& img, const PvRunOptions& o) {
   if (o.timing) {
     hv.set_timing_hook(&timing);
     timing.set_functions(function_map_of(img));
+    std::string perr;
+    if (!o.timing_pipeview.empty() && !timing.open_pipeview(o.timing_pipeview, perr)) {
+      std::fprintf(stderr, "pvlab: --timing-pipeview %s\n", perr.c_str());
+      return exit_code::kUsage;
+    }
   }
 
   auto t0 = std::chrono::steady_clock::now();

@@ -36,6 +36,7 @@ struct PvRunOptions {
   // JSON statistics go (empty: nowhere).
   const TimingConfig* timing = nullptr;
   std::string timing_stats;
+  std::string timing_pipeview;   // --timing-pipeview FILE (vcpu 0, the cycle engine)
 };
 
 int run_pv(const ElfImage& img, const PvRunOptions& o);

@@ -153,13 +153,16 @@ class Session {
 
   // ---- reverse execution ---------------------------------------------------------------------
   // Keep the reverse history, a snapshot every `interval` instructions (0: the default,
-  // kReverseInterval). False with `error` when the machine has ended.
+  // kReverseInterval). False with `error` when the machine has ended, or when a timing engine
+  // keeps no state in snapshots (the cycle engine; reverse_refusal() keeps that message).
   static constexpr uint64_t kReverseInterval = 10'000'000;
   bool enable_reverse(uint64_t interval, std::string& error);
   // The timing models attached to the machine's CPUs (frontend/timing_setup.h), whose state
   // the reverse history keeps with the machine's; null: none. Set before enable_reverse().
   void set_timing(TimingModels* t) { timing_ = t; }
   bool reverse_enabled() const { return rev_ != nullptr; }
+  // Why enable_reverse() last refused (empty: it did not).
+  const std::string& reverse_refusal() const { return rev_refusal_; }
   // Back one instruction of the selected vcpu, to the point just before it ran its last one;
   // the other vcpus go back with it (Step, or HistoryBegin at the start of the history).
   StopInfo reverse_step();
@@ -290,6 +293,7 @@ class Session {
   std::optional<StopInfo> pv_hit_;    // what a PV catch saw in the run under way
   std::unique_ptr<ReverseHistory> rev_;
   TimingModels* timing_ = nullptr;
+  std::string rev_refusal_;
 
   // The session's thread (started on first use).
   std::thread thread_;

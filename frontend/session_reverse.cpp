@@ -31,9 +31,14 @@ constexpr size_t kMaxSnaps = 64;   // past this every other one is dropped
 bool Session::enable_reverse(uint64_t interval, std::string& error) {
   Lock l(*this);
   if (target_->ended()) {
-    error = "reverse execution: the machine has already ended";
+    error = rev_refusal_ = "reverse execution: the machine has already ended";
     return false;
   }
+  if (timing_ && !timing_->saves_state()) {
+    error = rev_refusal_ = std::string("reverse execution: ") + TimingModels::kNoStateError;
+    return false;
+  }
+  rev_refusal_.clear();
   rev_ = std::make_unique<ReverseHistory>();
   rev_->interval = interval ? interval : kReverseInterval;
   rev_snapshot();

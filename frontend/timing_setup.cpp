@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include "devices/state_io.h"
+#include "cpu/timing/ooo.h"
+#include "cpu/timing/pipeline.h"
 #include "frontend/elf_image.h"
 
 namespace pvlab {
@@ -11,11 +13,21 @@ namespace pvlab {
 bool prepare_timing(const TimingOptions& o, TimingConfig& cfg, std::string& error) {
   if (o.mode != "atomic" && o.mode != "ooo")
     return error = "--timing " + o.mode + ": expected atomic or ooo", false;
-  if (!o.ooo() && (!o.config.empty() || !o.stats_json.empty()))
-    return error = "--timing-config and --timing-stats need --timing ooo", false;
+  if (!o.ooo() && (!o.config.empty() || !o.stats_json.empty() || !o.engine.empty()))
+    return error = "--timing-config, --timing-stats and --timing-engine need --timing ooo", false;
+  if (!o.engine.empty() && o.engine != "fast" && o.engine != "cycle")
+    return error = "--timing-engine " + o.engine + ": expected fast or cycle", false;
   cfg = TimingConfig{};
-  if (!o.config.empty()) return load_timing_config(o.config, cfg, error);
+  if (!o.config.empty() && !load_timing_config(o.config, cfg, error)) return false;
+  if (!o.engine.empty()) cfg.engine = o.engine;
+  if (!o.pipeview.empty() && cfg.engine != "cycle")
+    return error = "--timing-pipeview needs the cycle engine (--timing-engine cycle)", false;
   return true;
+}
+
+std::unique_ptr<TimingEngine> make_timing_engine(const TimingConfig& cfg) {
+  if (cfg.engine == "cycle") return std::make_unique<PipelineModel>(cfg);
+  return std::make_unique<OooModel>(cfg);
 }
 
 void apply_timing_to_mmu(const TimingConfig& cfg, MmuConfig& mmu) {
@@ -26,13 +38,29 @@ void apply_timing_to_mmu(const TimingConfig& cfg, MmuConfig& mmu) {
 
 TimingModels::~TimingModels() {
   for (size_t i = 0; i < models_.size(); ++i) models_[i]->detach(*cpus_[i]);
+  if (pipeview_) std::fclose(pipeview_);
+}
+
+bool TimingModels::open_pipeview(const std::string& path, std::string& error) {
+  auto* pipe = models_.empty() ? nullptr : dynamic_cast<PipelineModel*>(models_[0].get());
+  if (!pipe) return error = "--timing-pipeview needs the cycle engine", false;
+  pipeview_ = std::fopen(path.c_str(), "w");
+  if (!pipeview_) return error = path + ": cannot open for writing", false;
+  pipe->set_pipeview(pipeview_);
+  return true;
 }
 
 void TimingModels::attach(const TimingConfig& cfg, Cpu& cpu) {
-  models_.push_back(std::make_unique<OooModel>(cfg));
+  models_.push_back(make_timing_engine(cfg));
   cpus_.push_back(&cpu);
   start_.push_back(cpu.s.cycles);
   models_.back()->attach(cpu);
+}
+
+bool TimingModels::saves_state() const {
+  for (const auto& m : models_)
+    if (!m->saves_state()) return false;
+  return true;
 }
 
 void TimingModels::save(StateWriter& w) const {

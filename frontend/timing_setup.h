@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/timing/ooo.h"
+#include "cpu/timing/engine.h"
 
 namespace pvlab {
 
@@ -14,6 +14,8 @@ struct TimingOptions {
   std::string mode = "atomic";   // atomic | ooo
   std::string config;            // --timing-config FILE (ooo only)
   std::string stats_json;        // --timing-stats FILE.json (ooo only)
+  std::string engine;            // --timing-engine fast|cycle (ooo only; empty: the file's)
+  std::string pipeview;          // --timing-pipeview FILE (the cycle engine only)
   bool ooo() const { return mode == "ooo"; }
 };
 
@@ -28,6 +30,9 @@ void apply_timing_to_mmu(const TimingConfig& cfg, MmuConfig& mmu);
 struct ElfImage;
 std::shared_ptr<const FunctionMap> function_map_of(const ElfImage& img);
 
+// A new engine for `cfg` (its `engine` key): OooModel or PipelineModel.
+std::unique_ptr<TimingEngine> make_timing_engine(const TimingConfig& cfg);
+
 // One model per CPU of a machine, attached for the life of this object. As the PV
 // hypervisor's timing hook it hands each entry and exit to the model of the CPU concerned.
 class TimingModels final : public HvTimingHook {
@@ -40,7 +45,7 @@ class TimingModels final : public HvTimingHook {
   // Keep CPI stacks per guest function too (every model; call after attach).
   void set_functions(const std::shared_ptr<const FunctionMap>& map);
   bool empty() const { return models_.empty(); }
-  const OooModel& model(size_t i) const { return *models_[i]; }
+  const TimingEngine& model(size_t i) const { return *models_[i]; }
   size_t size() const { return models_.size(); }
   // CPU i's cycle counter when its model was attached (the CPI stack covers what came after).
   uint64_t start_cycles(size_t i) const { return start_[i]; }
@@ -49,19 +54,28 @@ class TimingModels final : public HvTimingHook {
   // same configuration, after the machine's own state was loaded.
   void save(StateWriter& w) const;
   bool load(StateReader& r);
+  // False when an engine's state cannot be saved (the cycle engine): snapshots, recordings
+  // with snapshots, the reverse history and stepping back are then refused with this message.
+  bool saves_state() const;
+  static constexpr const char* kNoStateError =
+      "the cycle timing engine (engine = cycle) keeps no state in snapshots: snapshots, reverse "
+      "execution and stepping back need the fast engine (--timing-engine fast)";
   void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
   void hv_exit(Cpu& cpu, bool bounced) override;
   void hv_work(Cpu& cpu, uint64_t maddr, bool write) override;
   // Print the CPI stack of each CPU, of the domain when there are several, and of the
   // `top_functions` guest functions that took the most cycles (--stats).
   void print(std::FILE* out, size_t top_functions = 10) const;
+  // Have the first CPU's cycle engine write its pipeline view to `path` (docs/timing.md).
+  bool open_pipeview(const std::string& path, std::string& error);
   // Write the JSON statistics (an array of one object per CPU when there are several).
   bool write_json(const std::string& path, std::string& error) const;
 
  private:
-  std::vector<std::unique_ptr<OooModel>> models_;
+  std::vector<std::unique_ptr<TimingEngine>> models_;
   std::vector<Cpu*> cpus_;
   std::vector<uint64_t> start_;
+  std::FILE* pipeview_ = nullptr;
 };
 
 }  // namespace pvlab

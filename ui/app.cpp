@@ -152,7 +152,8 @@ void App::step(unsigned n) {
 void App::step_back(unsigned n) {
   if (busy() || waiting_) return;
   if (!s.reverse_enabled()) {
-    say("no reverse history (--reverse-interval above 0 is needed)", true);
+    say(s.reverse_refusal().empty() ? "no reverse history (--reverse-interval above 0 is needed)"
+                                    : s.reverse_refusal().c_str(), true);
     return;
   }
   before = regs;
@@ -167,7 +168,8 @@ void App::step_back(unsigned n) {
 void App::reverse_continue() {
   if (busy() || waiting_) return;
   if (!s.reverse_enabled()) {
-    say("no reverse history (--reverse-interval above 0 is needed)", true);
+    say(s.reverse_refusal().empty() ? "no reverse history (--reverse-interval above 0 is needed)"
+                                    : s.reverse_refusal().c_str(), true);
     return;
   }
   before = regs;
@@ -354,10 +356,10 @@ void App::refresh_timing() {
     for (size_t i = 0; i < timing->size(); ++i) {
       tm.stats.push_back(timing->model(i).stats());
       tm.start.push_back(timing->start_cycles(i));
-      const OooModel& m = timing->model(i);
+      const TimingEngine& m = timing->model(i);
       std::vector<Timing::Fn> rows;
       for (size_t f = 0; f < m.function_stats().size(); ++f) {
-        const OooModel::FunctionStats& fs = m.function_stats()[f];
+        const TimingEngine::FunctionStats& fs = m.function_stats()[f];
         if (!fs.insns && !fs.cycles()) continue;
         Timing::Fn r{f ? m.functions()->at(f - 1).name : std::string("(no symbol)"), fs.insns, fs.cycles()};
         for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)

@@ -84,6 +84,12 @@ int on_entry(void* user, const char* section, const char* name, const char* valu
     st.cfg->name = value;
     return 1;
   }
+  if (std::strcmp(name, "engine") == 0) {
+    if (std::strcmp(value, "fast") != 0 && std::strcmp(value, "cycle") != 0)
+      return fail(std::string("engine = '") + value + "': expected fast or cycle");
+    st.cfg->engine = value;
+    return 1;
+  }
   for (const Field& f : kFields) {
     if (std::strcmp(f.key, name) != 0) continue;
     uint64_t v;

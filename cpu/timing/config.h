@@ -19,6 +19,10 @@ struct CacheParams {
 // keeps the two equal).
 struct TimingConfig {
   std::string name = "pentium-m";
+  // Which engine runs the model (cpu/timing/engine.h): "fast" schedules each instruction once
+  // against per-cycle resource tables (cpu/timing/ooo.h); "cycle" advances a pipeline one
+  // cycle at a time (cpu/timing/pipeline.h). Same parameters, same statistics.
+  std::string engine = "fast";
 
   // Pipeline widths (instructions or micro-ops per cycle) and window sizes (entries).
   uint32_t fetch_width = 3;     // instructions delivered by fetch/decode per cycle

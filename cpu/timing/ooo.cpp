@@ -10,8 +10,6 @@ namespace pvlab {
 
 namespace {
 
-constexpr unsigned kFlagsBit = 8;
-
 // The cycle at which every register in `mask` is ready.
 PVLAB_INLINE uint64_t ready_of(const uint64_t* ready, uint32_t mask) {
   uint64_t t = 0;
@@ -23,9 +21,6 @@ PVLAB_INLINE uint64_t ready_of(const uint64_t* ready, uint32_t mask) {
   return t;
 }
 
-PVLAB_INLINE uint32_t gpr_bit(uint8_t reg, uint8_t size) {
-  return 1u << (size == 1 && reg >= 4 ? reg - 4 : reg);
-}
 
 // The order in which the cycles of a slow retirement are charged to what made it slow.
 constexpr CpiCause kChargeOrder[] = {
@@ -37,29 +32,6 @@ constexpr CpiCause kChargeOrder[] = {
 
 }  // namespace
 
-const char* cpi_cause_name(CpiCause c) {
-  switch (c) {
-    case CpiCause::Base: return "base";
-    case CpiCause::Exec: return "exec_latency";
-    case CpiCause::Branch: return "branch_mispredict";
-    case CpiCause::Btb: return "btb_miss";
-    case CpiCause::ICache: return "icache";
-    case CpiCause::DCacheL1: return "dcache_l1";
-    case CpiCause::DCacheL2: return "dcache_l2";
-    case CpiCause::DCacheMem: return "dcache_mem";
-    case CpiCause::Tlb: return "tlb_walk";
-    case CpiCause::Rob: return "stall_rob";
-    case CpiCause::Rs: return "stall_rs";
-    case CpiCause::Lsq: return "stall_lsq";
-    case CpiCause::Port: return "stall_port";
-    case CpiCause::StoreForward: return "store_forward";
-    case CpiCause::Serialize: return "serialize";
-    case CpiCause::Hypervisor: return "hypervisor";
-    case CpiCause::Other: return "outside";
-    case CpiCause::kCount: break;
-  }
-  return "?";
-}
 
 void OooModel::SlotTable::init(uint32_t per_cycle) {
   per_cycle_ = per_cycle;
@@ -72,8 +44,8 @@ void OooModel::History::init(uint32_t n) {
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
-    : cfg_(cfg), rows_(&mnemonic_timing(0)), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2),
-      l1d_mshr_(cfg.l1d_mshrs), l2_mshr_(cfg.l2_mshrs), pf_(cfg.l1d_prefetch_degree), bp_(cfg) {
+    : cfg_(cfg), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), l1d_mshr_(cfg.l1d_mshrs),
+      l2_mshr_(cfg.l2_mshrs), pf_(cfg.l1d_prefetch_degree), bp_(cfg) {
   fetch_slots_.width = cfg.fetch_width;
   dispatch_slots_.width = cfg.issue_width;
   retire_slots_.width = cfg.retire_width;
@@ -229,92 +201,6 @@ uint64_t OooModel::walk_cycles(const WalkResult& w) {
   return total;
 }
 
-void OooModel::shape_of(const Insn& insn, InsnShape& out) const {
-  const MnemonicTiming& mt = rows_[insn.mnemonic];
-  ExecClass cls = mt.cls;
-  uint8_t f = mt.flags;
-  uint32_t src = mt.reads, dst = mt.writes;
-  BranchKind br = mt.branch;
-  StackAccess stack = mt.stack;
-  if (insn.mnemonic == ZYDIS_MNEMONIC_IMUL && insn.nops >= 2) {
-    f = uint8_t((insn.nops == 2 ? uopf::DST_READ : 0) | uopf::DST_WRITE | uopf::WRITES_FLAGS);
-    src = dst = 0;
-  }
-  if (f & uopf::READS_FLAGS) src |= 1u << kFlagsBit;
-  if (f & uopf::WRITES_FLAGS) dst |= 1u << kFlagsBit;
-  uint32_t addr_regs = 0;
-  bool load = false, store = false;
-  for (unsigned k = 0; k < insn.nops; ++k) {
-    const Operand& o = insn.op[k];
-    switch (o.kind) {
-      case OpKind::Reg: {
-        const uint32_t b = gpr_bit(o.reg, o.size);
-        if (k == 0) {
-          if ((f & uopf::DST_READ) || ((f & uopf::DST_WRITE) && o.size < 4)) src |= b;
-          if (f & uopf::DST_WRITE) dst |= b;
-        } else {
-          src |= b;
-          if (k == 1 && (f & uopf::SRC_WRITE)) dst |= b;
-        }
-        break;
-      }
-      case OpKind::Mem: {
-        if (insn.mem.base != 0xff) addr_regs |= 1u << insn.mem.base;
-        if (insn.mem.index != 0xff) addr_regs |= 1u << insn.mem.index;
-        if (f & uopf::NO_ACCESS) src |= addr_regs;
-        else if (k == 0) {
-          load = f & uopf::DST_READ;
-          store = f & uopf::DST_WRITE;
-        } else {
-          load = true;
-        }
-        break;
-      }
-      case OpKind::SReg:
-      case OpKind::CReg:
-      case OpKind::DReg:
-      case OpKind::Ptr: cls = ExecClass::Serial; break;
-      default: break;
-    }
-  }
-  if (br == BranchKind::Jump || br == BranchKind::Call) {
-    if (insn.opcode == 0xff && (insn.modrm_reg == 3 || insn.modrm_reg == 5)) cls = ExecClass::Serial;
-    else if (insn.nops && insn.op[0].kind != OpKind::Rel)
-      br = br == BranchKind::Jump ? BranchKind::IndirectJump : BranchKind::IndirectCall;
-  }
-  if (br == BranchKind::Return && (insn.opcode == 0xca || insn.opcode == 0xcb)) cls = ExecClass::Serial;
-  if (cls == ExecClass::String) load = store = false;   // the string path touches its ranges
-  if (cls == ExecClass::Serial) {
-    br = BranchKind::None;
-    stack = StackAccess::None;
-    load = store = false;
-  }
-  if (stack != StackAccess::None) addr_regs |= 1u << ESP;
-  const bool any_load = load || stack == StackAccess::Pop, any_store = store || stack == StackAccess::Push;
-  // Moves whose only work is the memory access need no execution micro-op of their own.
-  const bool pure_move = (insn.mnemonic == ZYDIS_MNEMONIC_MOV || insn.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
-                          insn.mnemonic == ZYDIS_MNEMONIC_MOVSX || insn.mnemonic == ZYDIS_MNEMONIC_PUSH ||
-                          insn.mnemonic == ZYDIS_MNEMONIC_POP) && (any_load || any_store);
-  const bool exec = cls != ExecClass::None && !pure_move;
-  const unsigned nuops = unsigned(exec) + unsigned(any_load) + unsigned(any_store);
-  if (cls == ExecClass::String && insn.rep()) {
-    src |= 1u << ECX;
-    dst |= 1u << ECX;
-  }
-  out.cls = cls;
-  out.br = br;
-  out.stack = stack;
-  out.load = load;
-  out.store = store;
-  out.pure_move = pure_move;
-  out.exec = exec;
-  out.leave = insn.mnemonic == ZYDIS_MNEMONIC_LEAVE;
-  out.src = src;
-  out.dst = dst;
-  out.addr_regs = addr_regs;
-  out.uops = uint8_t(nuops ? nuops : 1);
-}
-
 void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   CpuState& s = cpu.s;
 
@@ -350,7 +236,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (kShapes - 1)];
   const uint64_t gen = cpu.blocks().generation();
   if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) {
-    shape_of(insn, sh);
+    shape_insn(insn, sh);
     sh.func = funcs_ ? funcs_->find(s.seg[CS].base + eip) : -1;
     // A block dropped since the last retirement (a write to its code) may be this one: its
     // Insns are freed and reused soon, so its shape is not kept.
@@ -692,205 +578,12 @@ void OooModel::set_functions(std::shared_ptr<const FunctionMap> map) {
   for (InsnShape& sh : shapes_) sh.key = nullptr;   // shapes carry the function index
 }
 
-namespace {
-std::string json_escape(const std::string& in) {
-  std::string out;
-  for (char c : in) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (uint8_t(c) >= 0x20) out += c;
-  }
-  return out;
-}
-}  // namespace
-
-std::string OooModel::functions_text(size_t n) const {
-  std::vector<size_t> order;
-  for (size_t i = 0; i < fn_.size(); ++i)
-    if (fn_[i].insns || fn_[i].cycles()) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return fn_[a].cycles() > fn_[b].cycles(); });
-  if (order.size() > n) order.resize(n);
-  uint64_t total = 0;
-  for (uint64_t c : st_.cpi) total += c;
-  std::string out;
-  char buf[256];
-  for (size_t i : order) {
-    const FunctionStats& f = fn_[i];
-    const uint64_t cyc = f.cycles();
-    std::snprintf(buf, sizeof buf, "pvlab: timing function %-24s %10llu cycles %5.1f%% %9llu insns CPI %.3f:",
-                  i ? funcs_->at(i - 1).name.c_str() : "(no symbol)", (unsigned long long)cyc,
-                  total ? 100.0 * double(cyc) / double(total) : 0.0, (unsigned long long)f.insns,
-                  f.insns ? double(cyc) / double(f.insns) : 0.0);
-    out += buf;
-    // Its three largest entries.
-    size_t top[3] = {size_t(CpiCause::kCount), size_t(CpiCause::kCount), size_t(CpiCause::kCount)};
-    for (size_t k = 0; k < size_t(CpiCause::kCount); ++k) {
-      if (!f.cpi[k]) continue;
-      for (size_t t = 0; t < 3; ++t) {
-        if (top[t] == size_t(CpiCause::kCount) || f.cpi[k] > f.cpi[top[t]]) {
-          for (size_t u = 2; u > t; --u) top[u] = top[u - 1];
-          top[t] = k;
-          break;
-        }
-      }
-    }
-    for (size_t k : top) {
-      if (k == size_t(CpiCause::kCount)) break;
-      std::snprintf(buf, sizeof buf, " %s %llu", cpi_cause_name(CpiCause(k)), (unsigned long long)f.cpi[k]);
-      out += buf;
-    }
-    out += "\n";
-  }
-  return out;
-}
-
-std::string OooModel::functions_json() const {
-  std::string j = "[";
-  bool first = true;
-  for (size_t i = 0; i < fn_.size(); ++i) {
-    const FunctionStats& f = fn_[i];
-    if (!f.insns && !f.cycles()) continue;
-    j += first ? "\n" : ",\n";
-    first = false;
-    j += "    {\"name\": \"" + (i ? json_escape(funcs_->at(i - 1).name) : std::string("(no symbol)")) + "\"";
-    if (i) j += ", \"start\": " + std::to_string(funcs_->at(i - 1).start);
-    j += ", \"instructions\": " + std::to_string(f.insns) + ", \"cycles\": " + std::to_string(f.cycles());
-    j += ", \"cpi_stack\": {";
-    for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)
-      j += std::string(k ? ", " : "") + "\"" + cpi_cause_name(CpiCause(k)) + "\": " + std::to_string(f.cpi[k]);
-    j += "}}";
-  }
-  j += first ? "]" : "\n  ]";
-  return j;
-}
-
 TimingStats OooModel::stats() const {
   TimingStats t = st_;
   t.branches = bp_.stats();
   t.cycles = 0;
   for (uint64_t c : st_.cpi) t.cycles += c;
   return t;
-}
-
-std::string OooModel::stats_text() const {
-  std::string out;
-  char buf[256];
-  const double insns = double(st_.insns ? st_.insns : 1);
-  uint64_t total = 0;
-  for (uint64_t c : st_.cpi) total += c;
-  std::snprintf(buf, sizeof buf, "pvlab: timing %s: %llu instructions, %llu micro-ops, %llu cycles, CPI %.3f, IPC %.3f\n",
-                cfg_.name.c_str(), (unsigned long long)st_.insns, (unsigned long long)st_.uops,
-                (unsigned long long)total, double(total) / insns, total ? insns / double(total) : 0.0);
-  out += buf;
-  out += "pvlab: timing CPI stack (cycles per instruction):";
-  for (size_t k = 0; k < size_t(CpiCause::kCount); ++k) {
-    if (!st_.cpi[k] && k != 0) continue;
-    std::snprintf(buf, sizeof buf, " %s %.3f", cpi_cause_name(CpiCause(k)), double(st_.cpi[k]) / insns);
-    out += buf;
-  }
-  out += "\n";
-  const BranchStats& b = bp_.stats();
-  std::snprintf(buf, sizeof buf,
-                "pvlab: timing branches %llu, mispredicted %llu (%.2f%%), BTB misses %llu; "
-                "L1I %llu/%llu misses, L1D %llu/%llu misses, L2 %llu/%llu misses; walks %llu cycles\n",
-                (unsigned long long)b.branches, (unsigned long long)b.mispredicts,
-                b.branches ? 100.0 * double(b.mispredicts) / double(b.branches) : 0.0,
-                (unsigned long long)b.btb_misses, (unsigned long long)st_.l1i_misses,
-                (unsigned long long)(st_.l1i_hits + st_.l1i_misses), (unsigned long long)st_.l1d_misses,
-                (unsigned long long)(st_.l1d_hits + st_.l1d_misses), (unsigned long long)st_.l2_misses,
-                (unsigned long long)(st_.l2_hits + st_.l2_misses), (unsigned long long)st_.walk_cycles);
-  out += buf;
-  if (st_.walk_reads) {
-    std::snprintf(buf, sizeof buf, "pvlab: timing page walks through the caches: %llu table reads, %llu hit L1D, %llu L2\n",
-                  (unsigned long long)st_.walk_reads, (unsigned long long)st_.walk_l1d_hits,
-                  (unsigned long long)st_.walk_l2_hits);
-    out += buf;
-  }
-  if (st_.mshr_merges || st_.mshr_full || st_.prefetches) {
-    std::snprintf(buf, sizeof buf,
-                  "pvlab: timing misses: %llu loads merged with an outstanding miss, %llu waited for a free "
-                  "miss register; L1D prefetches %llu issued, %llu useful\n",
-                  (unsigned long long)st_.mshr_merges, (unsigned long long)st_.mshr_full,
-                  (unsigned long long)st_.prefetches, (unsigned long long)st_.prefetches_useful);
-    out += buf;
-  }
-  if (st_.hv_entries) {
-    std::snprintf(buf, sizeof buf,
-                  "pvlab: timing hypervisor: %llu entries (%llu hypercalls), %llu bounce frames, %llu TLB flushes on entry, %llu cycles\n",
-                  (unsigned long long)st_.hv_entries, (unsigned long long)st_.hv_hypercalls,
-                  (unsigned long long)st_.hv_bounces, (unsigned long long)st_.hv_flushes,
-                  (unsigned long long)st_.cpi[size_t(CpiCause::Hypervisor)]);
-    out += buf;
-    std::snprintf(buf, sizeof buf,
-                  "pvlab: timing hypervisor work: %llu entries checked, %llu reads and writes of them (%llu hit L1D, %llu L2), %llu cycles\n",
-                  (unsigned long long)st_.hv_checked, (unsigned long long)st_.hv_mem,
-                  (unsigned long long)st_.hv_mem_l1d_hits, (unsigned long long)st_.hv_mem_l2_hits,
-                  (unsigned long long)st_.hv_work_cycles);
-    out += buf;
-  }
-  return out;
-}
-
-std::string OooModel::stats_json() const {
-  std::string j = "{\n";
-  const auto field = [&](const char* k, uint64_t v, bool last = false) {
-    j += std::string("  \"") + k + "\": " + std::to_string(v) + (last ? "\n" : ",\n");
-  };
-  std::string name;
-  for (char c : cfg_.name) {
-    if (c == '"' || c == '\\') name += '\\';
-    if (uint8_t(c) >= 0x20) name += c;
-  }
-  j += "  \"config\": \"" + name + "\",\n";
-  uint64_t total = 0;
-  for (uint64_t c : st_.cpi) total += c;
-  field("instructions", st_.insns);
-  field("uops", st_.uops);
-  field("cycles", total);
-  j += "  \"cpi_stack\": {";
-  for (size_t k = 0; k < size_t(CpiCause::kCount); ++k)
-    j += std::string(k ? ", " : "") + "\"" + cpi_cause_name(CpiCause(k)) + "\": " + std::to_string(st_.cpi[k]);
-  j += "},\n";
-  const BranchStats& b = bp_.stats();
-  field("branches", b.branches);
-  field("conditional_branches", b.cond);
-  field("taken_branches", b.taken);
-  field("mispredicts", b.mispredicts);
-  field("conditional_mispredicts", b.cond_mispredicts);
-  field("indirect_mispredicts", b.target_mispredicts);
-  field("return_mispredicts", b.return_mispredicts);
-  field("btb_misses", b.btb_misses);
-  field("loads", st_.loads);
-  field("stores", st_.stores);
-  field("l1i_hits", st_.l1i_hits);
-  field("l1i_misses", st_.l1i_misses);
-  field("l1d_hits", st_.l1d_hits);
-  field("l1d_misses", st_.l1d_misses);
-  field("l2_hits", st_.l2_hits);
-  field("l2_misses", st_.l2_misses);
-  field("itlb_misses", st_.itlb_misses);
-  field("dtlb_misses", st_.dtlb_misses);
-  field("walk_cycles", st_.walk_cycles);
-  field("walk_reads", st_.walk_reads);
-  field("walk_l1d_hits", st_.walk_l1d_hits);
-  field("walk_l2_hits", st_.walk_l2_hits);
-  field("mshr_merges", st_.mshr_merges);
-  field("mshr_full_waits", st_.mshr_full);
-  field("prefetches", st_.prefetches);
-  field("prefetches_useful", st_.prefetches_useful);
-  field("forwarded_loads", st_.forwarded);
-  field("serializing", st_.serializing);
-  field("hv_entries", st_.hv_entries);
-  field("hv_hypercalls", st_.hv_hypercalls);
-  field("hv_bounces", st_.hv_bounces);
-  field("hv_flushes", st_.hv_flushes);
-  field("hv_checked", st_.hv_checked);
-  field("hv_mem", st_.hv_mem);
-  field("hv_mem_l1d_hits", st_.hv_mem_l1d_hits);
-  field("hv_mem_l2_hits", st_.hv_mem_l2_hits);
-  field("hv_work_cycles", st_.hv_work_cycles, !funcs_);
-  if (funcs_) j += "  \"functions\": " + functions_json() + "\n";
-  j += "}\n";
-  return j;
 }
 
 }  // namespace pvlab

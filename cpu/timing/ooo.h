@@ -24,6 +24,7 @@
 #include "cpu/timing/bpred.h"
 #include "cpu/timing/cache.h"
 #include "cpu/timing/config.h"
+#include "cpu/timing/engine.h"
 #include "cpu/timing/functions.h"
 #include "cpu/timing/hv_hook.h"
 #include "cpu/timing/mshr.h"
@@ -32,56 +33,15 @@
 
 namespace pvlab {
 
-enum class CpiCause : uint8_t {
-  Base,        // one cycle per retirement step: the core's width and 1-cycle dependencies
-  Exec,        // latency of multi-cycle units (multiply, divide) and string elements
-  Branch,      // branch mispredictions (window refilled after resolution)
-  Btb,         // taken branches the BTB did not know (decoder redirect)
-  ICache,      // instruction fetch missing L1I
-  DCacheL1,    // load-to-use latency of loads hitting L1D
-  DCacheL2,    // loads hitting L2
-  DCacheMem,   // loads missing every cache level
-  Tlb,         // page walks after I-TLB and D-TLB misses
-  Rob,         // dispatch waiting for a reorder-buffer entry
-  Rs,          // dispatch waiting for a reservation station
-  Lsq,         // dispatch waiting for a load- or store-queue entry
-  Port,        // a ready micro-op waiting for a free functional unit
-  StoreForward,  // a load waiting for the data of an older store to the same word
-  Serialize,   // serialising instructions waiting for the window to drain, and their cost
-  Hypervisor,  // entering and leaving the PV hypervisor, its hypercall and bounce-frame work
-  Other,       // time outside instructions: idle (HLT), exception and interrupt delivery
-  kCount
-};
-const char* cpi_cause_name(CpiCause c);
-
-struct TimingStats {
-  uint64_t insns = 0, uops = 0, cycles = 0;
-  uint64_t cpi[size_t(CpiCause::kCount)] = {};
-  uint64_t loads = 0, stores = 0;
-  uint64_t l1d_hits = 0, l1d_misses = 0, l1i_hits = 0, l1i_misses = 0, l2_hits = 0, l2_misses = 0;
-  uint64_t itlb_misses = 0, dtlb_misses = 0, walk_cycles = 0;
-  uint64_t walk_reads = 0, walk_l1d_hits = 0, walk_l2_hits = 0;   // walk_caches: table reads, by level
-  uint64_t serializing = 0;
-  uint64_t forwarded = 0;   // loads that took an in-flight store's data
-  uint64_t mshr_merges = 0;      // loads that found their line's miss still outstanding
-  uint64_t mshr_full = 0;        // misses that waited for a free miss-status register
-  uint64_t prefetches = 0, prefetches_useful = 0;   // L1D prefetches issued / later used
-  uint64_t hv_entries = 0, hv_hypercalls = 0, hv_bounces = 0, hv_flushes = 0;
-  // The hypervisor's work inside those entries: entries it checked, their reads and writes
-  // through the caches (hits by level) and the cycles of that work.
-  uint64_t hv_checked = 0, hv_mem = 0, hv_mem_l1d_hits = 0, hv_mem_l2_hits = 0, hv_work_cycles = 0;
-  BranchStats branches;
-};
-
-class OooModel final : public RetireHook, public WalkPricer {
+class OooModel final : public TimingEngine {
  public:
   explicit OooModel(const TimingConfig& cfg);
-  const TimingConfig& config() const { return cfg_; }
+  const TimingConfig& config() const override { return cfg_; }
 
   // Install on `cpu` (first in its chain of retire hooks, and the MMU's walk-cycle counter) /
   // take them off again.
-  void attach(Cpu& cpu);
-  void detach(Cpu& cpu);
+  void attach(Cpu& cpu) override;
+  void detach(Cpu& cpu) override;
 
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
   // With walk_caches: a walk's table reads through L1D, L2 and memory, one after the other
@@ -91,46 +51,29 @@ class OooModel final : public RetireHook, public WalkPricer {
   // The hypervisor was entered / is left on this model's CPU (cpu/timing/hv_hook.h): the
   // configured cycles move the clock on and are charged to CpiCause::Hypervisor; with
   // hv_flush_on_entry the TLBs are flushed, so what follows pays for refilling them.
-  void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr);
-  void hv_exit(Cpu& cpu, bool bounced);
+  void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
+  void hv_exit(Cpu& cpu, bool bounced) override;
   // One entry of the hypervisor's work: hv_per_entry cycles plus the entry's read (and
   // write) through the data caches, charged to CpiCause::Hypervisor as well.
-  void hv_work(Cpu& cpu, uint64_t maddr, bool write);
+  void hv_work(Cpu& cpu, uint64_t maddr, bool write) override;
 
   // Keep a CPI stack per guest function of `map` as well (call before the run; null: none).
-  void set_functions(std::shared_ptr<const FunctionMap> map);
-  // Per function: its instructions and its CPI stack, in cycles. Row i is map function i - 1,
-  // row 0 instructions outside every function. Empty without a map.
-  struct FunctionStats {
-    uint64_t insns = 0;
-    uint64_t cpi[size_t(CpiCause::kCount)] = {};
-    uint64_t cycles() const {
-      uint64_t t = 0;
-      for (uint64_t c : cpi) t += c;
-      return t;
-    }
-  };
-  const std::vector<FunctionStats>& function_stats() const { return fn_; }
-  const FunctionMap* functions() const { return funcs_.get(); }
-  // The `n` functions with the most cycles, as text lines and as a JSON array.
-  std::string functions_text(size_t n) const;
-  std::string functions_json() const;
+  void set_functions(std::shared_ptr<const FunctionMap> map) override;
+  // Per function: its instructions and its CPI stack, in cycles.
+  const std::vector<FunctionStats>& function_stats() const override { return fn_; }
+  const FunctionMap* functions() const override { return funcs_.get(); }
+  TimingStats stats() const override;
 
   // Everything the model has learnt and counted (caches, predictor, window and unit tables,
   // counters, CPI stacks) as bytes, so that a restored machine goes on timing exactly as the
   // saved one would (cpu/timing/ooo_state.cpp). load_state() takes a model attached to `cpu`
   // whose state was just loaded, with the same configuration and function map.
-  void save_state(StateWriter& w) const;
-  bool load_state(StateReader& r, Cpu& cpu);
+  bool saves_state() const override { return true; }
+  void save_state(StateWriter& w) const override;
+  bool load_state(StateReader& r, Cpu& cpu) override;
   // The memory side's state (miss-status registers, prefetcher), for snapshots of the model.
   void save_memory(StateWriter& w) const;
   bool load_memory(StateReader& r);
-
-  // The counters so far (branch counters and the cycle total included).
-  TimingStats stats() const;
-  // The CPI stack and counters as text lines ("pvlab: timing ...") and as one JSON object.
-  std::string stats_text() const;
-  std::string stats_json() const;
 
  private:
   // Per-cycle usage of one kind of slot (fetch, dispatch, retire, a unit class), over a
@@ -201,21 +144,8 @@ class OooModel final : public RetireHook, public WalkPricer {
     size_t pos_ = 0;
   };
 
-  // What the model needs of one decoded instruction, worked out once per Insn and kept in a
-  // direct-mapped table keyed by the Insn's address; an entry holds while the block cache's
-  // generation is the one it was made in (a dropped block's Insns may be reused).
-  struct InsnShape {
-    const Insn* key = nullptr;
-    uint64_t gen = ~0ull;
-    uint32_t src = 0, dst = 0, addr_regs = 0;   // bits 0-7 registers, bit 8 the flags
-    ExecClass cls = ExecClass::None;
-    BranchKind br = BranchKind::None;
-    StackAccess stack = StackAccess::None;
-    bool load = false, store = false, pure_move = false, exec = false, leave = false;
-    uint8_t uops = 1;
-    int32_t func = -1;   // FunctionMap index of the function holding it (-1: none or no map)
-  };
-  void shape_of(const Insn& insn, InsnShape& out) const;
+  // What the model needs of each decoded instruction (cpu/timing/uops.h), kept in a
+  // direct-mapped table keyed by the Insn's address.
   static constexpr size_t kShapes = 1u << 13;
   std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
   uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
@@ -255,7 +185,6 @@ class OooModel final : public RetireHook, public WalkPricer {
   uint32_t comp_mask_ = 0;
 
   TimingConfig cfg_;
-  const MnemonicTiming* rows_;
   TimingCache l1i_, l1d_, l2_;
   MissRegs l1d_mshr_, l2_mshr_;
   StridePrefetcher pf_;

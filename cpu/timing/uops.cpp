@@ -131,4 +131,96 @@ const MnemonicTiming& mnemonic_timing(unsigned mnemonic) {
   return t.rows[mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE ? mnemonic : 0];
 }
 
+namespace {
+uint32_t gpr_bit(uint8_t reg, uint8_t size) {
+  return 1u << (size == 1 && reg >= 4 ? reg - 4 : reg);
+}
+}  // namespace
+
+void shape_insn(const Insn& insn, InsnShape& out) {
+  const MnemonicTiming& mt = mnemonic_timing(insn.mnemonic);
+  ExecClass cls = mt.cls;
+  uint8_t f = mt.flags;
+  uint32_t src = mt.reads, dst = mt.writes;
+  BranchKind br = mt.branch;
+  StackAccess stack = mt.stack;
+  if (insn.mnemonic == ZYDIS_MNEMONIC_IMUL && insn.nops >= 2) {
+    f = uint8_t((insn.nops == 2 ? uopf::DST_READ : 0) | uopf::DST_WRITE | uopf::WRITES_FLAGS);
+    src = dst = 0;
+  }
+  if (f & uopf::READS_FLAGS) src |= 1u << kFlagsBit;
+  if (f & uopf::WRITES_FLAGS) dst |= 1u << kFlagsBit;
+  uint32_t addr_regs = 0;
+  bool load = false, store = false;
+  for (unsigned k = 0; k < insn.nops; ++k) {
+    const Operand& o = insn.op[k];
+    switch (o.kind) {
+      case OpKind::Reg: {
+        const uint32_t b = gpr_bit(o.reg, o.size);
+        if (k == 0) {
+          if ((f & uopf::DST_READ) || ((f & uopf::DST_WRITE) && o.size < 4)) src |= b;
+          if (f & uopf::DST_WRITE) dst |= b;
+        } else {
+          src |= b;
+          if (k == 1 && (f & uopf::SRC_WRITE)) dst |= b;
+        }
+        break;
+      }
+      case OpKind::Mem: {
+        if (insn.mem.base != 0xff) addr_regs |= 1u << insn.mem.base;
+        if (insn.mem.index != 0xff) addr_regs |= 1u << insn.mem.index;
+        if (f & uopf::NO_ACCESS) src |= addr_regs;
+        else if (k == 0) {
+          load = f & uopf::DST_READ;
+          store = f & uopf::DST_WRITE;
+        } else {
+          load = true;
+        }
+        break;
+      }
+      case OpKind::SReg:
+      case OpKind::CReg:
+      case OpKind::DReg:
+      case OpKind::Ptr: cls = ExecClass::Serial; break;
+      default: break;
+    }
+  }
+  if (br == BranchKind::Jump || br == BranchKind::Call) {
+    if (insn.opcode == 0xff && (insn.modrm_reg == 3 || insn.modrm_reg == 5)) cls = ExecClass::Serial;
+    else if (insn.nops && insn.op[0].kind != OpKind::Rel)
+      br = br == BranchKind::Jump ? BranchKind::IndirectJump : BranchKind::IndirectCall;
+  }
+  if (br == BranchKind::Return && (insn.opcode == 0xca || insn.opcode == 0xcb)) cls = ExecClass::Serial;
+  if (cls == ExecClass::String) load = store = false;   // the string path touches its ranges
+  if (cls == ExecClass::Serial) {
+    br = BranchKind::None;
+    stack = StackAccess::None;
+    load = store = false;
+  }
+  if (stack != StackAccess::None) addr_regs |= 1u << ESP;
+  const bool any_load = load || stack == StackAccess::Pop, any_store = store || stack == StackAccess::Push;
+  // Moves whose only work is the memory access need no execution micro-op of their own.
+  const bool pure_move = (insn.mnemonic == ZYDIS_MNEMONIC_MOV || insn.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
+                          insn.mnemonic == ZYDIS_MNEMONIC_MOVSX || insn.mnemonic == ZYDIS_MNEMONIC_PUSH ||
+                          insn.mnemonic == ZYDIS_MNEMONIC_POP) && (any_load || any_store);
+  const bool exec = cls != ExecClass::None && !pure_move;
+  const unsigned nuops = unsigned(exec) + unsigned(any_load) + unsigned(any_store);
+  if (cls == ExecClass::String && insn.rep()) {
+    src |= 1u << ECX;
+    dst |= 1u << ECX;
+  }
+  out.cls = cls;
+  out.br = br;
+  out.stack = stack;
+  out.load = load;
+  out.store = store;
+  out.pure_move = pure_move;
+  out.exec = exec;
+  out.leave = insn.mnemonic == ZYDIS_MNEMONIC_LEAVE;
+  out.src = src;
+  out.dst = dst;
+  out.addr_regs = addr_regs;
+  out.uops = uint8_t(nuops ? nuops : 1);
+}
+
 }  // namespace pvlab

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu/insn.h"
 #include "cpu/timing/bpred.h"
 
 namespace pvlab {
@@ -40,5 +41,25 @@ struct MnemonicTiming {
 
 // The row for a Zydis mnemonic (unknown ones are Serial).
 const MnemonicTiming& mnemonic_timing(unsigned mnemonic);
+
+// What a timing engine needs of one decoded instruction, worked out once per Insn: registers
+// it reads and writes (bits 0-7 the general registers, bit kFlagsBit the flags), those its
+// address needs, its execution class, branch kind, stack access and memory accesses, and how
+// many micro-ops it becomes. Engines keep them in a table keyed by the Insn's address; an
+// entry holds while the block cache's generation is the one it was made in (a dropped
+// block's Insns may be reused).
+constexpr unsigned kFlagsBit = 8;
+struct InsnShape {
+  const Insn* key = nullptr;
+  uint64_t gen = ~0ull;
+  uint32_t src = 0, dst = 0, addr_regs = 0;
+  ExecClass cls = ExecClass::None;
+  BranchKind br = BranchKind::None;
+  StackAccess stack = StackAccess::None;
+  bool load = false, store = false, pure_move = false, exec = false, leave = false;
+  uint8_t uops = 1;
+  int32_t func = -1;   // FunctionMap index of the function holding it (-1: none or no map)
+};
+void shape_insn(const Insn& insn, InsnShape& out);
 
 }  // namespace pvlab

@@ -184,12 +184,36 @@ class Tests:
             self.check(p.rc == 2 and 'checkpoint 2' in p.err, f'{name}: a corrupt incremental snapshot is refused',
                        f'rc {p.rc}: {p.err[-300:]}')
 
+    # ---- the cycle engine keeps no state in snapshots: what needs them is refused ----
+    def cycle_engine_refusals(self):
+        eng = ['--timing', 'ooo', '--timing-engine', 'cycle', '--serial', 'none']
+        why = 'keeps no state in snapshots'
+        snap = self.path('cycle.snap')
+        p = self.run(['run'] + eng + ['--snapshot-at', '100000', '-o', snap])
+        self.check(p.rc == 2 and why in p.err and '--snapshot-at' in p.err and not os.path.exists(snap),
+                   '--snapshot-at under the cycle engine is refused', f'rc {p.rc}: {p.err[-300:]}')
+        rec = self.path('cycle-snaps.pvr')
+        p = self.run(['record', '-o', rec, '--with-snapshots'] + eng)
+        self.check(p.rc == 2 and why in p.err and '--with-snapshots' in p.err and not os.path.exists(rec),
+                   'record --with-snapshots under the cycle engine is refused', f'rc {p.rc}: {p.err[-300:]}')
+        port = 20000 + os.getpid() % 20000
+        p = self.run(['run'] + eng + ['--gdb', str(port), '--reverse'], timeout=60)
+        self.check(p.rc != 0 and why in p.err and '--reverse' in p.err,
+                   '--gdb --reverse under the cycle engine is refused', f'rc {p.rc}: {p.err[-300:]}')
+        # The fast engine's snapshots still work with the same options.
+        p = self.run(['run', '--timing', 'ooo', '--timing-engine', 'fast', '--serial', 'none',
+                      '--snapshot-at', '100000', '-o', snap])
+        self.check(p.rc == 0 and os.path.exists(snap), '--snapshot-at under the fast engine is taken',
+                   f'rc {p.rc}: {p.err[-300:]}')
+
     # ---- record and replay under the out-of-order timing model ----
-    def record_replay_ooo(self, name, args):
-        plain = self.run(['run', '--stats', '--timing', 'ooo', '--serial', 'none'] + args)
+    def record_replay_ooo(self, name, args, engine='fast'):
+        eng = ['--timing-engine', engine]
+        plain = self.run(['run', '--stats', '--timing', 'ooo', '--serial', 'none'] + eng + args)
+        name = name + ('' if engine == 'fast' else '-' + engine)
         rec = self.path(name + '-ooo.pvr')
         r = self.run(['record', '-o', rec, '--snapshot-interval', '300000', '--timing', 'ooo', '--stats',
-                      '--serial', 'none'] + args)
+                      '--serial', 'none'] + eng + args)
         timed = re.search(r'^pvlab: timing \S+: \d+ instructions', r.err, re.M) is not None
         if not self.check(os.path.exists(rec) and 'recorded' in r.err and timed, f'record {name} --timing ooo',
                           r.err[-500:]):
@@ -382,6 +406,8 @@ def main():
             t.record_replay(name(k), [k])
         t.record_replay('builtin-demo', [])
         t.record_replay_ooo('builtin-demo', [])
+        t.record_replay_ooo('builtin-demo', [], engine='cycle')
+        t.cycle_engine_refusals()
         snap = None
         for k in args.pc:
             if name(k).endswith('interrupts'):

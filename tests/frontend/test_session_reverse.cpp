@@ -163,6 +163,30 @@ TEST_CASE("reverse: under --timing ooo a step back finds the same registers and 
   }
 }
 
+TEST_CASE("reverse: refused under the cycle timing engine (its state is not in snapshots)") {
+  TimingConfig cfg;
+  cfg.engine = "cycle";
+  auto s = session_of(kDemoGuest, std::size(kDemoGuest), 1, &cfg);
+  TimingModels tm;
+  s->with_target([&](Target& t) {
+    tm.attach(cfg, t.cpu(0));
+    return 0;
+  });
+  CHECK_FALSE(tm.saves_state());
+  s->set_timing(&tm);
+  std::string err;
+  CHECK_FALSE(s->enable_reverse(100, err));
+  CHECK_FALSE(s->reverse_enabled());
+  CHECK(err.find("keeps no state in snapshots") != std::string::npos);
+  CHECK(s->reverse_refusal() == err);   // what the GUI's step back says
+  // The machine still runs forward under the engine.
+  CHECK(s->run(RunMode::Step).why == StopInfo::Why::Step);
+  // Without the engine in the history the same session keeps one.
+  s->set_timing(nullptr);
+  CHECK(s->enable_reverse(100, err));
+  CHECK(s->reverse_refusal().empty());
+}
+
 TEST_CASE("reverse: reverse continue finds the previous breakpoint hit, the timeline goes anywhere") {
   auto s = session_of(kDemoGuest, std::size(kDemoGuest));
   std::string err;

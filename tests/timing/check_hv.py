@@ -50,6 +50,8 @@ def run(args, config_text, tmp, tag):
     stats = os.path.join(tmp, tag + ".json")
     cmd = [args.pvlab, "run", args.guest, "--timing", "ooo", "--timing-config", cfg_path,
            "--timing-stats", stats, "--stats"]
+    if args.engine:
+        cmd += ["--timing-engine", args.engine]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if p.returncode != 0 or "hvbench chase pages 256" not in p.stdout:
         sys.exit("pvlab failed (%d):\n%s\n%s" % (p.returncode, p.stdout, p.stderr))
@@ -69,6 +71,7 @@ def main():
     ap.add_argument("--pvlab", required=True)
     ap.add_argument("--guest", required=True)
     ap.add_argument("--config", required=True)
+    ap.add_argument("--engine", help="fast or cycle (--timing-engine); default: the file's")
     args = ap.parse_args()
     cfg = read_config(args.config)
     with open(args.config) as f:

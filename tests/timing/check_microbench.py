@@ -20,6 +20,7 @@ configuration and checks each figure against what the configuration says it must
               misprediction costs the configured penalty plus the few cycles the
               branch takes to resolve
 Plus determinism: two whole runs give the same output and the same cycle count.
+With --engine cycle the same checks hold for the cycle-by-cycle engine.
 Prints one PASS/FAIL line per check and exits non-zero on any failure."""
 import argparse
 import configparser
@@ -62,6 +63,8 @@ class Checker:
 def run(args, only=None, stats_json=None, extra=(), config=None):
     cmd = [args.pvlab, "run", args.guest, "--timing", "ooo", "--timing-config",
            config or args.config, "--stats"]
+    if args.engine:
+        cmd += ["--timing-engine", args.engine]
     if only:
         cmd += ["--cmdline", "only=" + only]
     if stats_json:
@@ -87,6 +90,7 @@ def main():
     ap.add_argument("--pvlab", required=True)
     ap.add_argument("--guest", required=True)
     ap.add_argument("--config", required=True)
+    ap.add_argument("--engine", help="fast or cycle (--timing-engine); default: the file's")
     args = ap.parse_args()
     cfg = read_config(args.config)
     name = cfg.get("name", os.path.basename(args.config))

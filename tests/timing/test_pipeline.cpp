@@ -1,0 +1,310 @@
+// The cycle engine of the timing model (cpu/timing/pipeline.h): small flat programs with
+// figures derived from the configuration, the same programs under both engines, and the
+// pipeline driven by hand-made instruction streams with its occupancy checked cycle by cycle.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "cpu/timing/ooo.h"
+#include "cpu/timing/pipeline.h"
+#include "frontend/machine.h"
+#include "frontend/timing_setup.h"
+
+using namespace pvlab;
+
+namespace {
+
+const std::string kConfigs = PVLAB_SOURCE_DIR "/cpu/timing/configs/";
+
+TimingConfig load(const char* file) {
+  TimingConfig cfg;
+  std::string err;
+  REQUIRE_MESSAGE(load_timing_config(kConfigs + file, cfg, err), err);
+  return cfg;
+}
+
+std::vector<uint8_t> repeat(std::initializer_list<uint8_t> body, unsigned n) {
+  std::vector<uint8_t> p;
+  for (unsigned k = 0; k < n; ++k) p.insert(p.end(), body);
+  p.push_back(0xf4);
+  return p;
+}
+
+struct Timed {
+  uint64_t cycles = 0, insns = 0;
+  TimingStats st;
+};
+
+// `prog` at 0x10000 under the engine `cfg.engine` names.
+Timed run_timed(const std::vector<uint8_t>& prog, const TimingConfig& cfg) {
+  MachineConfig mc;
+  mc.cpu.mmu.walk_cycles_per_level = cfg.walk_cycles_per_level;
+  PcMachine m(mc);
+  std::string err;
+  REQUIRE(m.load_flat(prog, 0x10000, err));
+  std::unique_ptr<TimingEngine> model = make_timing_engine(cfg);
+  model->attach(m.cpu());
+  m.run(10'000'000);
+  model->detach(m.cpu());
+  return {m.cpu().s.cycles, m.cpu().s.insns, model->stats()};
+}
+
+TimingConfig warm(TimingConfig cfg) {
+  cfg.l2.latency = cfg.mem_latency = cfg.l1i.latency;
+  return cfg;
+}
+
+TimingConfig cycle_engine(TimingConfig cfg) {
+  cfg.engine = "cycle";
+  return cfg;
+}
+
+double marginal(std::initializer_list<uint8_t> body, unsigned per_body, const TimingConfig& cfg) {
+  const Timed a = run_timed(repeat(body, 400), warm(cfg)), b = run_timed(repeat(body, 800), warm(cfg));
+  return double(b.cycles - a.cycles) / double(400 * per_body);
+}
+
+// A hand-made instruction: an ALU operation reading `src` and writing `dst`.
+PipeInsn alu(uint32_t src, uint32_t dst, uint64_t at) {
+  PipeInsn p;
+  p.src = src;
+  p.dst = dst;
+  p.fetch_line = p.fetch_pa = at;
+  return p;
+}
+
+// A load of `addr` into register `dst`.
+PipeInsn load_of(uint64_t addr, uint32_t dst, uint64_t at) {
+  PipeInsn p = alu(0, dst, at);
+  p.exec = false;
+  p.nloads = 1;
+  p.load_addr[0] = addr;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("timing config: the engine key") {
+  TimingConfig c;
+  std::string err;
+  CHECK(c.engine == "fast");
+  REQUIRE(parse_timing_config("[timing]\nengine = cycle\n", "t.ini", c, err));
+  CHECK(c.engine == "cycle");
+  CHECK_FALSE(parse_timing_config("[timing]\nengine = exact\n", "t.ini", c, err));
+  CHECK(err == "t.ini:2: engine = 'exact': expected fast or cycle");
+  // The command line's --timing-engine overrides the file.
+  TimingOptions o;
+  o.mode = "ooo";
+  o.engine = "cycle";
+  REQUIRE(prepare_timing(o, c, err));
+  CHECK(c.engine == "cycle");
+  o.engine = "slow";
+  CHECK_FALSE(prepare_timing(o, c, err));
+  CHECK(err == "--timing-engine slow: expected fast or cycle");
+  o.mode = "atomic";
+  o.engine = "cycle";
+  CHECK_FALSE(prepare_timing(o, c, err));
+}
+
+TEST_CASE("cycle engine: dependent chains cost their latency, independent work the core's width") {
+  for (const char* file : {"pentium-m.ini", "skylake.ini"}) {
+    CAPTURE(file);
+    const TimingConfig cfg = cycle_engine(load(file));
+    CHECK(marginal({0x83, 0xc0, 0x01}, 1, cfg) == double(cfg.alu_latency));
+    CHECK(marginal({0x0f, 0xaf, 0xc0}, 1, cfg) == double(cfg.mul_latency));
+    const double ipc = std::min({cfg.fetch_width, cfg.issue_width, cfg.retire_width, cfg.alu_units, 6u});
+    CHECK(marginal({0x83, 0xc0, 0x01, 0x83, 0xc3, 0x01, 0x83, 0xc1, 0x01, 0x83, 0xc2, 0x01,
+                    0x83, 0xc6, 0x01, 0x83, 0xc7, 0x01}, 6, cfg) == doctest::Approx(1.0 / ipc));
+    // A counter in memory: each load takes the previous store's data.
+    const double per_round = 3 * marginal({0xa1, 0x00, 0x30, 0x00, 0x00, 0x83, 0xc0, 0x01,
+                                           0xa3, 0x00, 0x30, 0x00, 0x00}, 3, cfg);
+    CHECK(per_round == doctest::Approx(1 + cfg.l1d.latency + cfg.alu_latency));
+  }
+}
+
+TEST_CASE("cycle engine: the cycle counter is the engine's, the CPI stack adds up to it, runs repeat") {
+  const TimingConfig cfg = cycle_engine(warm(TimingConfig{}));
+  std::vector<uint8_t> p = {0x31, 0xc9};
+  for (int k = 0; k < 300; ++k)
+    p.insert(p.end(), {0x0f, 0xaf, 0xc0, 0x83, 0xc3, 0x01, 0x8b, 0x15, 0x00, 0x20, 0x00, 0x00, 0x90});
+  p.push_back(0xf4);
+  const Timed a = run_timed(p, cfg), b = run_timed(p, cfg);
+  CHECK(a.cycles == b.cycles);
+  CHECK(a.insns == 1 + 4 * 300 + 1);
+  CHECK(a.st.insns == a.insns);
+  CHECK(a.st.cycles == a.cycles);
+  CHECK(a.cycles >= 300u * cfg.mul_latency);
+  CHECK(a.cycles < 300u * cfg.mul_latency + 400);
+  CHECK(a.st.cpi[size_t(CpiCause::Exec)] >= 300u * (cfg.mul_latency - 2));
+  CHECK(a.st.loads == 300);
+  CHECK(a.st.l1d_misses == 1);
+  // The fast engine agrees within a few cycles on this chain-bound program.
+  TimingConfig fast = cfg;
+  fast.engine = "fast";
+  const Timed f = run_timed(p, fast);
+  CHECK(double(a.cycles) == doctest::Approx(double(f.cycles)).epsilon(0.02));
+}
+
+TEST_CASE("cycle engine: hypervisor entries cost their configured cycles") {
+  TimingConfig cfg = cycle_engine(warm(TimingConfig{}));
+  cfg.hv_entry = 300;
+  cfg.hv_exit = 200;
+  MachineConfig mc;
+  PcMachine m(mc);
+  std::string err;
+  REQUIRE(m.load_flat(repeat({0x90}, 50), 0x10000, err));
+  PipelineModel model(cfg);
+  model.attach(m.cpu());
+  m.run(20);
+  const uint64_t before = m.cpu().s.cycles;
+  model.hv_enter(m.cpu(), HvEntry::Exception, 0);
+  model.hv_exit(m.cpu(), false);
+  CHECK(m.cpu().s.cycles == before + 500);
+  m.run(10'000'000);
+  model.detach(m.cpu());
+  const TimingStats st = model.stats();
+  CHECK(st.cpi[size_t(CpiCause::Hypervisor)] == 500);
+  CHECK(st.hv_entries == 1);
+  CHECK(st.cycles == m.cpu().s.cycles);
+}
+
+TEST_CASE("cycle engine by hand: loads missing to memory fill the reorder buffer, then the load queue") {
+  TimingConfig cfg;
+  cfg.rob_size = 16;
+  cfg.lq_size = 64;
+  cfg.mem_latency = 100;
+  cfg.l1d_mshrs = cfg.l2_mshrs = 64;   // misses limited by the window, not by miss registers
+  cfg.l1d_prefetch = 0;
+  PipelineModel pipe(cfg);
+  uint32_t max_rob = 0, max_lq = 0, full_cycles = 0, over = 0;
+  uint64_t mem_cycles = 0, icache_cycles = 0;
+  pipe.set_cycle_observer([&](uint64_t, const PipelineModel::Occupancy& o) {
+    max_rob = std::max(max_rob, o.rob);
+    max_lq = std::max(max_lq, o.lq);
+    full_cycles += o.rob == cfg.rob_size;
+    over += o.retired > cfg.retire_width || o.dispatched > cfg.issue_width || o.fetchq > 2 * cfg.fetch_width;
+    mem_cycles += o.charged == CpiCause::DCacheMem;
+    icache_cycles += o.charged == CpiCause::ICache;
+  });
+  pipe.start(0);
+  // 64 independent loads, each of its own line: all miss to memory, all can overlap.
+  for (uint32_t k = 0; k < 64; ++k) pipe.feed(load_of(0x100000 + 64 * k, 1u << (k % 8), 0x1000));
+  pipe.drain();
+  CHECK(max_rob == cfg.rob_size);   // the window fills ...
+  CHECK(full_cycles > 3 * cfg.mem_latency / 2);   // ... and stays full while the misses are out
+  CHECK(max_lq == cfg.rob_size);
+  CHECK(over == 0);
+  // The code's line misses L1I (a memory latency), then four windows of 16 overlapping
+  // misses: about four memory latencies, not 64.
+  CHECK(icache_cycles >= cfg.mem_latency - cfg.l1i.latency);
+  CHECK(icache_cycles <= cfg.mem_latency);
+  CHECK(pipe.cycle() >= 5 * cfg.mem_latency - 1);
+  CHECK(pipe.cycle() < 5 * cfg.mem_latency + 40);
+  // Every other cycle but the 64 that retire a load and the few that fill the pipe waits
+  // for memory.
+  CHECK(mem_cycles + icache_cycles + 64 + 4 >= pipe.cycle());
+  const TimingStats st = pipe.stats();
+  CHECK(st.l1d_misses == 64);
+  CHECK(st.cycles == pipe.cycle());
+
+  // With a load queue of 4 the loads queue for it instead: 16 rounds of the latency.
+  cfg.lq_size = 4;
+  PipelineModel narrow(cfg);
+  uint32_t narrow_lq = 0, narrow_rob = 0;
+  narrow.set_cycle_observer([&](uint64_t, const PipelineModel::Occupancy& o) {
+    narrow_lq = std::max(narrow_lq, o.lq);
+    narrow_rob = std::max(narrow_rob, o.rob);
+  });
+  narrow.start(0);
+  for (uint32_t k = 0; k < 64; ++k) narrow.feed(load_of(0x100000 + 64 * k, 1u << (k % 8), 0x1000));
+  narrow.drain();
+  CHECK(narrow_lq == 4);
+  CHECK(narrow_rob == 4);
+  CHECK(narrow.cycle() >= 17 * cfg.mem_latency - 1);
+
+  // With the window back and 4 L1D miss registers, the misses queue for them instead: 16
+  // rounds of the latency, and the engine counts the waits.
+  cfg.lq_size = 64;
+  cfg.l1d_mshrs = 4;
+  PipelineModel regs(cfg);
+  regs.start(0);
+  for (uint32_t k = 0; k < 64; ++k) regs.feed(load_of(0x100000 + 64 * k, 1u << (k % 8), 0x1000));
+  regs.drain();
+  CHECK(regs.cycle() >= 17 * cfg.mem_latency - 1);
+  CHECK(regs.cycle() < 17 * cfg.mem_latency + 40);
+  CHECK(regs.stats().mshr_full > 0);
+}
+
+TEST_CASE("cycle engine by hand: the stride prefetcher runs ahead of a stream of loads") {
+  TimingConfig cfg;
+  cfg.mem_latency = 100;
+  cfg.l2.latency = cfg.l1i.latency;
+  uint64_t cycles[2] = {};
+  TimingStats st[2];
+  for (int on = 0; on < 2; ++on) {
+    cfg.l1d_prefetch = uint32_t(on);
+    PipelineModel pipe(cfg);
+    pipe.start(0);
+    // One load instruction (one address) walking lines in order, each reading the one before.
+    for (uint32_t k = 0; k < 64; ++k) {
+      PipeInsn p = load_of(0x200000 + 64 * k, 1, 0x1000);
+      p.addr_regs = 1;
+      pipe.feed(p);
+    }
+    pipe.drain();
+    cycles[on] = pipe.cycle();
+    st[on] = pipe.stats();
+  }
+  CHECK(st[0].prefetches == 0);
+  CHECK(st[1].prefetches > 32);
+  CHECK(st[1].prefetches_useful > 32);
+  CHECK(cycles[1] * 2 < cycles[0]);
+}
+
+TEST_CASE("cycle engine by hand: a dependent chain issues one per latency, a mispredicted branch stops fetch") {
+  TimingConfig cfg;
+  cfg.mul_latency = 5;
+  cfg.l2.latency = cfg.mem_latency = cfg.l1i.latency;   // no fetch misses
+  PipelineModel pipe(cfg);
+  std::vector<PipelineModel::Occupancy> trace;
+  pipe.set_cycle_observer([&](uint64_t, const PipelineModel::Occupancy& o) { trace.push_back(o); });
+  pipe.start(0);
+  // Ten multiplies, each reading the one before (register 0).
+  for (int k = 0; k < 10; ++k) {
+    PipeInsn p = alu(1, 1, 0x1000);
+    p.cls = ExecClass::Mul;
+    pipe.feed(p);
+  }
+  pipe.drain();
+  uint32_t issued = 0, rs_max = 0;
+  for (const auto& o : trace) issued += o.issued, rs_max = std::max(rs_max, o.rs);
+  CHECK(issued == 10);
+  CHECK(rs_max >= 8);   // they wait in the reservation stations for each other
+  const uint64_t chain = pipe.cycle();
+  CHECK(chain >= 10u * cfg.mul_latency);
+  CHECK(chain <= 10u * cfg.mul_latency + 4);   // fetch, dispatch, retire of the first
+
+  // A mispredicted branch: nothing after it is fetched until it has executed and the
+  // penalty has passed.
+  PipelineModel br(cfg);
+  std::vector<PipelineModel::Occupancy> t2;
+  br.set_cycle_observer([&](uint64_t, const PipelineModel::Occupancy& o) { t2.push_back(o); });
+  br.start(0);
+  PipeInsn b = alu(1u << kFlagsBit, 0, 0x1000);
+  b.cls = ExecClass::Branch;
+  b.branch = b.taken = true;
+  b.pred = Prediction::Mispredict;
+  br.feed(b);
+  const uint64_t at_branch = br.cycle();
+  br.feed(alu(1, 1, 0x2000));
+  const uint64_t after = br.cycle();
+  // Branch fetched at 0, dispatched and issued at 1, resolved at 2: the next instruction is
+  // fetched mispredict_penalty - 1 cycles later and enters the window the cycle after.
+  CHECK(at_branch == 0);
+  CHECK(after == 2 + cfg.mispredict_penalty - 1);
+  br.drain();
+  uint64_t charged = 0;
+  for (const auto& o : t2) charged += o.charged == CpiCause::Branch;
+  CHECK(charged >= cfg.mispredict_penalty - 1);
+}
