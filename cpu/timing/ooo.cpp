@@ -44,8 +44,7 @@ void OooModel::History::init(uint32_t n) {
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
-    : cfg_(cfg), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), l1d_mshr_(cfg.l1d_mshrs),
-      l2_mshr_(cfg.l2_mshrs), pf_(cfg.l1d_prefetch_degree), bp_(cfg) {
+    : cfg_(cfg), bp_(cfg) {
   fetch_slots_.width = cfg.fetch_width;
   dispatch_slots_.width = cfg.issue_width;
   retire_slots_.width = cfg.retire_width;
@@ -98,108 +97,11 @@ PVLAB_INLINE uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) {
 }
 }  // namespace
 
-uint32_t OooModel::data_access(uint64_t addr, uint64_t at, CpiCause& level) {
-  const uint64_t line = addr >> l1d_.line_shift();
-  if (l1d_.access(addr)) {
-    ++st_.l1d_hits;
-    level = CpiCause::DCacheL1;
-    uint64_t done = at + cfg_.l1d.latency;
-    uint8_t from = 0;
-    // The line is allocated when its miss is sent: still on its way, the load waits for it.
-    if (const uint64_t arrives = l1d_mshr_.pending(line, at, from)) {
-      if (arrives > done) {
-        ++st_.mshr_merges;
-        done = arrives;
-        level = CpiCause(from);
-      }
-    }
-    if (cfg_.l1d_prefetch && pf_.use(line)) {
-      ++st_.prefetches_useful;
-      // A stream already followed: the lines before the furthest were asked for by the
-      // loads before this one.
-      uint64_t next[16];
-      if (const unsigned n = pf_.train(pc_, line, next)) prefetch(next[n - 1], at);
-    }
-    return uint32_t(done - at);
-  }
-  ++st_.l1d_misses;
-  // Sent to L2 when an L1D miss register is free; to memory when an L2 one is too.
-  const uint64_t start = l1d_mshr_.free_at(at);
-  uint64_t done;
-  if (l2_.access(addr)) {
-    ++st_.l2_hits;
-    level = CpiCause::DCacheL2;
-    done = start + cfg_.l2.latency;
-  } else {
-    ++st_.l2_misses;
-    level = CpiCause::DCacheMem;
-    const uint64_t start2 = l2_mshr_.free_at(start);
-    done = start2 + cfg_.mem_latency;
-    l2_mshr_.take(addr >> l2_.line_shift(), done, uint8_t(level));
-    if (start2 > start) ++st_.mshr_full;
-  }
-  if (start > at) ++st_.mshr_full;
-  l1d_mshr_.take(line, done, uint8_t(level));
-  if (cfg_.l1d_prefetch) {
-    uint64_t next[16];
-    for (unsigned k = 0, n = pf_.train(pc_, line, next); k < n; ++k) prefetch(next[k], at);
-  }
-  return uint32_t(done - at);
-}
+void OooModel::save_memory(StateWriter& w) const { mem_.save_regs(w); }
 
-void OooModel::store_access(uint64_t addr) {
-  if (l1d_.access(addr)) {
-    ++st_.l1d_hits;
-    return;
-  }
-  ++st_.l1d_misses;
-  if (l2_.access(addr)) ++st_.l2_hits;
-  else ++st_.l2_misses;
-}
+bool OooModel::load_memory(StateReader& r) { return mem_.load_regs(r); }
 
-void OooModel::prefetch(uint64_t line, uint64_t at) {
-  const uint64_t addr = line << l1d_.line_shift();
-  if (!l1d_mshr_.idle_at(at) || l1d_.holds(addr)) return;   // no register, or there already
-  const bool in_l2 = l2_.holds(addr);
-  if (!in_l2 && !l2_mshr_.idle_at(at)) return;
-  l1d_.access(addr);
-  l2_.access(addr);
-  const CpiCause from = in_l2 ? CpiCause::DCacheL2 : CpiCause::DCacheMem;
-  const uint64_t done = at + (in_l2 ? cfg_.l2.latency : cfg_.mem_latency);
-  if (!in_l2) l2_mshr_.take(addr >> l2_.line_shift(), done, uint8_t(from));
-  l1d_mshr_.take(line, done, uint8_t(from));
-  pf_.mark(line);
-  ++st_.prefetches;
-}
-
-void OooModel::save_memory(StateWriter& w) const {
-  l1d_mshr_.save(w);
-  l2_mshr_.save(w);
-  pf_.save(w);
-}
-
-bool OooModel::load_memory(StateReader& r) {
-  return l1d_mshr_.load(r) && l2_mshr_.load(r) && pf_.load(r);
-}
-
-uint64_t OooModel::walk_cycles(const WalkResult& w) {
-  // The last `reads` levels are memory reads (PAE's PDPTE, level 0, is held in the CPU).
-  uint64_t total = 0;
-  for (unsigned i = unsigned(w.nlevels - w.reads); i < w.nlevels; ++i) {
-    const uint64_t addr = w.level[i].entry_addr;
-    ++st_.walk_reads;
-    if (l1d_.access(addr)) {
-      ++st_.walk_l1d_hits;
-      total += cfg_.l1d.latency;
-    } else if (l2_.access(addr)) {
-      ++st_.walk_l2_hits;
-      total += cfg_.l2.latency;
-    } else {
-      total += cfg_.mem_latency;
-    }
-  }
-  return total;
-}
+uint64_t OooModel::walk_cycles(const WalkResult& w) { return mem_.walk_cycles(w); }
 
 void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   CpuState& s = cpu.s;
@@ -553,20 +455,8 @@ void OooModel::hv_exit(Cpu& cpu, bool bounced) {
 }
 
 void OooModel::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
-  uint64_t c = cfg_.hv_per_entry;
   ++st_.hv_checked;
-  for (unsigned k = 0; k < (write ? 2u : 1u); ++k) {
-    ++st_.hv_mem;
-    if (l1d_.access(maddr)) {
-      ++st_.hv_mem_l1d_hits;
-      c += cfg_.l1d.latency;
-    } else if (l2_.access(maddr)) {
-      ++st_.hv_mem_l2_hits;
-      c += cfg_.l2.latency;
-    } else {
-      c += cfg_.mem_latency;
-    }
-  }
+  const uint64_t c = cfg_.hv_per_entry + mem_.hv_access(maddr, write);
   st_.hv_work_cycles += c;
   cpu.s.cycles += c;
   hv_pending_ += c;

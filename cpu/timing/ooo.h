@@ -25,6 +25,7 @@
 #include "cpu/timing/cache.h"
 #include "cpu/timing/config.h"
 #include "cpu/timing/engine.h"
+#include "cpu/timing/memory_side.h"
 #include "cpu/timing/functions.h"
 #include "cpu/timing/hv_hook.h"
 #include "cpu/timing/mshr.h"
@@ -169,11 +170,11 @@ class OooModel final : public TimingEngine {
   // The latency of a load at physical/linear `addr` issued at cycle `at`, through L1D, L2
   // and memory and their miss-status registers; `level` receives the cause to charge. The
   // L1D prefetcher learns from it.
-  uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level);
+  uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level) { return mem_.data_access(addr, at, pc_, level); }
   // A store's write-allocate: the line goes into the caches, nothing waits for it.
-  void store_access(uint64_t addr);
+  void store_access(uint64_t addr) { mem_.store_access(addr); }
   // The prefetcher asks for `line` (of L1D) at cycle `at`: fetched when a register is free.
-  void prefetch(uint64_t line, uint64_t at);
+  void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
 
   // Why the instruction being scheduled was late, per cause (only the entries named in
   // comp_mask_ are nonzero).
@@ -185,9 +186,12 @@ class OooModel final : public TimingEngine {
   uint32_t comp_mask_ = 0;
 
   TimingConfig cfg_;
-  TimingCache l1i_, l1d_, l2_;
-  MissRegs l1d_mshr_, l2_mshr_;
-  StridePrefetcher pf_;
+  MemorySide mem_{cfg_, st_};   // caches, miss registers and prefetcher, counting into st_
+  TimingCache& l1i_ = mem_.l1i;
+  TimingCache& l1d_ = mem_.l1d;
+  TimingCache& l2_ = mem_.l2;
+  MissRegs& l1d_mshr_ = mem_.l1d_mshr;
+  MissRegs& l2_mshr_ = mem_.l2_mshr;
   uint32_t pc_ = 0;                 // linear address of the instruction being scheduled
   BranchPredictor bp_;
   InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;

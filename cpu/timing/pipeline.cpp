@@ -32,8 +32,7 @@ uint64_t phys_of(Cpu& cpu, uint32_t lin, unsigned access) {
 }  // namespace
 
 PipelineModel::PipelineModel(const TimingConfig& cfg)
-    : cfg_(cfg), l1i_(cfg.l1i), l1d_(cfg.l1d), l2_(cfg.l2), l1d_mshr_(cfg.l1d_mshrs),
-      l2_mshr_(cfg.l2_mshrs), pf_(cfg.l1d_prefetch_degree), bp_(cfg) {
+    : cfg_(cfg), bp_(cfg) {
   fq_cap_ = 2 * cfg.fetch_width;
   insts_.resize(pow2_at_least(uint64_t(cfg.rob_size) + fq_cap_ + 4));
   inst_mask_ = insts_.size() - 1;
@@ -95,92 +94,7 @@ void PipelineModel::pipeview_line(const Inst& in, uint64_t seq) {
                (unsigned long long)in.retire);
 }
 
-uint32_t PipelineModel::data_access(uint64_t addr, uint64_t at, CpiCause& level) {
-  const uint64_t line = addr >> l1d_.line_shift();
-  if (l1d_.access(addr)) {
-    ++st_.l1d_hits;
-    level = CpiCause::DCacheL1;
-    uint64_t done = at + cfg_.l1d.latency;
-    uint8_t from = 0;
-    // Allocated when its miss was sent: a line still on its way is waited for.
-    if (const uint64_t arrives = l1d_mshr_.pending(line, at, from)) {
-      if (arrives > done) {
-        ++st_.mshr_merges;
-        done = arrives;
-        level = CpiCause(from);
-      }
-    }
-    if (cfg_.l1d_prefetch && pf_.use(line)) {
-      ++st_.prefetches_useful;
-      uint64_t next[16];
-      if (const unsigned n = pf_.train(pc_, line, next)) prefetch(next[n - 1], at);
-    }
-    return uint32_t(done - at);
-  }
-  ++st_.l1d_misses;
-  const uint64_t start = l1d_mshr_.free_at(at);
-  uint64_t done;
-  if (l2_.access(addr)) {
-    ++st_.l2_hits;
-    level = CpiCause::DCacheL2;
-    done = start + cfg_.l2.latency;
-  } else {
-    ++st_.l2_misses;
-    level = CpiCause::DCacheMem;
-    const uint64_t start2 = l2_mshr_.free_at(start);
-    done = start2 + cfg_.mem_latency;
-    l2_mshr_.take(addr >> l2_.line_shift(), done, uint8_t(level));
-    if (start2 > start) ++st_.mshr_full;
-  }
-  if (start > at) ++st_.mshr_full;
-  l1d_mshr_.take(line, done, uint8_t(level));
-  if (cfg_.l1d_prefetch) {
-    uint64_t next[16];
-    for (unsigned k = 0, n = pf_.train(pc_, line, next); k < n; ++k) prefetch(next[k], at);
-  }
-  return uint32_t(done - at);
-}
-
-void PipelineModel::store_access(uint64_t addr) {
-  if (l1d_.access(addr)) {
-    ++st_.l1d_hits;
-    return;
-  }
-  ++st_.l1d_misses;
-  if (l2_.access(addr)) ++st_.l2_hits;
-  else ++st_.l2_misses;
-}
-
-void PipelineModel::prefetch(uint64_t line, uint64_t at) {
-  const uint64_t addr = line << l1d_.line_shift();
-  if (!l1d_mshr_.idle_at(at) || l1d_.holds(addr)) return;
-  const bool in_l2 = l2_.holds(addr);
-  if (!in_l2 && !l2_mshr_.idle_at(at)) return;
-  l1d_.access(addr);
-  l2_.access(addr);
-  const CpiCause from = in_l2 ? CpiCause::DCacheL2 : CpiCause::DCacheMem;
-  const uint64_t done = at + (in_l2 ? cfg_.l2.latency : cfg_.mem_latency);
-  if (!in_l2) l2_mshr_.take(addr >> l2_.line_shift(), done, uint8_t(from));
-  l1d_mshr_.take(line, done, uint8_t(from));
-  pf_.mark(line);
-  ++st_.prefetches;
-}
-
-uint64_t PipelineModel::walk_cycles(const WalkResult& w) {
-  // The walk's memory reads, one after another through the data caches (PAE's PDPTE is
-  // held in the CPU: the first nlevels - reads levels cost nothing).
-  uint64_t total = 0;
-  for (unsigned i = unsigned(w.nlevels - w.reads); i < w.nlevels; ++i) {
-    const uint64_t a = w.level[i].entry_addr;
-    ++st_.walk_reads;
-    const bool l1 = l1d_.access(a);
-    const bool l2 = !l1 && l2_.access(a);
-    st_.walk_l1d_hits += l1;
-    st_.walk_l2_hits += l2;
-    total += l1 ? cfg_.l1d.latency : l2 ? cfg_.l2.latency : cfg_.mem_latency;
-  }
-  return total;
-}
+uint64_t PipelineModel::walk_cycles(const WalkResult& w) { return mem_.walk_cycles(w); }
 
 // ---- the front end --------------------------------------------------------------------------
 
@@ -729,20 +643,8 @@ void PipelineModel::hv_exit(Cpu& cpu, bool bounced) {
 }
 
 void PipelineModel::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
-  uint64_t c = cfg_.hv_per_entry;
   ++st_.hv_checked;
-  for (unsigned k = 0; k < (write ? 2u : 1u); ++k) {
-    ++st_.hv_mem;
-    if (l1d_.access(maddr)) {
-      ++st_.hv_mem_l1d_hits;
-      c += cfg_.l1d.latency;
-    } else if (l2_.access(maddr)) {
-      ++st_.hv_mem_l2_hits;
-      c += cfg_.l2.latency;
-    } else {
-      c += cfg_.mem_latency;
-    }
-  }
+  const uint64_t c = cfg_.hv_per_entry + mem_.hv_access(maddr, write);
   st_.hv_work_cycles += c;
   cpu.s.cycles += c;
   hv_pending_ += c;

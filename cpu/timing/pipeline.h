@@ -34,6 +34,7 @@
 #include "cpu/timing/cache.h"
 #include "cpu/timing/config.h"
 #include "cpu/timing/engine.h"
+#include "cpu/timing/memory_side.h"
 #include "cpu/timing/mshr.h"
 #include "cpu/timing/prefetch.h"
 #include "cpu/timing/uops.h"
@@ -148,15 +149,18 @@ class PipelineModel final : public TimingEngine {
   // The memory side, as the fast engine has it (cpu/timing/ooo.cpp): a load at cycle `at`
   // through L1D / L2 / memory with the miss-status registers and the prefetcher (trained by
   // the instruction at linear address pc_); a store's write-allocate; one prefetch.
-  uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level);
-  void store_access(uint64_t addr);
-  void prefetch(uint64_t line, uint64_t at);
+  uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level) { return mem_.data_access(addr, at, pc_, level); }
+  void store_access(uint64_t addr) { mem_.store_access(addr); }
+  void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
   void pipeview_line(const Inst& in, uint64_t seq);
 
   TimingConfig cfg_;
-  TimingCache l1i_, l1d_, l2_;
-  MissRegs l1d_mshr_, l2_mshr_;
-  StridePrefetcher pf_;
+  MemorySide mem_{cfg_, st_};   // caches, miss registers and prefetcher, counting into st_
+  TimingCache& l1i_ = mem_.l1i;
+  TimingCache& l1d_ = mem_.l1d;
+  TimingCache& l2_ = mem_.l2;
+  MissRegs& l1d_mshr_ = mem_.l1d_mshr;
+  MissRegs& l2_mshr_ = mem_.l2_mshr;
   uint32_t pc_ = 0;                 // linear address of the instruction accessing memory
   BranchPredictor bp_;
 
