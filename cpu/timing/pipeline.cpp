@@ -618,26 +618,13 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
 }
 
 void PipelineModel::hv_enter(Cpu& cpu, HvEntry kind, uint32_t) {
-  uint64_t c = cfg_.hv_entry;
-  ++st_.hv_entries;
-  if (kind == HvEntry::Hypercall) {
-    c += cfg_.hv_hypercall;
-    ++st_.hv_hypercalls;
-  }
-  if (cfg_.hv_flush_on_entry) {
-    cpu.mmu().flush(true);
-    ++st_.hv_flushes;
-  }
+  const uint64_t c = hv_entry_cycles(cfg_, st_, cpu, kind);
   cpu.s.cycles += c;
   hv_pending_ += c;
 }
 
 void PipelineModel::hv_exit(Cpu& cpu, bool bounced) {
-  uint64_t c = cfg_.hv_exit;
-  if (bounced) {
-    c += cfg_.hv_bounce;
-    ++st_.hv_bounces;
-  }
+  const uint64_t c = hv_exit_cycles(cfg_, st_, bounced);
   cpu.s.cycles += c;
   hv_pending_ += c;
 }

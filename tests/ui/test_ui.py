@@ -59,8 +59,10 @@ def start_xvfb():
     if not xvfb:
         return None, None, 'Xvfb is not installed'
     r, w = os.pipe()
+    # The server's messages go to a file, not a pipe nobody reads (a full pipe would stall it).
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([xvfb, '-displayfd', str(w), '-screen', '0', '1600x1000x24', '-nolisten', 'tcp',
-                             '-noreset'], pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             '-noreset'], pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=log)
     os.close(w)
     number = b''
     ready, _, _ = select.select([r], [], [], 20)
@@ -69,7 +71,9 @@ def start_xvfb():
     os.close(r)
     if not number.strip().isdigit():
         proc.kill()
-        err = proc.stderr.read().decode(errors='replace')[-500:] if proc.stderr else ''
+        proc.wait()
+        log.seek(0)
+        err = log.read().decode(errors='replace')[-500:]
         return None, None, 'Xvfb did not start: ' + err
     return proc, ':' + number.decode().strip(), None
 
