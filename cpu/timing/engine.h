@@ -62,33 +62,6 @@ struct TimingStats {
   BranchStats branches;
 };
 
-// What entering the PV hypervisor on `cpu` costs under `cfg` (hv_entry, plus hv_hypercall for a
-// hypercall), counted into `st`; with hv_flush_on_entry the TLBs are flushed here. Both engines
-// charge it (cpu/timing/hv_hook.h).
-inline uint64_t hv_entry_cycles(const TimingConfig& cfg, TimingStats& st, Cpu& cpu, HvEntry kind) {
-  uint64_t c = cfg.hv_entry;
-  ++st.hv_entries;
-  if (kind == HvEntry::Hypercall) {
-    c += cfg.hv_hypercall;
-    ++st.hv_hypercalls;
-  }
-  if (cfg.hv_flush_on_entry) {
-    cpu.mmu().flush(true);
-    ++st.hv_flushes;
-  }
-  return c;
-}
-
-// What leaving it costs (hv_exit, plus hv_bounce when it built a bounce frame).
-inline uint64_t hv_exit_cycles(const TimingConfig& cfg, TimingStats& st, bool bounced) {
-  uint64_t c = cfg.hv_exit;
-  if (bounced) {
-    c += cfg.hv_bounce;
-    ++st.hv_bounces;
-  }
-  return c;
-}
-
 // One guest function's instructions and CPI stack, in cycles.
 struct FunctionCpi {
   uint64_t insns = 0;

@@ -44,7 +44,7 @@ void OooModel::History::init(uint32_t n) {
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
-    : cfg_(cfg), bp_(cfg) {
+    : EngineCommon(cfg), bp_(cfg) {
   fetch_slots_.width = cfg.fetch_width;
   dispatch_slots_.width = cfg.issue_width;
   retire_slots_.width = cfg.retire_width;
@@ -101,7 +101,6 @@ void OooModel::save_memory(StateWriter& w) const { mem_.save_regs(w); }
 
 bool OooModel::load_memory(StateReader& r) { return mem_.load_regs(r); }
 
-uint64_t OooModel::walk_cycles(const WalkResult& w) { return mem_.walk_cycles(w); }
 
 void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   CpuState& s = cpu.s;
@@ -427,32 +426,6 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   expect_eip_ = s.eip;
   s.cycles = r;
   last_written_ = r;
-}
-
-void OooModel::hv_enter(Cpu& cpu, HvEntry kind, uint32_t) {
-  const uint64_t c = hv_entry_cycles(cfg_, st_, cpu, kind);
-  cpu.s.cycles += c;
-  hv_pending_ += c;
-}
-
-void OooModel::hv_exit(Cpu& cpu, bool bounced) {
-  const uint64_t c = hv_exit_cycles(cfg_, st_, bounced);
-  cpu.s.cycles += c;
-  hv_pending_ += c;
-}
-
-void OooModel::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
-  ++st_.hv_checked;
-  const uint64_t c = cfg_.hv_per_entry + mem_.hv_access(maddr, write);
-  st_.hv_work_cycles += c;
-  cpu.s.cycles += c;
-  hv_pending_ += c;
-}
-
-void OooModel::set_functions(std::shared_ptr<const FunctionMap> map) {
-  funcs_ = std::move(map);
-  fn_.assign(funcs_ ? funcs_->size() + 1 : 0, FunctionStats{});
-  for (InsnShape& sh : shapes_) sh.key = nullptr;   // shapes carry the function index
 }
 
 TimingStats OooModel::stats() const {

@@ -25,7 +25,7 @@
 #include "cpu/timing/cache.h"
 #include "cpu/timing/config.h"
 #include "cpu/timing/engine.h"
-#include "cpu/timing/memory_side.h"
+#include "cpu/timing/engine_common.h"
 #include "cpu/timing/functions.h"
 #include "cpu/timing/hv_hook.h"
 #include "cpu/timing/mshr.h"
@@ -34,10 +34,9 @@
 
 namespace pvlab {
 
-class OooModel final : public TimingEngine {
+class OooModel final : public EngineCommon {
  public:
   explicit OooModel(const TimingConfig& cfg);
-  const TimingConfig& config() const override { return cfg_; }
 
   // Install on `cpu` (first in its chain of retire hooks, and the MMU's walk-cycle counter) /
   // take them off again.
@@ -45,24 +44,7 @@ class OooModel final : public TimingEngine {
   void detach(Cpu& cpu) override;
 
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
-  // With walk_caches: a walk's table reads through L1D, L2 and memory, one after the other
-  // (the MMU calls this on each TLB miss; the cycles reach the instruction that walked).
-  uint64_t walk_cycles(const WalkResult& w) override;
 
-  // The hypervisor was entered / is left on this model's CPU (cpu/timing/hv_hook.h): the
-  // configured cycles move the clock on and are charged to CpiCause::Hypervisor; with
-  // hv_flush_on_entry the TLBs are flushed, so what follows pays for refilling them.
-  void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
-  void hv_exit(Cpu& cpu, bool bounced) override;
-  // One entry of the hypervisor's work: hv_per_entry cycles plus the entry's read (and
-  // write) through the data caches, charged to CpiCause::Hypervisor as well.
-  void hv_work(Cpu& cpu, uint64_t maddr, bool write) override;
-
-  // Keep a CPI stack per guest function of `map` as well (call before the run; null: none).
-  void set_functions(std::shared_ptr<const FunctionMap> map) override;
-  // Per function: its instructions and its CPI stack, in cycles.
-  const std::vector<FunctionStats>& function_stats() const override { return fn_; }
-  const FunctionMap* functions() const override { return funcs_.get(); }
   TimingStats stats() const override;
 
   // Everything the model has learnt and counted (caches, predictor, window and unit tables,
@@ -145,10 +127,6 @@ class OooModel final : public TimingEngine {
     size_t pos_ = 0;
   };
 
-  // What the model needs of each decoded instruction (cpu/timing/uops.h), kept in a
-  // direct-mapped table keyed by the Insn's address.
-  static constexpr size_t kShapes = 1u << 13;
-  std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
   uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
 
   // Stores still being written, by 4-byte word: when their data is there. A direct-mapped
@@ -185,8 +163,6 @@ class OooModel final : public TimingEngine {
   uint64_t comp_[size_t(CpiCause::kCount)] = {};
   uint32_t comp_mask_ = 0;
 
-  TimingConfig cfg_;
-  MemorySide mem_{cfg_, st_};   // caches, miss registers and prefetcher, counting into st_
   TimingCache& l1i_ = mem_.l1i;
   TimingCache& l1d_ = mem_.l1d;
   TimingCache& l2_ = mem_.l2;
@@ -211,12 +187,8 @@ class OooModel final : public TimingEngine {
   uint64_t last_complete_ = 0;      // latest completion of anything in flight
   uint64_t last_written_ = 0;       // what the hook last wrote to CpuState::cycles
   uint64_t walk_cycles_ = 0, walk_seen_ = 0;
-  uint64_t hv_pending_ = 0;         // hypervisor cycles added to the clock since the last retirement
   uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
   Cpu* cpu_ = nullptr;
-  TimingStats st_;
-  std::shared_ptr<const FunctionMap> funcs_;
-  std::vector<FunctionStats> fn_;
 };
 
 }  // namespace pvlab

@@ -32,7 +32,7 @@ uint64_t phys_of(Cpu& cpu, uint32_t lin, unsigned access) {
 }  // namespace
 
 PipelineModel::PipelineModel(const TimingConfig& cfg)
-    : cfg_(cfg), bp_(cfg) {
+    : EngineCommon(cfg), bp_(cfg) {
   fq_cap_ = 2 * cfg.fetch_width;
   insts_.resize(pow2_at_least(uint64_t(cfg.rob_size) + fq_cap_ + 4));
   inst_mask_ = insts_.size() - 1;
@@ -49,7 +49,6 @@ PipelineModel::PipelineModel(const TimingConfig& cfg)
   unit_count_[kLoad] = cfg.load_units;
   unit_count_[kStore] = cfg.store_units;
   unit_count_[kNoUnit] = ~0u;
-  shapes_.resize(1u << 13);
 }
 
 void PipelineModel::start(uint64_t cycle) {
@@ -94,7 +93,6 @@ void PipelineModel::pipeview_line(const Inst& in, uint64_t seq) {
                (unsigned long long)in.retire);
 }
 
-uint64_t PipelineModel::walk_cycles(const WalkResult& w) { return mem_.walk_cycles(w); }
 
 // ---- the front end --------------------------------------------------------------------------
 
@@ -615,32 +613,6 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   expect_eip_ = s.eip;
   s.cycles = now_;
   last_written_ = now_;
-}
-
-void PipelineModel::hv_enter(Cpu& cpu, HvEntry kind, uint32_t) {
-  const uint64_t c = hv_entry_cycles(cfg_, st_, cpu, kind);
-  cpu.s.cycles += c;
-  hv_pending_ += c;
-}
-
-void PipelineModel::hv_exit(Cpu& cpu, bool bounced) {
-  const uint64_t c = hv_exit_cycles(cfg_, st_, bounced);
-  cpu.s.cycles += c;
-  hv_pending_ += c;
-}
-
-void PipelineModel::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
-  ++st_.hv_checked;
-  const uint64_t c = cfg_.hv_per_entry + mem_.hv_access(maddr, write);
-  st_.hv_work_cycles += c;
-  cpu.s.cycles += c;
-  hv_pending_ += c;
-}
-
-void PipelineModel::set_functions(std::shared_ptr<const FunctionMap> map) {
-  funcs_ = std::move(map);
-  fn_.assign(funcs_ ? funcs_->size() + 1 : 0, FunctionStats{});
-  for (InsnShape& sh : shapes_) sh.key = nullptr;   // shapes carry the function index
 }
 
 bool PipelineModel::load_state(StateReader& r, Cpu&) {

@@ -34,7 +34,7 @@
 #include "cpu/timing/cache.h"
 #include "cpu/timing/config.h"
 #include "cpu/timing/engine.h"
-#include "cpu/timing/memory_side.h"
+#include "cpu/timing/engine_common.h"
 #include "cpu/timing/mshr.h"
 #include "cpu/timing/prefetch.h"
 #include "cpu/timing/uops.h"
@@ -64,21 +64,13 @@ struct PipeInsn {
   uint16_t mnemonic = 0;
 };
 
-class PipelineModel final : public TimingEngine {
+class PipelineModel final : public EngineCommon {
  public:
   explicit PipelineModel(const TimingConfig& cfg);
-  const TimingConfig& config() const override { return cfg_; }
 
   void attach(Cpu& cpu) override;
   void detach(Cpu& cpu) override;
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
-  uint64_t walk_cycles(const WalkResult& w) override;
-  void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
-  void hv_exit(Cpu& cpu, bool bounced) override;
-  void hv_work(Cpu& cpu, uint64_t maddr, bool write) override;
-  void set_functions(std::shared_ptr<const FunctionMap> map) override;
-  const std::vector<FunctionStats>& function_stats() const override { return fn_; }
-  const FunctionMap* functions() const override { return funcs_.get(); }
   TimingStats stats() const override;
   // The pipeline's in-flight state is not saved: snapshots and the reverse history are
   // refused with this engine (load_state fails with a clear error if ever called).
@@ -154,8 +146,6 @@ class PipelineModel final : public TimingEngine {
   void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
   void pipeview_line(const Inst& in, uint64_t seq);
 
-  TimingConfig cfg_;
-  MemorySide mem_{cfg_, st_};   // caches, miss registers and prefetcher, counting into st_
   TimingCache& l1i_ = mem_.l1i;
   TimingCache& l1d_ = mem_.l1d;
   TimingCache& l2_ = mem_.l2;
@@ -187,16 +177,12 @@ class PipelineModel final : public TimingEngine {
   uint32_t retired_now_ = 0, dispatched_now_ = 0, issued_now_ = 0;
 
   // The retire hook's side.
-  std::vector<InsnShape> shapes_;
   uint32_t pre_[8] = {};
   uint32_t expect_eip_ = ~0u;
-  uint64_t last_written_ = 0, hv_pending_ = 0;
+  uint64_t last_written_ = 0;
   uint64_t walk_total_ = 0, walk_seen_ = 0, itlb_seen_ = 0, dtlb_seen_ = 0;
   Cpu* cpu_ = nullptr;
 
-  TimingStats st_;
-  std::shared_ptr<const FunctionMap> funcs_;
-  std::vector<FunctionStats> fn_;
   std::function<void(uint64_t, const Occupancy&)> observer_;
   std::FILE* pipeview_ = nullptr;
 };

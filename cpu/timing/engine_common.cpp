@@ -1,0 +1,41 @@
+#include "cpu/timing/engine_common.h"
+
+namespace pvlab {
+
+void EngineCommon::hv_enter(Cpu& cpu, HvEntry kind, uint32_t) {
+  uint64_t c = cfg_.hv_entry;
+  ++st_.hv_entries;
+  if (kind == HvEntry::Hypercall) {
+    c += cfg_.hv_hypercall;
+    ++st_.hv_hypercalls;
+  }
+  if (cfg_.hv_flush_on_entry) {
+    cpu.mmu().flush(true);
+    ++st_.hv_flushes;
+  }
+  hv_cycles(cpu, c);
+}
+
+void EngineCommon::hv_exit(Cpu& cpu, bool bounced) {
+  uint64_t c = cfg_.hv_exit;
+  if (bounced) {
+    c += cfg_.hv_bounce;
+    ++st_.hv_bounces;
+  }
+  hv_cycles(cpu, c);
+}
+
+void EngineCommon::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
+  ++st_.hv_checked;
+  const uint64_t c = cfg_.hv_per_entry + mem_.hv_access(maddr, write);
+  st_.hv_work_cycles += c;
+  hv_cycles(cpu, c);
+}
+
+void EngineCommon::set_functions(std::shared_ptr<const FunctionMap> map) {
+  funcs_ = std::move(map);
+  fn_.assign(funcs_ ? funcs_->size() + 1 : 0, FunctionStats{});
+  for (InsnShape& sh : shapes_) sh.key = nullptr;   // shapes carry the function index
+}
+
+}  // namespace pvlab

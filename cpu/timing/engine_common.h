@@ -1,0 +1,56 @@
+// What both timing engines (cpu/timing/ooo.h, pipeline.h) keep and do alike: the
+// configuration, the counters, the memory side, the per-function stacks and the table of
+// instruction shapes; the hypervisor's costs (cpu/timing/hv_hook.h), page walks through the
+// caches and the function map.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cpu/timing/engine.h"
+#include "cpu/timing/functions.h"
+#include "cpu/timing/memory_side.h"
+#include "cpu/timing/uops.h"
+
+namespace pvlab {
+
+class EngineCommon : public TimingEngine {
+ public:
+  const TimingConfig& config() const override { return cfg_; }
+  // A walk's table reads through L1D, L2 and memory, one after the other (the MMU calls this
+  // on each TLB miss with walk_caches; the cycles reach the instruction that walked).
+  uint64_t walk_cycles(const WalkResult& w) override { return mem_.walk_cycles(w); }
+  // The hypervisor was entered / is left on this engine's CPU: the configured cycles move the
+  // clock on and reach CpiCause::Hypervisor at the next retirement; with hv_flush_on_entry the
+  // TLBs are flushed, so what follows pays for refilling them.
+  void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
+  void hv_exit(Cpu& cpu, bool bounced) override;
+  // One entry of the hypervisor's work: hv_per_entry cycles plus the entry's read (and
+  // write) through the data caches, charged the same way.
+  void hv_work(Cpu& cpu, uint64_t maddr, bool write) override;
+  // Keep a CPI stack per guest function of `map` as well (call before the run; null: none).
+  void set_functions(std::shared_ptr<const FunctionMap> map) override;
+  const std::vector<FunctionStats>& function_stats() const override { return fn_; }
+  const FunctionMap* functions() const override { return funcs_.get(); }
+
+ protected:
+  explicit EngineCommon(const TimingConfig& cfg) : cfg_(cfg) {}
+  // Move the clock on by hypervisor cycles `c`.
+  void hv_cycles(Cpu& cpu, uint64_t c) {
+    cpu.s.cycles += c;
+    hv_pending_ += c;
+  }
+
+  TimingConfig cfg_;
+  TimingStats st_;
+  MemorySide mem_{cfg_, st_};   // caches, miss registers and prefetcher, counting into st_
+  uint64_t hv_pending_ = 0;     // hypervisor cycles added to the clock since the last retirement
+  std::shared_ptr<const FunctionMap> funcs_;
+  std::vector<FunctionStats> fn_;
+  // What the engine needs of each decoded instruction (cpu/timing/uops.h), kept in a
+  // direct-mapped table keyed by the Insn's address.
+  static constexpr size_t kShapes = 1u << 13;
+  std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+};
+
+}  // namespace pvlab
