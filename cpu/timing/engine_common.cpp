@@ -2,6 +2,24 @@
 
 namespace pvlab {
 
+void EngineCommon::hook_on(Cpu& cpu, uint64_t* walk_counter) {
+  cpu_ = &cpu;
+  std::memcpy(pre_, cpu.s.r, sizeof pre_);
+  expect_eip_ = cpu.s.eip;
+  itlb_seen_ = cpu.mmu().itlb().stats().misses;
+  dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
+  cpu.mmu().set_cycle_counter(walk_counter);
+  if (cfg_.walk_caches) cpu.mmu().set_walk_pricer(this);
+  cpu.add_retire_hook(this, hook_rank::kTiming);
+}
+
+void EngineCommon::detach(Cpu& cpu) {
+  cpu.remove_retire_hook(this);
+  cpu.mmu().set_cycle_counter(&cpu.s.cycles);
+  cpu.mmu().set_walk_pricer(nullptr);
+  cpu_ = nullptr;
+}
+
 void EngineCommon::hv_enter(Cpu& cpu, HvEntry kind, uint32_t) {
   uint64_t c = cfg_.hv_entry;
   ++st_.hv_entries;

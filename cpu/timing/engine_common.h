@@ -4,6 +4,7 @@
 // caches and the function map.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -16,6 +17,8 @@ namespace pvlab {
 
 class EngineCommon : public TimingEngine {
  public:
+  // Take the hooks attach() put on `cpu` off again (its retire hook, walk counter and pricer).
+  void detach(Cpu& cpu) override;
   const TimingConfig& config() const override { return cfg_; }
   // A walk's table reads through L1D, L2 and memory, one after the other (the MMU calls this
   // on each TLB miss with walk_caches; the cycles reach the instruction that walked).
@@ -35,6 +38,23 @@ class EngineCommon : public TimingEngine {
 
  protected:
   explicit EngineCommon(const TimingConfig& cfg) : cfg_(cfg) {}
+  // Hook onto `cpu`: note its registers, EIP and TLB miss counts as they are, count its page
+  // walks' cycles into *walk_counter, price walks through the caches with walk_caches, and go
+  // first in its chain of retire hooks.
+  void hook_on(Cpu& cpu, uint64_t* walk_counter);
+  // The physical address of `lin` when the functional TLB holds it for `access`, else `lin`
+  // itself. The direct-mapped front answers most; else the set is searched (counting
+  // nothing), so the answer depends on the TLB's contents alone, which snapshots keep.
+  static PVLAB_INLINE uint64_t phys_of(Cpu& cpu, uint32_t lin, unsigned access) {
+    Tlb& t = (access & kFetch) ? cpu.mmu().itlb() : cpu.mmu().dtlb();
+    if (const TlbEntry* e = t.front(lin, access)) return e->frame | (lin & kPageMask);
+    const unsigned ways = t.geometry().ways;
+    const TlbEntry* set = &t.entries()[((lin >> kPageShift) & (t.geometry().sets - 1)) * ways];
+    for (unsigned w = 0; w < ways; ++w)
+      if (set[w].tag == ((lin & ~kPageMask) | TlbEntry::kValid) && (set[w].allow & (1u << access)))
+        return set[w].frame | (lin & kPageMask);
+    return lin;
+  }
   // Move the clock on by hypervisor cycles `c`.
   void hv_cycles(Cpu& cpu, uint64_t c) {
     cpu.s.cycles += c;
@@ -51,6 +71,12 @@ class EngineCommon : public TimingEngine {
   // direct-mapped table keyed by the Insn's address.
   static constexpr size_t kShapes = 1u << 13;
   std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+  // The CPU hooked on, its registers before the instruction now retiring, the EIP after the
+  // last retirement, and the TLB miss counts the engine has seen.
+  Cpu* cpu_ = nullptr;
+  uint32_t pre_[8] = {};
+  uint32_t expect_eip_ = ~0u;
+  uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
 };
 
 }  // namespace pvlab

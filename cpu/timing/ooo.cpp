@@ -61,41 +61,11 @@ OooModel::OooModel(const TimingConfig& cfg)
 }
 
 void OooModel::attach(Cpu& cpu) {
-  cpu_ = &cpu;
   const uint64_t now = cpu.s.cycles;
   last_written_ = last_retire_ = last_dispatch_ = last_complete_ = fetch_ready_ = now;
   for (uint64_t& r : reg_ready_) r = now;
-  std::memcpy(pre_, cpu.s.r, sizeof pre_);
-  expect_eip_ = cpu.s.eip;
-  itlb_seen_ = cpu.mmu().itlb().stats().misses;
-  dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
-  cpu.mmu().set_cycle_counter(&walk_cycles_);
-  if (cfg_.walk_caches) cpu.mmu().set_walk_pricer(this);
-  cpu.add_retire_hook(this, hook_rank::kTiming);
+  hook_on(cpu, &walk_cycles_);
 }
-
-void OooModel::detach(Cpu& cpu) {
-  cpu.remove_retire_hook(this);
-  cpu.mmu().set_cycle_counter(&cpu.s.cycles);
-  cpu.mmu().set_walk_pricer(nullptr);
-  cpu_ = nullptr;
-}
-
-namespace {
-// The physical address of `lin` when the functional TLB holds it for `access`, else `lin`
-// itself. The direct-mapped front answers most; else the set is searched (counting nothing),
-// so the answer depends on the TLB's contents alone, which snapshots keep, not on the front.
-PVLAB_INLINE uint64_t translate(Cpu& cpu, uint32_t lin, unsigned access) {
-  Tlb& t = (access & kFetch) ? cpu.mmu().itlb() : cpu.mmu().dtlb();
-  if (const TlbEntry* e = t.front(lin, access)) return e->frame | (lin & kPageMask);
-  const unsigned ways = t.geometry().ways;
-  const TlbEntry* set = &t.entries()[((lin >> kPageShift) & (t.geometry().sets - 1)) * ways];
-  for (unsigned w = 0; w < ways; ++w)
-    if (set[w].tag == ((lin & ~kPageMask) | TlbEntry::kValid) && (set[w].allow & (1u << access)))
-      return set[w].frame | (lin & kPageMask);
-  return lin;
-}
-}  // namespace
 
 void OooModel::save_memory(StateWriter& w) const { mem_.save_regs(w); }
 
@@ -161,14 +131,14 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     if (insn.mem.index != 0xff) a += pre_[insn.mem.index] << insn.mem.scale;
     if (insn.asize == 2) a &= 0xffff;
     const uint32_t lin = s.seg[insn.mem.seg].base + a;
-    if (load) load_pa = translate(cpu, lin, user);
-    if (store) store_pa = translate(cpu, lin, user | kWrite);
+    if (load) load_pa = phys_of(cpu, lin, user);
+    if (store) store_pa = phys_of(cpu, lin, user | kWrite);
   }
   if (stack != StackAccess::None) {
     uint32_t sp = sh.leave ? pre_[EBP] : pre_[ESP];
     if (stack == StackAccess::Push) sp -= insn.osize;
     const uint32_t lin = s.seg[SS].base + (s.seg[SS].big() ? sp : (sp & 0xffff));
-    stack_pa = translate(cpu, lin, user | (stack == StackAccess::Push ? unsigned(kWrite) : 0u));
+    stack_pa = phys_of(cpu, lin, user | (stack == StackAccess::Push ? unsigned(kWrite) : 0u));
   }
   const bool stack_load = stack == StackAccess::Pop, stack_store = stack == StackAccess::Push;
   const bool any_load = load || stack_load, any_store = store || stack_store;
@@ -183,7 +153,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     // A new line (by linear address: a change of address space at the same linear line,
     // which kernels avoid, is not seen).
     fetch_line_ = fetch_lin >> l1i_.line_shift();
-    const uint64_t fetch_pa = translate(cpu, fetch_lin, kFetch | user);
+    const uint64_t fetch_pa = phys_of(cpu, fetch_lin, kFetch | user);
     if (l1i_.access(fetch_pa)) {
       ++st_.l1i_hits;
     } else {
@@ -302,7 +272,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
           for (uint32_t k = 0; k < lines; ++k) {
             const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
             CpiCause level;
-            const uint64_t pa = translate(cpu, lin, user | (write ? unsigned(kWrite) : 0u));
+            const uint64_t pa = phys_of(cpu, lin, user | (write ? unsigned(kWrite) : 0u));
             const uint32_t l = data_access(pa, at + lat, level);
             if (l > cfg_.l1d.latency) {
               lat += l - cfg_.l1d.latency;

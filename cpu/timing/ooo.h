@@ -38,10 +38,9 @@ class OooModel final : public EngineCommon {
  public:
   explicit OooModel(const TimingConfig& cfg);
 
-  // Install on `cpu` (first in its chain of retire hooks, and the MMU's walk-cycle counter) /
-  // take them off again.
+  // Install on `cpu` (first in its chain of retire hooks, and the MMU's walk-cycle counter);
+  // EngineCommon::detach takes them off again.
   void attach(Cpu& cpu) override;
-  void detach(Cpu& cpu) override;
 
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
 
@@ -176,8 +175,6 @@ class OooModel final : public EngineCommon {
   History rob_, rs_, lq_, sq_;
 
   uint64_t reg_ready_[9] = {};      // cycle each GPR (0-7) and the flags (8) are ready
-  uint32_t pre_[8] = {};            // registers before the instruction now retiring
-  uint32_t expect_eip_ = ~0u;       // EIP after the last retirement
   uint64_t fetch_line_ = ~0ull;     // the L1I line fetched last
   uint64_t fetch_ready_ = 0;        // earliest cycle the next instruction can be fetched
   uint64_t fetch_delay_ = 0;        // cycles fetch_ready_ was pushed past the next cycle
@@ -187,8 +184,6 @@ class OooModel final : public EngineCommon {
   uint64_t last_complete_ = 0;      // latest completion of anything in flight
   uint64_t last_written_ = 0;       // what the hook last wrote to CpuState::cycles
   uint64_t walk_cycles_ = 0, walk_seen_ = 0;
-  uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
-  Cpu* cpu_ = nullptr;
 };
 
 }  // namespace pvlab

@@ -15,20 +15,6 @@ uint64_t pow2_at_least(uint64_t n) {
   return p;
 }
 
-// The physical address of `lin` when the functional TLB holds it for `access`, else `lin`
-// itself: the direct-mapped front, else the set searched without counting (as the fast
-// engine does, so both see the same addresses).
-uint64_t phys_of(Cpu& cpu, uint32_t lin, unsigned access) {
-  Tlb& t = (access & kFetch) ? cpu.mmu().itlb() : cpu.mmu().dtlb();
-  if (const TlbEntry* e = t.front(lin, access)) return e->frame | (lin & kPageMask);
-  const unsigned ways = t.geometry().ways;
-  const TlbEntry* set = &t.entries()[((lin >> kPageShift) & (t.geometry().sets - 1)) * ways];
-  for (unsigned w = 0; w < ways; ++w)
-    if (set[w].tag == ((lin & ~kPageMask) | TlbEntry::kValid) && (set[w].allow & (1u << access)))
-      return set[w].frame | (lin & kPageMask);
-  return lin;
-}
-
 }  // namespace
 
 PipelineModel::PipelineModel(const TimingConfig& cfg)
@@ -58,23 +44,9 @@ void PipelineModel::start(uint64_t cycle) {
 }
 
 void PipelineModel::attach(Cpu& cpu) {
-  cpu_ = &cpu;
   start(cpu.s.cycles);
   last_written_ = cpu.s.cycles;
-  std::memcpy(pre_, cpu.s.r, sizeof pre_);
-  expect_eip_ = cpu.s.eip;
-  itlb_seen_ = cpu.mmu().itlb().stats().misses;
-  dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
-  cpu.mmu().set_cycle_counter(&walk_total_);
-  if (cfg_.walk_caches) cpu.mmu().set_walk_pricer(this);
-  cpu.add_retire_hook(this, hook_rank::kTiming);
-}
-
-void PipelineModel::detach(Cpu& cpu) {
-  cpu.remove_retire_hook(this);
-  cpu.mmu().set_cycle_counter(&cpu.s.cycles);
-  cpu.mmu().set_walk_pricer(nullptr);
-  cpu_ = nullptr;
+  hook_on(cpu, &walk_total_);
 }
 
 void PipelineModel::set_pipeview(std::FILE* f) {

@@ -69,7 +69,6 @@ class PipelineModel final : public EngineCommon {
   explicit PipelineModel(const TimingConfig& cfg);
 
   void attach(Cpu& cpu) override;
-  void detach(Cpu& cpu) override;
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
   TimingStats stats() const override;
   // The pipeline's in-flight state is not saved: snapshots and the reverse history are
@@ -177,11 +176,8 @@ class PipelineModel final : public EngineCommon {
   uint32_t retired_now_ = 0, dispatched_now_ = 0, issued_now_ = 0;
 
   // The retire hook's side.
-  uint32_t pre_[8] = {};
-  uint32_t expect_eip_ = ~0u;
   uint64_t last_written_ = 0;
-  uint64_t walk_total_ = 0, walk_seen_ = 0, itlb_seen_ = 0, dtlb_seen_ = 0;
-  Cpu* cpu_ = nullptr;
+  uint64_t walk_total_ = 0, walk_seen_ = 0;
 
   std::function<void(uint64_t, const Occupancy&)> observer_;
   std::FILE* pipeview_ = nullptr;
