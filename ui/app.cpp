@@ -149,13 +149,18 @@ void App::step(unsigned n) {
   stopped(st);
 }
 
-void App::step_back(unsigned n) {
-  if (busy() || waiting_) return;
+bool App::can_reverse() {
+  if (busy() || waiting_) return false;
   if (!s.reverse_enabled()) {
     say(s.reverse_refusal().empty() ? "no reverse history (--reverse-interval above 0 is needed)"
                                     : s.reverse_refusal().c_str(), true);
-    return;
+    return false;
   }
+  return true;
+}
+
+void App::step_back(unsigned n) {
+  if (!can_reverse()) return;
   before = regs;
   StopInfo st;
   for (unsigned k = 0; k < n; ++k) {
@@ -166,12 +171,7 @@ void App::step_back(unsigned n) {
 }
 
 void App::reverse_continue() {
-  if (busy() || waiting_) return;
-  if (!s.reverse_enabled()) {
-    say(s.reverse_refusal().empty() ? "no reverse history (--reverse-interval above 0 is needed)"
-                                    : s.reverse_refusal().c_str(), true);
-    return;
-  }
+  if (!can_reverse()) return;
   before = regs;
   stopped(s.reverse_continue());
 }

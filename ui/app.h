@@ -91,6 +91,8 @@ class App {
   void step(unsigned n = 1);                     // n single steps, here and now
   // Step back n instructions / back to the previous breakpoint hit / to instruction count k
   // of the reverse history (Session::enable_reverse), here and now.
+  // Idle with a reverse history; else false, saying why when there is no history.
+  bool can_reverse();
   void step_back(unsigned n = 1);
   void reverse_continue();
   // On a replay, a count past the furthest point reached runs forward to it (on the
