@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 
 namespace pvlab {
 
@@ -29,8 +30,34 @@ constexpr CpiCause kChargeOrder[] = {
     CpiCause::StoreForward, CpiCause::Serialize, CpiCause::Rob, CpiCause::Rs,
     CpiCause::Lsq, CpiCause::Port,
 };
+constexpr unsigned kCharged = std::size(kChargeOrder);
+
+// Each cause's bit in OooModel::comp_mask_: its place in kChargeOrder, and past those the
+// causes never charged that way (their comp_ entries are only cleared).
+struct ChargeRanks {
+  uint8_t rank[size_t(CpiCause::kCount)] = {};
+  CpiCause cause[32] = {};
+  constexpr ChargeRanks() {
+    unsigned next = kCharged;
+    for (unsigned c = 0; c < unsigned(CpiCause::kCount); ++c) {
+      unsigned r = next;
+      for (unsigned k = 0; k < kCharged; ++k)
+        if (kChargeOrder[k] == CpiCause(c)) r = k;
+      if (r == next) ++next;
+      rank[c] = uint8_t(r);
+      cause[r] = CpiCause(c);
+    }
+  }
+};
+constexpr ChargeRanks kRanks;
+static_assert(size_t(CpiCause::kCount) <= 32, "comp_mask_ holds a bit per cause");
 
 }  // namespace
+
+PVLAB_INLINE void OooModel::note(CpiCause c, uint64_t cycles) {
+  comp_[size_t(c)] += cycles;
+  comp_mask_ |= 1u << kRanks.rank[size_t(c)];
+}
 
 
 void OooModel::SlotTable::init(uint32_t per_cycle) {
@@ -39,8 +66,12 @@ void OooModel::SlotTable::init(uint32_t per_cycle) {
 }
 
 void OooModel::History::init(uint32_t n) {
-  v_.assign(n, 0);
-  pos_ = 0;
+  uint32_t size = 1;
+  while (size < n) size <<= 1;
+  v_.assign(size, 0);
+  n_ = n;
+  mask_ = size - 1;
+  seq_ = 0;
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
@@ -72,13 +103,88 @@ void OooModel::save_memory(StateWriter& w) const { mem_.save_regs(w); }
 bool OooModel::load_memory(StateReader& r) { return mem_.load_regs(r); }
 
 
+void OooModel::reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen) {
+  shape_insn(insn, sh);
+  sh.func = funcs_ ? funcs_->find(cpu.s.seg[CS].base + eip) : -1;
+  // A block dropped since the last retirement (a write to its code) may be this one: its
+  // Insns are freed and reused soon, so its shape is not kept.
+  sh.key = gen == shape_gen_ ? &insn : nullptr;
+  sh.gen = gen;
+}
+
+uint64_t OooModel::fetch_line(Cpu& cpu, uint32_t lin, uint32_t user, uint64_t ft) {
+  // A new line (by linear address: a change of address space at the same linear line,
+  // which kernels avoid, is not seen).
+  TimingCache& l1i = mem_.l1i;
+  fetch_line_ = lin >> l1i.line_shift();
+  const uint64_t fetch_pa = phys_of(cpu, lin, kFetch | user);
+  if (l1i.access(fetch_pa)) {
+    ++st_.l1i_hits;
+    return ft;
+  }
+  ++st_.l1i_misses;
+  uint32_t lat = cfg_.l2.latency;
+  if (!mem_.l2.access(fetch_pa)) {   // to memory when an L2 miss register is free
+    const uint64_t start = mem_.l2_mshr.free_at(ft);
+    lat = uint32_t(start - ft) + cfg_.mem_latency;
+    mem_.l2_mshr.take(fetch_pa >> mem_.l2.line_shift(), start + cfg_.mem_latency, uint8_t(CpiCause::ICache));
+  }
+  if (lat > cfg_.l1i.latency) {
+    ft += lat - cfg_.l1i.latency;
+    note(CpiCause::ICache, lat - cfg_.l1i.latency);
+  }
+  return ft;
+}
+
+uint64_t OooModel::string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t at) {
+  // One element per cycle; each line the source and destination ranges touch goes through
+  // the caches, misses one after another.
+  const CpuState& s = cpu.s;
+  uint32_t n = 1;
+  if (insn.rep()) {
+    const uint32_t mask = insn.asize == 2 ? 0xffffu : ~0u;
+    n = std::max<uint32_t>(1, (pre_[ECX] - s.r[ECX]) & mask);
+  }
+  uint64_t lat = n;
+  const auto range = [&](unsigned seg, unsigned reg, bool write) {
+    const uint32_t a = pre_[reg], b = s.r[reg];
+    if (a == b) return;
+    uint32_t lo = std::min(a, b), hi = std::max(a, b);
+    const unsigned shift = mem_.l1d.line_shift();
+    uint32_t lines = ((hi - 1) >> shift) - (lo >> shift) + 1;
+    lines = std::min<uint32_t>(lines, 4096);
+    for (uint32_t k = 0; k < lines; ++k) {
+      const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
+      CpiCause level;
+      const uint64_t pa = phys_of(cpu, lin, user | (write ? unsigned(kWrite) : 0u));
+      const uint32_t l = data_access(pa, at + lat, level);
+      if (l > cfg_.l1d.latency) {
+        lat += l - cfg_.l1d.latency;
+        note(level, l - cfg_.l1d.latency);
+      }
+    }
+    (write ? st_.stores : st_.loads) += lines;
+  };
+  const unsigned m = insn.mnemonic;
+  const bool reads_si = !(m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW ||
+                          m == ZYDIS_MNEMONIC_STOSD || m == ZYDIS_MNEMONIC_SCASB ||
+                          m == ZYDIS_MNEMONIC_SCASW || m == ZYDIS_MNEMONIC_SCASD);
+  const bool di_written = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW ||
+                          m == ZYDIS_MNEMONIC_MOVSD || m == ZYDIS_MNEMONIC_STOSB ||
+                          m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
+  if (reads_si) range(insn.mem.seg, ESI, false);
+  range(ES, EDI, di_written);
+  note(CpiCause::Exec, n - 1);
+  return lat;
+}
+
 void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   CpuState& s = cpu.s;
 
   // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
   const uint64_t observed = s.cycles;
   uint64_t outside = 0, hv = 0;
-  if (observed > last_written_ + insn.cost) {
+  if (PVLAB_UNLIKELY(observed > last_written_ + insn.cost)) {
     outside = observed - last_written_ - insn.cost;
     hv = std::min(outside, hv_pending_);
     st_.cpi[size_t(CpiCause::Hypervisor)] += hv;
@@ -89,87 +195,66 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   hv_pending_ = 0;
   // An exception or interrupt came in between: the core refetches at the handler after the
   // older instructions retired, and the registers seen before this one are those now.
-  if (eip != expect_eip_) {
+  if (PVLAB_UNLIKELY(eip != expect_eip_)) {
     fetch_ready_ = std::max(fetch_ready_, last_retire_);
     std::memcpy(pre_, s.r, sizeof pre_);
   }
-  const uint64_t walk = walk_cycles_ - walk_seen_;
-  walk_seen_ = walk_cycles_;
-  st_.walk_cycles += walk;
-  const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
-  const bool itlb_miss = im != itlb_seen_, dtlb_miss = dm != dtlb_seen_;
-  itlb_seen_ = im;
-  dtlb_seen_ = dm;
-  st_.itlb_misses += itlb_miss;
-  st_.dtlb_misses += dtlb_miss;
+  // Page walks and TLB misses since the last retirement (most retirements have none).
+  uint64_t walk = 0;
+  bool itlb_miss = false, dtlb_miss = false;
+  if (PVLAB_UNLIKELY(walk_cycles_ != walk_seen_ || *itlb_misses_ != itlb_seen_ || *dtlb_misses_ != dtlb_seen_)) {
+    walk = walk_cycles_ - walk_seen_;
+    walk_seen_ = walk_cycles_;
+    st_.walk_cycles += walk;
+    itlb_miss = *itlb_misses_ != itlb_seen_;
+    dtlb_miss = *dtlb_misses_ != dtlb_seen_;
+    itlb_seen_ = *itlb_misses_;
+    dtlb_seen_ = *dtlb_misses_;
+    st_.itlb_misses += itlb_miss;
+    st_.dtlb_misses += dtlb_miss;
+  }
 
   // ---- what the instruction does (worked out once per decoded instruction) ---------------
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (kShapes - 1)];
   const uint64_t gen = cpu.blocks().generation();
-  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) {
-    shape_insn(insn, sh);
-    sh.func = funcs_ ? funcs_->find(s.seg[CS].base + eip) : -1;
-    // A block dropped since the last retirement (a write to its code) may be this one: its
-    // Insns are freed and reused soon, so its shape is not kept.
-    sh.key = gen == shape_gen_ ? &insn : nullptr;
-    sh.gen = gen;
-  }
+  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) reshape(cpu, insn, eip, sh, gen);
   shape_gen_ = gen;
-  const ExecClass cls = sh.cls;
-  const BranchKind br = sh.br;
-  const StackAccess stack = sh.stack;
-  const bool load = sh.load, store = sh.store, pure_move = sh.pure_move, exec = sh.exec;
-  const uint32_t src = sh.src, dst0 = sh.dst, addr_regs = sh.addr_regs;
+  const unsigned bits = sh.bits;
   const unsigned uops = sh.uops;
   const uint32_t user = s.cpl == 3 ? unsigned(kUser) : 0u;
-  pc_ = s.seg[CS].base + eip;
+  const uint32_t cs_base = s.seg[CS].base;
+  const uint32_t pc = cs_base + eip;
+  pc_ = pc;
   // Data addresses, recomputed from the registers as they were before the instruction.
-  uint64_t load_pa = 0, store_pa = 0, stack_pa = 0;
-  if (load || store) {
+  uint64_t load_pa = 0, store_pa = 0;
+  if (bits & (shapeb::LOAD | shapeb::STORE)) {
     uint32_t a = insn.mem.disp;
     if (insn.mem.base != 0xff) a += pre_[insn.mem.base];
     if (insn.mem.index != 0xff) a += pre_[insn.mem.index] << insn.mem.scale;
     if (insn.asize == 2) a &= 0xffff;
     const uint32_t lin = s.seg[insn.mem.seg].base + a;
-    if (load) load_pa = phys_of(cpu, lin, user);
-    if (store) store_pa = phys_of(cpu, lin, user | kWrite);
+    if (bits & shapeb::LOAD) load_pa = phys_of(cpu, lin, user);
+    if (bits & shapeb::STORE) store_pa = phys_of(cpu, lin, user | kWrite);
   }
-  if (stack != StackAccess::None) {
-    uint32_t sp = sh.leave ? pre_[EBP] : pre_[ESP];
-    if (stack == StackAccess::Push) sp -= insn.osize;
+  const bool any_load = bits & shapeb::ANY_LOAD, any_store = bits & shapeb::ANY_STORE;
+  // The address of a stack access; loads and stores of the instruction's memory operand.
+  uint64_t stack_pa = 0;
+  if (bits & shapeb::STACK) {
+    uint32_t sp = (bits & shapeb::LEAVE) ? pre_[EBP] : pre_[ESP];
+    if (bits & shapeb::PUSH) sp -= insn.osize;
     const uint32_t lin = s.seg[SS].base + (s.seg[SS].big() ? sp : (sp & 0xffff));
-    stack_pa = phys_of(cpu, lin, user | (stack == StackAccess::Push ? unsigned(kWrite) : 0u));
+    stack_pa = phys_of(cpu, lin, user | ((bits & shapeb::PUSH) ? unsigned(kWrite) : 0u));
   }
-  const bool stack_load = stack == StackAccess::Pop, stack_store = stack == StackAccess::Push;
-  const bool any_load = load || stack_load, any_store = store || stack_store;
-  uint32_t dst = dst0;
+  const uint64_t first_load = (bits & shapeb::POP) ? stack_pa : load_pa;
+  const uint64_t first_store = (bits & shapeb::PUSH) ? stack_pa : store_pa;
 
   // ---- fetch ------------------------------------------------------------------------------
   uint64_t ft = fetch_ready_;
-  if (fetch_delay_) note(fetch_cause_, fetch_delay_);
-  fetch_delay_ = 0;
-  const uint32_t fetch_lin = s.seg[CS].base + eip;
-  if ((fetch_lin >> l1i_.line_shift()) != fetch_line_) {
-    // A new line (by linear address: a change of address space at the same linear line,
-    // which kernels avoid, is not seen).
-    fetch_line_ = fetch_lin >> l1i_.line_shift();
-    const uint64_t fetch_pa = phys_of(cpu, fetch_lin, kFetch | user);
-    if (l1i_.access(fetch_pa)) {
-      ++st_.l1i_hits;
-    } else {
-      ++st_.l1i_misses;
-      uint32_t lat = cfg_.l2.latency;
-      if (!l2_.access(fetch_pa)) {   // to memory when an L2 miss register is free
-        const uint64_t start = l2_mshr_.free_at(ft);
-        lat = uint32_t(start - ft) + cfg_.mem_latency;
-        l2_mshr_.take(fetch_pa >> l2_.line_shift(), start + cfg_.mem_latency, uint8_t(CpiCause::ICache));
-      }
-      if (lat > cfg_.l1i.latency) {
-        ft += lat - cfg_.l1i.latency;
-        note(CpiCause::ICache, lat - cfg_.l1i.latency);
-      }
-    }
+  if (fetch_delay_) {
+    note(fetch_cause_, fetch_delay_);
+    fetch_delay_ = 0;
   }
+  if ((pc >> mem_.l1i.line_shift()) != fetch_line_) ft = fetch_line(cpu, pc, user, ft);
   uint64_t walk_load = 0;
   if (itlb_miss) {
     ft += walk;
@@ -192,7 +277,7 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   bump(rs_.oldest(), CpiCause::Rs);
   if (any_load) bump(lq_.oldest(), CpiCause::Lsq);
   if (any_store) bump(sq_.oldest(), CpiCause::Lsq);
-  if (cls == ExecClass::Serial) bump(last_complete_, CpiCause::Serialize);
+  if (bits & shapeb::SERIAL) bump(last_complete_, CpiCause::Serialize);
   d = dispatch_slots_.take(d, uops);
   last_dispatch_ = d;
 
@@ -203,15 +288,16 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     rs_.push(at);
     return at;
   };
-  const uint64_t addr_ready = std::max(d, ready_of(reg_ready_, addr_regs));
+  const uint64_t addr_ready = std::max(d, ready_of(reg_ready_, sh.addr_regs));
   uint64_t complete = d + 1;
   uint64_t load_done = 0;
   if (any_load) {
     ++st_.loads;
     const uint64_t at = on_port(load_, addr_ready);
     CpiCause level;
-    uint32_t lat = data_access(stack_load ? stack_pa : load_pa, at, level);
-    if (load && stack_load) {
+    uint32_t lat = data_access(first_load, at, level);
+    const bool both = (bits & shapeb::LOAD) && (bits & shapeb::POP);
+    if (PVLAB_UNLIKELY(both)) {
       CpiCause other;
       const uint32_t l2 = data_access(load_pa, at, other);
       if (l2 > lat) lat = l2, level = other;
@@ -224,8 +310,8 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     load_done = at + lat;
     // A load of a word an older store is still writing takes the store's data (forwarded
     // with the L1 latency) once it exists.
-    uint64_t fwd = store_ready(stack_load ? stack_pa : load_pa);
-    if (load && stack_load) fwd = std::max(fwd, store_ready(load_pa));
+    uint64_t fwd = store_ready(first_load);
+    if (PVLAB_UNLIKELY(both)) fwd = std::max(fwd, store_ready(load_pa));
     if (fwd && fwd + cfg_.l1d.latency > load_done) {
       note(CpiCause::StoreForward, fwd + cfg_.l1d.latency - load_done);
       load_done = fwd + cfg_.l1d.latency;
@@ -234,13 +320,15 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     complete = std::max(complete, load_done);
   }
   uint64_t result = std::max(d, load_done);   // when the instruction's result is ready
-  if (exec) {
-    const uint64_t ready = std::max({d, ready_of(reg_ready_, src), load_done});
+  const ExecClass cls = sh.cls;
+  if (bits & shapeb::EXEC) {
+    const uint64_t ready = std::max({d, ready_of(reg_ready_, sh.src), load_done});
     uint64_t at, lat = 1;
     switch (cls) {
       case ExecClass::Mul:
         at = on_port(mul_, ready);
         lat = cfg_.mul_latency;
+        note(CpiCause::Exec, lat - 1);
         break;
       case ExecClass::Div: {
         auto unit = std::min_element(div_free_.begin(), div_free_.end());
@@ -249,50 +337,14 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
         rs_.push(at);
         lat = cfg_.div_latency;
         *unit = at + lat;
+        note(CpiCause::Exec, lat - 1);
         break;
       }
       case ExecClass::Branch: at = on_port(branch_, ready); break;
-      case ExecClass::String: {
-        // One element per cycle; each line the source and destination ranges touch goes
-        // through the caches, misses one after another.
-        uint32_t n = 1;
-        if (insn.rep()) {
-          const uint32_t mask = insn.asize == 2 ? 0xffffu : ~0u;
-          n = std::max<uint32_t>(1, (pre_[ECX] - s.r[ECX]) & mask);
-        }
+      case ExecClass::String:
         at = on_port(load_, ready);
-        lat = n;
-        const auto range = [&](unsigned seg, unsigned reg, bool write) {
-          const uint32_t a = pre_[reg], b = s.r[reg];
-          if (a == b) return;
-          uint32_t lo = std::min(a, b), hi = std::max(a, b);
-          const unsigned shift = l1d_.line_shift();
-          uint32_t lines = ((hi - 1) >> shift) - (lo >> shift) + 1;
-          lines = std::min<uint32_t>(lines, 4096);
-          for (uint32_t k = 0; k < lines; ++k) {
-            const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
-            CpiCause level;
-            const uint64_t pa = phys_of(cpu, lin, user | (write ? unsigned(kWrite) : 0u));
-            const uint32_t l = data_access(pa, at + lat, level);
-            if (l > cfg_.l1d.latency) {
-              lat += l - cfg_.l1d.latency;
-              note(level, l - cfg_.l1d.latency);
-            }
-          }
-          (write ? st_.stores : st_.loads) += lines;
-        };
-        const unsigned m = insn.mnemonic;
-        const bool reads_si = !(m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW ||
-                                m == ZYDIS_MNEMONIC_STOSD || m == ZYDIS_MNEMONIC_SCASB ||
-                                m == ZYDIS_MNEMONIC_SCASW || m == ZYDIS_MNEMONIC_SCASD);
-        const bool di_written = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW ||
-                                m == ZYDIS_MNEMONIC_MOVSD || m == ZYDIS_MNEMONIC_STOSB ||
-                                m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
-        if (reads_si) range(insn.mem.seg, ESI, false);
-        range(ES, EDI, di_written);
-        note(CpiCause::Exec, n - 1);
+        lat = string_latency(cpu, insn, user, at);
         break;
-      }
       case ExecClass::Serial:
         at = ready;
         rs_.push(at);
@@ -305,32 +357,28 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
         lat = cfg_.alu_latency;
         break;
     }
-    if (cls == ExecClass::Mul || cls == ExecClass::Div) note(CpiCause::Exec, lat - 1);
     result = at + lat;
     complete = std::max(complete, result);
   }
   if (any_store) {
     ++st_.stores;
-    const uint64_t ready = std::max(addr_ready, pure_move ? ready_of(reg_ready_, src) : result);
+    const uint64_t ready = std::max(addr_ready, (bits & shapeb::PURE_MOVE) ? ready_of(reg_ready_, sh.src) : result);
     const uint64_t at = on_port(store_, ready);
-    store_access(stack_store ? stack_pa : store_pa);   // write-allocate; no wait
-    note_store(stack_store ? stack_pa : store_pa, at + 1);
-    if (store && stack_store) {
+    store_access(first_store);   // write-allocate; no wait
+    note_store(first_store, at + 1);
+    if (PVLAB_UNLIKELY((bits & shapeb::STORE) && (bits & shapeb::PUSH))) {
       store_access(store_pa);
       note_store(store_pa, at + 1);
     }
     complete = std::max(complete, at + 1);
   }
-  if (!exec && !any_load && !any_store) rs_.push(d);
+  if (!(bits & (shapeb::EXEC | shapeb::ANY_LOAD | shapeb::ANY_STORE))) rs_.push(d);
   // Results: registers written are ready with the result; the stack pointer of PUSH / POP /
-  // CALL / RET is updated by the address arithmetic, independent of the access.
-  if (stack != StackAccess::None) {
-    reg_ready_[ESP] = std::max(reg_ready_[ESP], d) + cfg_.alu_latency;
-    dst &= ~(1u << ESP);
-    if (insn.mnemonic == ZYDIS_MNEMONIC_LEAVE) dst |= 1u << EBP;
-  }
-  if (!exec && any_load) result = load_done;
-  for (uint32_t m = dst; m;) {
+  // CALL / RET is updated by the address arithmetic, independent of the access (res_dst
+  // leaves it out).
+  if (bits & shapeb::STACK) reg_ready_[ESP] = std::max(reg_ready_[ESP], d) + cfg_.alu_latency;
+  if (!(bits & shapeb::EXEC) && any_load) result = load_done;
+  for (uint32_t m = sh.res_dst; m;) {
     const unsigned b = unsigned(__builtin_ctz(m));
     m &= m - 1;
     reg_ready_[b] = result;
@@ -338,8 +386,9 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   last_complete_ = std::max(last_complete_, complete);
 
   // ---- branches ---------------------------------------------------------------------------
+  const BranchKind br = sh.br;
   if (br != BranchKind::None) {
-    const Prediction p = bp_.resolve(br, s.seg[CS].base + eip, insn.len, s.seg[CS].base + s.eip);
+    const Prediction p = bp_.resolve(br, pc, insn.len, cs_base + s.eip);
     if (p == Prediction::Mispredict) {
       const uint64_t redirect = complete + cfg_.mispredict_penalty - 1;
       if (redirect > fetch_ready_ + 1) {
@@ -355,12 +404,12 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
       fetch_ready_ += 1;   // a taken branch ends the fetch group
     }
   }
-  if (cls == ExecClass::Serial) fetch_ready_ = std::max(fetch_ready_, complete);
+  if (bits & shapeb::SERIAL) fetch_ready_ = std::max(fetch_ready_, complete);
 
   // ---- retire -----------------------------------------------------------------------------
   uint64_t r = std::max(complete, last_retire_);
   r = retire_slots_.take(r, uops);
-  for (unsigned u = 0; u < uops; ++u) rob_.push(r);
+  rob_.push_n(r, uops);
   if (any_load) lq_.push(r);
   if (any_store) sq_.push(r);
   const uint64_t delta = r - last_retire_;
@@ -369,26 +418,29 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
     FunctionStats& f = fn_[size_t(sh.func + 1)];
     ++f.insns;
     frow = f.cpi;
-    frow[size_t(CpiCause::Hypervisor)] += hv;
-    frow[size_t(CpiCause::Other)] += outside - hv;
-  }
-  if (delta) {
-    uint64_t rest = delta - 1;
-    st_.cpi[size_t(CpiCause::Base)] += 1;
-    if (frow) frow[size_t(CpiCause::Base)] += 1;
-    if (rest && comp_mask_) {
-      for (CpiCause c : kChargeOrder) {
-        const uint64_t take = std::min(rest, comp_[size_t(c)]);
-        st_.cpi[size_t(c)] += take;
-        if (frow) frow[size_t(c)] += take;
-        rest -= take;
-      }
+    if (PVLAB_UNLIKELY(outside)) {
+      frow[size_t(CpiCause::Hypervisor)] += hv;
+      frow[size_t(CpiCause::Other)] += outside - hv;
     }
-    st_.cpi[size_t(CpiCause::Base)] += rest;
-    if (frow) frow[size_t(CpiCause::Base)] += rest;
   }
-  for (uint32_t m = comp_mask_; m; m &= m - 1) comp_[__builtin_ctz(m)] = 0;
+  // The first cycle is the retirement's own; the rest go to the causes noted, in the charge
+  // order (and the notes are cleared on the way), and what they do not explain is base too.
+  uint64_t rest = delta ? delta - 1 : 0;
+  for (uint32_t m = comp_mask_; m; m &= m - 1) {
+    const unsigned bit = unsigned(__builtin_ctz(m));
+    const size_t c = size_t(kRanks.cause[bit]);
+    const uint64_t take = bit < kCharged ? std::min(rest, comp_[c]) : 0;
+    comp_[c] = 0;
+    if (PVLAB_UNLIKELY(!take)) continue;
+    st_.cpi[c] += take;
+    if (frow) frow[c] += take;
+    rest -= take;
+  }
   comp_mask_ = 0;
+  if (delta) {
+    st_.cpi[size_t(CpiCause::Base)] += 1 + rest;
+    if (frow) frow[size_t(CpiCause::Base)] += 1 + rest;
+  }
   last_retire_ = r;
   ++st_.insns;
   st_.uops += uops;

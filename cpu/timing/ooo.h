@@ -102,28 +102,32 @@ class OooModel final : public EngineCommon {
         used = 0;
       }
       used += n;
-      while (used > width) {
-        used -= width;
-        ++cycle;
+      if (used > width) {
+        do {
+          used -= width;
+          ++cycle;
+        } while (PVLAB_UNLIKELY(used > width));
       }
       return cycle;
     }
   };
-  // The last N values of a sequence (retire cycles of uops, of loads, ...): value(k) is the
-  // one pushed k pushes ago counting from 1, 0 when there was none.
+  // The last N values of a sequence (retire cycles of uops, of loads, ...): oldest() is the
+  // one pushed N pushes ago, 0 when there was none. A ring of a power-of-two size at least
+  // N, indexed by the count of pushes.
   class History {
    public:
     void init(uint32_t n);
     void save(StateWriter& w) const;
     bool load(StateReader& r);
-    uint64_t oldest() const { return v_[pos_]; }   // pushed n pushes ago
-    void push(uint64_t x) {
-      v_[pos_] = x;
-      pos_ = pos_ + 1 == v_.size() ? 0 : pos_ + 1;
+    uint64_t oldest() const { return v_[(seq_ - n_) & mask_]; }
+    PVLAB_INLINE void push(uint64_t x) { v_[seq_++ & mask_] = x; }
+    PVLAB_INLINE void push_n(uint64_t x, unsigned k) {
+      for (; k; --k) push(x);
     }
    private:
     std::vector<uint64_t> v_;
-    size_t pos_ = 0;
+    // Not uint64_t: a store into v_ then need not reload them.
+    uint32_t seq_ = 0, n_ = 1, mask_ = 0;
   };
 
   uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
@@ -153,20 +157,20 @@ class OooModel final : public EngineCommon {
   // The prefetcher asks for `line` (of L1D) at cycle `at`: fetched when a register is free.
   void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
 
-  // Why the instruction being scheduled was late, per cause (only the entries named in
-  // comp_mask_ are nonzero).
-  PVLAB_INLINE void note(CpiCause c, uint64_t cycles) {
-    comp_[size_t(c)] += cycles;
-    comp_mask_ |= 1u << unsigned(c);
-  }
+  // Why the instruction being scheduled was late, per cause. comp_mask_ names the nonzero
+  // entries by their place in the order a slow retirement's cycles are charged in
+  // (kChargeRank in ooo.cpp), so charging walks its bits upwards.
+  PVLAB_INLINE void note(CpiCause c, uint64_t cycles);
   uint64_t comp_[size_t(CpiCause::kCount)] = {};
   uint32_t comp_mask_ = 0;
 
-  TimingCache& l1i_ = mem_.l1i;
-  TimingCache& l1d_ = mem_.l1d;
-  TimingCache& l2_ = mem_.l2;
-  MissRegs& l1d_mshr_ = mem_.l1d_mshr;
-  MissRegs& l2_mshr_ = mem_.l2_mshr;
+  // The parts of a retirement that most instructions skip, out of the common path: a shape
+  // worked out anew, a fetch from a new L1I line (the start cycle after it), and a string
+  // instruction's elements (its latency from cycle `at`).
+  void reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen);
+  uint64_t fetch_line(Cpu& cpu, uint32_t lin, uint32_t user, uint64_t ft);
+  uint64_t string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t at);
+
   uint32_t pc_ = 0;                 // linear address of the instruction being scheduled
   BranchPredictor bp_;
   InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;

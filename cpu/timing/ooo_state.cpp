@@ -11,6 +11,7 @@
 //
 // To add a field to the model: write it in save_state() and read it in load_state() at the
 // same place, and raise kSnapshotVersion in frontend/snapshot.h.
+#include <algorithm>
 #include <cstring>
 
 #include "cpu/timing/ooo.h"
@@ -156,21 +157,25 @@ bool OooModel::SlotTable::load(StateReader& r) {
   return true;
 }
 
+// Written as N values, oldest first, after a position of 0 (a ring of exactly N values whose
+// oldest entry is the first).
 void OooModel::History::save(StateWriter& w) const {
-  w.u32(uint32_t(v_.size()));
-  w.u32(uint32_t(pos_));
-  for (uint64_t x : v_) w.u64(x);
+  w.u32(n_);
+  w.u32(0);
+  for (uint32_t k = 0; k < n_; ++k) w.u64(v_[(seq_ - n_ + k) & mask_]);
 }
 
 bool OooModel::History::load(StateReader& r) {
-  if (!size_is(r, r.u32(), v_.size(), "window size")) return false;
+  if (!size_is(r, r.u32(), n_, "window size")) return false;
   const uint32_t pos = r.u32();
-  std::vector<uint64_t> v(v_.size());
-  for (uint64_t& x : v) x = r.u64();
+  std::vector<uint64_t> ring(n_);
+  for (uint64_t& x : ring) x = r.u64();
   if (!r.ok()) return false;
-  if (pos >= v.size()) return r.fail("timing model window position beyond the window");
-  v_ = std::move(v);
-  pos_ = pos;
+  if (pos >= n_) return r.fail("timing model window position beyond the window");
+  // The value pushed N - j pushes ago goes where oldest() finds it after N pushes.
+  std::fill(v_.begin(), v_.end(), 0);
+  for (uint32_t j = 0; j < n_; ++j) v_[j] = ring[(pos + j) % n_];
+  seq_ = n_;
   return true;
 }
 
@@ -178,9 +183,9 @@ bool OooModel::History::load(StateReader& r) {
 
 void OooModel::save_state(StateWriter& w) const {
   w.tag("OOOM");
-  l1i_.save(w);
-  l1d_.save(w);
-  l2_.save(w);
+  mem_.l1i.save(w);
+  mem_.l1d.save(w);
+  mem_.l2.save(w);
   bp_.save(w);
   for (const InOrderSlots* s : {&fetch_slots_, &dispatch_slots_, &retire_slots_}) {
     w.u64(s->cycle);
@@ -219,7 +224,7 @@ void OooModel::save_state(StateWriter& w) const {
 
 bool OooModel::load_state(StateReader& r, Cpu& cpu) {
   if (!r.tag("OOOM")) return false;
-  if (!l1i_.load(r) || !l1d_.load(r) || !l2_.load(r) || !bp_.load(r)) return false;
+  if (!mem_.l1i.load(r) || !mem_.l1d.load(r) || !mem_.l2.load(r) || !bp_.load(r)) return false;
   for (InOrderSlots* s : {&fetch_slots_, &dispatch_slots_, &retire_slots_}) {
     s->cycle = r.u64();
     s->used = r.u32();

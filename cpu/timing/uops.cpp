@@ -221,6 +221,16 @@ void shape_insn(const Insn& insn, InsnShape& out) {
   out.dst = dst;
   out.addr_regs = addr_regs;
   out.uops = uint8_t(nuops ? nuops : 1);
+  uint32_t res_dst = dst;
+  if (stack != StackAccess::None) {
+    res_dst &= ~(1u << ESP);
+    if (out.leave) res_dst |= 1u << EBP;
+  }
+  out.res_dst = res_dst;
+  out.bits = uint16_t((load ? shapeb::LOAD : 0) | (store ? shapeb::STORE : 0) |
+                      (stack == StackAccess::Pop ? shapeb::POP : 0) | (stack == StackAccess::Push ? shapeb::PUSH : 0) |
+                      (exec ? shapeb::EXEC : 0) | (pure_move ? shapeb::PURE_MOVE : 0) |
+                      (out.leave ? shapeb::LEAVE : 0) | (cls == ExecClass::Serial ? shapeb::SERIAL : 0));
 }
 
 }  // namespace pvlab

@@ -49,6 +49,21 @@ const MnemonicTiming& mnemonic_timing(unsigned mnemonic);
 // entry holds while the block cache's generation is the one it was made in (a dropped
 // block's Insns may be reused).
 constexpr unsigned kFlagsBit = 8;
+// The memory accesses and kinds of an InsnShape as one word of bits (InsnShape::bits), for
+// engines that test several at once.
+namespace shapeb {
+constexpr uint16_t LOAD = 1u << 0;       // InsnShape::load
+constexpr uint16_t STORE = 1u << 1;      // InsnShape::store
+constexpr uint16_t POP = 1u << 2;        // a stack read (StackAccess::Pop)
+constexpr uint16_t PUSH = 1u << 3;       // a stack write (StackAccess::Push)
+constexpr uint16_t EXEC = 1u << 4;       // InsnShape::exec
+constexpr uint16_t PURE_MOVE = 1u << 5;  // InsnShape::pure_move
+constexpr uint16_t LEAVE = 1u << 6;      // InsnShape::leave
+constexpr uint16_t SERIAL = 1u << 7;     // ExecClass::Serial
+constexpr uint16_t ANY_LOAD = LOAD | POP;
+constexpr uint16_t ANY_STORE = STORE | PUSH;
+constexpr uint16_t STACK = POP | PUSH;
+}  // namespace shapeb
 struct InsnShape {
   const Insn* key = nullptr;
   uint64_t gen = ~0ull;
@@ -58,6 +73,10 @@ struct InsnShape {
   StackAccess stack = StackAccess::None;
   bool load = false, store = false, pure_move = false, exec = false, leave = false;
   uint8_t uops = 1;
+  uint16_t bits = 0;   // shapeb:: bits
+  // The registers the result is written to: dst, less ESP when the stack is accessed (the
+  // address arithmetic updates it), plus EBP for LEAVE.
+  uint32_t res_dst = 0;
   int32_t func = -1;   // FunctionMap index of the function holding it (-1: none or no map)
 };
 void shape_insn(const Insn& insn, InsnShape& out);
