@@ -9,7 +9,56 @@ MemorySide::MemorySide(const TimingConfig& cfg, TimingStats& st)
     : l1i(cfg.l1i), l1d(cfg.l1d), l2(cfg.l2), l1d_mshr(cfg.l1d_mshrs), l2_mshr(cfg.l2_mshrs),
       pf(cfg.l1d_prefetch_degree), cfg_(&cfg), st_(&st) {}
 
-void MemorySide::store_access(uint64_t addr) {
+uint32_t MemorySide::data_access_rest(uint64_t addr, uint64_t at, uint32_t pc, CpiCause& level) {
+  const uint64_t line = addr >> l1d.line_shift();
+  if (l1d.access(addr)) {
+    ++st_->l1d_hits;
+    level = CpiCause::DCacheL1;
+    uint64_t done = at + cfg_->l1d.latency;
+    uint8_t from = 0;
+    // The line is allocated when its miss is sent: still on its way, the load waits for it.
+    if (const uint64_t arrives = l1d_mshr.pending(line, at, from)) {
+      if (arrives > done) {
+        ++st_->mshr_merges;
+        done = arrives;
+        level = CpiCause(from);
+      }
+    }
+    if (cfg_->l1d_prefetch && pf.use(line)) {
+      ++st_->prefetches_useful;
+      // A stream already followed: the lines before the furthest were asked for by the
+      // loads before this one.
+      uint64_t next[16];
+      if (const unsigned n = pf.train(pc, line, next)) prefetch(next[n - 1], at);
+    }
+    return uint32_t(done - at);
+  }
+  ++st_->l1d_misses;
+  // Sent to L2 when an L1D miss register is free; to memory when an L2 one is too.
+  const uint64_t start = l1d_mshr.free_at(at);
+  uint64_t done;
+  if (l2.access(addr)) {
+    ++st_->l2_hits;
+    level = CpiCause::DCacheL2;
+    done = start + cfg_->l2.latency;
+  } else {
+    ++st_->l2_misses;
+    level = CpiCause::DCacheMem;
+    const uint64_t start2 = l2_mshr.free_at(start);
+    done = start2 + cfg_->mem_latency;
+    l2_mshr.take(addr >> l2.line_shift(), done, uint8_t(level));
+    if (start2 > start) ++st_->mshr_full;
+  }
+  if (start > at) ++st_->mshr_full;
+  l1d_mshr.take(line, done, uint8_t(level));
+  if (cfg_->l1d_prefetch) {
+    uint64_t next[16];
+    for (unsigned k = 0, n = pf.train(pc, line, next); k < n; ++k) prefetch(next[k], at);
+  }
+  return uint32_t(done - at);
+}
+
+void MemorySide::store_access_rest(uint64_t addr) {
   if (l1d.access(addr)) {
     ++st_->l1d_hits;
     return;

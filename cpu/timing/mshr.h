@@ -30,6 +30,8 @@ class MissRegs {
       }
     return 0;
   }
+  // No miss outstanding at cycle `at` (pending() then answers 0).
+  bool quiet_at(uint64_t at) const { return at >= busy_until_; }
   // The first cycle >= `at` at which a register is free.
   uint64_t free_at(uint64_t at) const {
     uint64_t best = ~0ull;

@@ -59,6 +59,13 @@ PVLAB_INLINE void OooModel::note(CpiCause c, uint64_t cycles) {
   comp_mask_ |= 1u << kRanks.rank[size_t(c)];
 }
 
+PVLAB_INLINE uint64_t OooModel::on_port(SlotTable& t, uint64_t ready) {
+  const uint64_t at = t.take(ready);
+  if (at > ready) note(CpiCause::Port, at - ready);
+  rs_.push(at);
+  return at;
+}
+
 
 void OooModel::SlotTable::init(uint32_t per_cycle) {
   per_cycle_ = per_cycle;
@@ -106,6 +113,7 @@ bool OooModel::load_memory(StateReader& r) { return mem_.load_regs(r); }
 void OooModel::reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen) {
   shape_insn(insn, sh);
   sh.func = funcs_ ? funcs_->find(cpu.s.seg[CS].base + eip) : -1;
+  sh.fstats = funcs_ ? &fn_[size_t(sh.func + 1)] : nullptr;
   // A block dropped since the last retirement (a write to its code) may be this one: its
   // Insns are freed and reused soon, so its shape is not kept.
   sh.key = gen == shape_gen_ ? &insn : nullptr;
@@ -178,48 +186,102 @@ uint64_t OooModel::string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uin
   return lat;
 }
 
-void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
-  CpuState& s = cpu.s;
-
+void OooModel::catch_up(CpuState& s, const Insn& insn, uint32_t eip, Interlude& in) {
   // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
   const uint64_t observed = s.cycles;
-  uint64_t outside = 0, hv = 0;
-  if (PVLAB_UNLIKELY(observed > last_written_ + insn.cost)) {
-    outside = observed - last_written_ - insn.cost;
-    hv = std::min(outside, hv_pending_);
-    st_.cpi[size_t(CpiCause::Hypervisor)] += hv;
-    st_.cpi[size_t(CpiCause::Other)] += outside - hv;
-    last_retire_ += outside;
+  if (observed > last_written_ + insn.cost) {
+    in.outside = observed - last_written_ - insn.cost;
+    in.hv = std::min(in.outside, hv_pending_);
+    st_.cpi[size_t(CpiCause::Hypervisor)] += in.hv;
+    st_.cpi[size_t(CpiCause::Other)] += in.outside - in.hv;
+    last_retire_ += in.outside;
     fetch_ready_ = std::max(fetch_ready_, last_retire_);
   }
-  hv_pending_ = 0;
   // An exception or interrupt came in between: the core refetches at the handler after the
   // older instructions retired, and the registers seen before this one are those now.
-  if (PVLAB_UNLIKELY(eip != expect_eip_)) {
+  if (eip != expect_eip_) {
     fetch_ready_ = std::max(fetch_ready_, last_retire_);
     std::memcpy(pre_, s.r, sizeof pre_);
   }
-  // Page walks and TLB misses since the last retirement (most retirements have none).
-  uint64_t walk = 0;
-  bool itlb_miss = false, dtlb_miss = false;
-  if (PVLAB_UNLIKELY(walk_cycles_ != walk_seen_ || *itlb_misses_ != itlb_seen_ || *dtlb_misses_ != dtlb_seen_)) {
-    walk = walk_cycles_ - walk_seen_;
-    walk_seen_ = walk_cycles_;
-    st_.walk_cycles += walk;
-    itlb_miss = *itlb_misses_ != itlb_seen_;
-    dtlb_miss = *dtlb_misses_ != dtlb_seen_;
-    itlb_seen_ = *itlb_misses_;
-    dtlb_seen_ = *dtlb_misses_;
-    st_.itlb_misses += itlb_miss;
-    st_.dtlb_misses += dtlb_miss;
-  }
+  // Page walks and TLB misses since the last retirement.
+  in.walk = walk_cycles_ - walk_seen_;
+  walk_seen_ = walk_cycles_;
+  st_.walk_cycles += in.walk;
+  in.itlb_miss = *itlb_misses_ != itlb_seen_;
+  in.dtlb_miss = *dtlb_misses_ != dtlb_seen_;
+  itlb_seen_ = *itlb_misses_;
+  dtlb_seen_ = *dtlb_misses_;
+  st_.itlb_misses += in.itlb_miss;
+  st_.dtlb_misses += in.dtlb_miss;
+}
 
-  // ---- what the instruction does (worked out once per decoded instruction) ---------------
+uint64_t OooModel::exec_unit(Cpu& cpu, const Insn& insn, ExecClass cls, uint64_t ready, uint32_t user,
+                             uint64_t& at) {
+  uint64_t lat = 1;
+  switch (cls) {
+    case ExecClass::Mul:
+      at = on_port(mul_, ready);
+      lat = cfg_.mul_latency;
+      note(CpiCause::Exec, lat - 1);
+      break;
+    case ExecClass::Div: {
+      auto unit = std::min_element(div_free_.begin(), div_free_.end());
+      at = std::max(ready, *unit);
+      if (at > ready) note(CpiCause::Port, at - ready);
+      rs_.push(at);
+      lat = cfg_.div_latency;
+      *unit = at + lat;
+      note(CpiCause::Exec, lat - 1);
+      break;
+    }
+    case ExecClass::String:
+      at = on_port(load_, ready);
+      lat = string_latency(cpu, insn, user, at);
+      break;
+    case ExecClass::Serial:
+      at = ready;
+      rs_.push(at);
+      lat = insn.cost + cfg_.serialize_latency;
+      note(CpiCause::Serialize, lat);
+      ++st_.serializing;
+      break;
+    default:   // the classes retire_as() times itself
+      at = on_port(alu_, ready);
+      lat = cfg_.alu_latency;
+      break;
+  }
+  return lat;
+}
+
+void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
+  // What the instruction does, worked out once per decoded instruction.
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (kShapes - 1)];
   const uint64_t gen = cpu.blocks().generation();
   if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) reshape(cpu, insn, eip, sh, gen);
   shape_gen_ = gen;
   const unsigned bits = sh.bits;
+  const bool mem = bits & (shapeb::ANY_LOAD | shapeb::ANY_STORE);
+  if (mem) retire_as<1>(cpu, insn, eip, sh);
+  else retire_as<0>(cpu, insn, eip, sh);
+}
+
+template <unsigned kKind>
+void OooModel::retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnShape& sh) {
+  CpuState& s = cpu.s;
+
+  // Time outside instructions, an exception or interrupt, page walks, TLB misses: seen at
+  // few retirements.
+  Interlude in;
+  if (PVLAB_UNLIKELY(s.cycles > last_written_ + insn.cost || eip != expect_eip_ || walk_cycles_ != walk_seen_ ||
+                     *itlb_misses_ != itlb_seen_ || *dtlb_misses_ != dtlb_seen_))
+    catch_up(s, insn, eip, in);
+  hv_pending_ = 0;
+  const uint64_t outside = in.outside, hv = in.hv, walk = in.walk;
+  const bool itlb_miss = in.itlb_miss, dtlb_miss = in.dtlb_miss;
+
+  // What the kind rules out is known to the compiler.
+  constexpr unsigned kNever = (kKind & 1) ? 0u : unsigned(shapeb::ANY_LOAD | shapeb::ANY_STORE | shapeb::LEAVE);
+  const unsigned bits = sh.bits & ~kNever;
   const unsigned uops = sh.uops;
   const uint32_t user = s.cpl == 3 ? unsigned(kUser) : 0u;
   const uint32_t cs_base = s.seg[CS].base;
@@ -282,12 +344,6 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   last_dispatch_ = d;
 
   // ---- execute ----------------------------------------------------------------------------
-  const auto on_port = [&](SlotTable& t, uint64_t ready) {
-    const uint64_t at = t.take(ready);
-    if (at > ready) note(CpiCause::Port, at - ready);
-    rs_.push(at);
-    return at;
-  };
   const uint64_t addr_ready = std::max(d, ready_of(reg_ready_, sh.addr_regs));
   uint64_t complete = d + 1;
   uint64_t load_done = 0;
@@ -324,38 +380,13 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   if (bits & shapeb::EXEC) {
     const uint64_t ready = std::max({d, ready_of(reg_ready_, sh.src), load_done});
     uint64_t at, lat = 1;
-    switch (cls) {
-      case ExecClass::Mul:
-        at = on_port(mul_, ready);
-        lat = cfg_.mul_latency;
-        note(CpiCause::Exec, lat - 1);
-        break;
-      case ExecClass::Div: {
-        auto unit = std::min_element(div_free_.begin(), div_free_.end());
-        at = std::max(ready, *unit);
-        if (at > ready) note(CpiCause::Port, at - ready);
-        rs_.push(at);
-        lat = cfg_.div_latency;
-        *unit = at + lat;
-        note(CpiCause::Exec, lat - 1);
-        break;
-      }
-      case ExecClass::Branch: at = on_port(branch_, ready); break;
-      case ExecClass::String:
-        at = on_port(load_, ready);
-        lat = string_latency(cpu, insn, user, at);
-        break;
-      case ExecClass::Serial:
-        at = ready;
-        rs_.push(at);
-        lat = insn.cost + cfg_.serialize_latency;
-        note(CpiCause::Serialize, lat);
-        ++st_.serializing;
-        break;
-      default:
-        at = on_port(alu_, ready);
-        lat = cfg_.alu_latency;
-        break;
+    if (PVLAB_LIKELY(cls == ExecClass::Alu || cls == ExecClass::None)) {
+      at = on_port(alu_, ready);
+      lat = cfg_.alu_latency;
+    } else if (cls == ExecClass::Branch) {
+      at = on_port(branch_, ready);
+    } else {
+      lat = exec_unit(cpu, insn, cls, ready, user, at);
     }
     result = at + lat;
     complete = std::max(complete, result);
@@ -414,10 +445,9 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   if (any_store) sq_.push(r);
   const uint64_t delta = r - last_retire_;
   uint64_t* frow = nullptr;
-  if (funcs_) {
-    FunctionStats& f = fn_[size_t(sh.func + 1)];
-    ++f.insns;
-    frow = f.cpi;
+  if (FunctionStats* f = sh.fstats) {   // fn_ is not reallocated while shapes are kept
+    ++f->insns;
+    frow = f->cpi;
     if (PVLAB_UNLIKELY(outside)) {
       frow[size_t(CpiCause::Hypervisor)] += hv;
       frow[size_t(CpiCause::Other)] += outside - hv;

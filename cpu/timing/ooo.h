@@ -151,9 +151,11 @@ class OooModel final : public EngineCommon {
   // The latency of a load at physical/linear `addr` issued at cycle `at`, through L1D, L2
   // and memory and their miss-status registers; `level` receives the cause to charge. The
   // L1D prefetcher learns from it.
-  uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level) { return mem_.data_access(addr, at, pc_, level); }
+  PVLAB_INLINE uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level) {
+    return mem_.data_access(addr, at, pc_, level);
+  }
   // A store's write-allocate: the line goes into the caches, nothing waits for it.
-  void store_access(uint64_t addr) { mem_.store_access(addr); }
+  PVLAB_INLINE void store_access(uint64_t addr) { mem_.store_access(addr); }
   // The prefetcher asks for `line` (of L1D) at cycle `at`: fetched when a register is free.
   void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
 
@@ -167,9 +169,27 @@ class OooModel final : public EngineCommon {
   // The parts of a retirement that most instructions skip, out of the common path: a shape
   // worked out anew, a fetch from a new L1I line (the start cycle after it), and a string
   // instruction's elements (its latency from cycle `at`).
-  void reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen);
-  uint64_t fetch_line(Cpu& cpu, uint32_t lin, uint32_t user, uint64_t ft);
-  uint64_t string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t at);
+  [[gnu::noinline]] void reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen);
+  // The retirement of an instruction of shape `sh`, compiled once per kind of instruction
+  // (kKind: bit 0, it accesses memory; bit 1, it is a branch) so that each leaves out what
+  // its kind never does.
+  template <unsigned kKind>
+  void retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnShape& sh);
+  // What happened since the last retirement besides the instruction: cycles outside
+  // instructions (of which the hypervisor's), page-walk cycles, TLB misses. catch_up() takes
+  // them in (and an exception or interrupt's change of EIP) when there were any.
+  struct Interlude {
+    uint64_t outside = 0, hv = 0, walk = 0;
+    bool itlb_miss = false, dtlb_miss = false;
+  };
+  [[gnu::noinline]] void catch_up(CpuState& s, const Insn& insn, uint32_t eip, Interlude& in);
+  // A micro-op ready at `ready` issued to a unit of `t`: its issue cycle.
+  PVLAB_INLINE uint64_t on_port(SlotTable& t, uint64_t ready);
+  // The execution of an instruction of class Mul, Div, String or Serial ready at `ready`:
+  // its latency, and in `at` its issue cycle.
+  [[gnu::noinline]] uint64_t exec_unit(Cpu& cpu, const Insn& insn, ExecClass cls, uint64_t ready, uint32_t user, uint64_t& at);
+  [[gnu::noinline]] uint64_t fetch_line(Cpu& cpu, uint32_t lin, uint32_t user, uint64_t ft);
+  [[gnu::noinline]] uint64_t string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t at);
 
   uint32_t pc_ = 0;                 // linear address of the instruction being scheduled
   BranchPredictor bp_;

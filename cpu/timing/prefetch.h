@@ -45,6 +45,8 @@ class StridePrefetcher {
 
   // `line` was brought in by a prefetch and not used yet.
   void mark(uint64_t line) { marks_[line & (kMarks - 1)] = line; }
+  // A prefetch brought `line` in and it has not been used since (use() would say true).
+  bool marked(uint64_t line) const { return marks_[line & (kMarks - 1)] == line; }
   // The first demand use of a line: true (and forgotten) when a prefetch brought it in.
   bool use(uint64_t line) {
     uint64_t& m = marks_[line & (kMarks - 1)];

@@ -10,6 +10,8 @@
 
 namespace pvlab {
 
+struct FunctionCpi;
+
 enum class ExecClass : uint8_t {
   None,     // no execution unit (NOP, and moves the model treats as free are not among them)
   Alu,
@@ -60,6 +62,7 @@ constexpr uint16_t EXEC = 1u << 4;       // InsnShape::exec
 constexpr uint16_t PURE_MOVE = 1u << 5;  // InsnShape::pure_move
 constexpr uint16_t LEAVE = 1u << 6;      // InsnShape::leave
 constexpr uint16_t SERIAL = 1u << 7;     // ExecClass::Serial
+constexpr uint16_t BRANCH = 1u << 8;     // a branch (InsnShape::br)
 constexpr uint16_t ANY_LOAD = LOAD | POP;
 constexpr uint16_t ANY_STORE = STORE | PUSH;
 constexpr uint16_t STACK = POP | PUSH;
@@ -78,6 +81,7 @@ struct InsnShape {
   // address arithmetic updates it), plus EBP for LEAVE.
   uint32_t res_dst = 0;
   int32_t func = -1;   // FunctionMap index of the function holding it (-1: none or no map)
+  FunctionCpi* fstats = nullptr;   // the engine's row for `func` (null without a map)
 };
 void shape_insn(const Insn& insn, InsnShape& out);
 
