@@ -28,8 +28,8 @@ constexpr uint32_t kBig = 1u << 30;
 
 const Field kFields[] = {
     PLAIN(fetch_width, 1, 16),      PLAIN(issue_width, 1, 16),   PLAIN(retire_width, 1, 16),
-    PLAIN(rob_size, 1, 1024),       PLAIN(rs_size, 1, 1024),     PLAIN(lq_size, 1, 1024),
-    PLAIN(sq_size, 1, 1024),        PLAIN(alu_units, 1, 16),     PLAIN(alu_latency, 1, 1000),
+    PLAIN(rob_size, 1, kMaxWindow), PLAIN(rs_size, 1, kMaxWindow), PLAIN(lq_size, 1, kMaxWindow),
+    PLAIN(sq_size, 1, kMaxWindow),        PLAIN(alu_units, 1, 16),     PLAIN(alu_latency, 1, 1000),
     PLAIN(mul_units, 1, 16),        PLAIN(mul_latency, 1, 1000), PLAIN(div_units, 1, 16),
     PLAIN(div_latency, 1, 1000),    PLAIN(branch_units, 1, 16),  PLAIN(load_units, 1, 16),
     PLAIN(store_units, 1, 16),      PLAIN(serialize_latency, 0, 10000),

@@ -17,6 +17,10 @@ struct CacheParams {
 
 // The defaults are the Pentium M class core of cpu/timing/configs/pentium-m.ini (a unit test
 // keeps the two equal).
+// The largest reorder buffer, reservation-station pool or load / store queue a
+// configuration may have.
+constexpr uint32_t kMaxWindow = 1024;
+
 struct TimingConfig {
   std::string name = "pentium-m";
   // Which engine runs the model (cpu/timing/engine.h): "fast" schedules each instruction once
@@ -24,7 +28,8 @@ struct TimingConfig {
   // cycle at a time (cpu/timing/pipeline.h). Same parameters, same statistics.
   std::string engine = "fast";
 
-  // Pipeline widths (instructions or micro-ops per cycle) and window sizes (entries).
+  // Pipeline widths (instructions or micro-ops per cycle) and window sizes (entries, at most
+  // kMaxWindow each).
   uint32_t fetch_width = 3;     // instructions delivered by fetch/decode per cycle
   uint32_t issue_width = 3;     // micro-ops renamed and dispatched into the window per cycle
   uint32_t retire_width = 3;    // micro-ops retired per cycle

@@ -73,11 +73,8 @@ void OooModel::SlotTable::init(uint32_t per_cycle) {
 }
 
 void OooModel::History::init(uint32_t n) {
-  uint32_t size = 1;
-  while (size < n) size <<= 1;
-  v_.assign(size, 0);
-  n_ = n;
-  mask_ = size - 1;
+  std::fill(std::begin(v_), std::end(v_), 0);
+  n_ = std::min(n, kMaxWindow);   // configuration files are held to this already
   seq_ = 0;
 }
 
@@ -272,8 +269,10 @@ void OooModel::retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnSha
   // Time outside instructions, an exception or interrupt, page walks, TLB misses: seen at
   // few retirements.
   Interlude in;
-  if (PVLAB_UNLIKELY(s.cycles > last_written_ + insn.cost || eip != expect_eip_ || walk_cycles_ != walk_seen_ ||
-                     *itlb_misses_ != itlb_seen_ || *dtlb_misses_ != dtlb_seen_))
+  // (One test of all the differences at once: the clock never runs behind what this model
+  // wrote plus the instruction's own cost.)
+  if (PVLAB_UNLIKELY(((s.cycles - last_written_ - insn.cost) | (eip ^ expect_eip_) | (walk_cycles_ - walk_seen_) |
+                      (*itlb_misses_ - itlb_seen_) | (*dtlb_misses_ - dtlb_seen_)) != 0))
     catch_up(s, insn, eip, in);
   hv_pending_ = 0;
   const uint64_t outside = in.outside, hv = in.hv, walk = in.walk;

@@ -112,22 +112,23 @@ class OooModel final : public EngineCommon {
     }
   };
   // The last N values of a sequence (retire cycles of uops, of loads, ...): oldest() is the
-  // one pushed N pushes ago, 0 when there was none. A ring of a power-of-two size at least
-  // N, indexed by the count of pushes.
+  // one pushed N pushes ago, 0 when there was none. A ring of kMaxWindow entries indexed by
+  // the count of pushes, so that neither its place nor its size needs loading.
   class History {
    public:
     void init(uint32_t n);
     void save(StateWriter& w) const;
     bool load(StateReader& r);
-    uint64_t oldest() const { return v_[(seq_ - n_) & mask_]; }
-    PVLAB_INLINE void push(uint64_t x) { v_[seq_++ & mask_] = x; }
+    uint64_t oldest() const { return v_[(seq_ - n_) & (kMaxWindow - 1)]; }
+    PVLAB_INLINE void push(uint64_t x) { v_[seq_++ & (kMaxWindow - 1)] = x; }
     PVLAB_INLINE void push_n(uint64_t x, unsigned k) {
       for (; k; --k) push(x);
     }
    private:
-    std::vector<uint64_t> v_;
+    static_assert((kMaxWindow & (kMaxWindow - 1)) == 0, "the ring's size is a power of two");
+    uint64_t v_[kMaxWindow] = {};
     // Not uint64_t: a store into v_ then need not reload them.
-    uint32_t seq_ = 0, n_ = 1, mask_ = 0;
+    uint32_t seq_ = 0, n_ = 1;
   };
 
   uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement

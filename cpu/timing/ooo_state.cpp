@@ -162,7 +162,7 @@ bool OooModel::SlotTable::load(StateReader& r) {
 void OooModel::History::save(StateWriter& w) const {
   w.u32(n_);
   w.u32(0);
-  for (uint32_t k = 0; k < n_; ++k) w.u64(v_[(seq_ - n_ + k) & mask_]);
+  for (uint32_t k = 0; k < n_; ++k) w.u64(v_[(seq_ - n_ + k) & (kMaxWindow - 1)]);
 }
 
 bool OooModel::History::load(StateReader& r) {
@@ -173,7 +173,7 @@ bool OooModel::History::load(StateReader& r) {
   if (!r.ok()) return false;
   if (pos >= n_) return r.fail("timing model window position beyond the window");
   // The value pushed N - j pushes ago goes where oldest() finds it after N pushes.
-  std::fill(v_.begin(), v_.end(), 0);
+  std::fill(std::begin(v_), std::end(v_), 0);
   for (uint32_t j = 0; j < n_; ++j) v_[j] = ring[(pos + j) % n_];
   seq_ = n_;
   return true;
