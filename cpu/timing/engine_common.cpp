@@ -6,10 +6,8 @@ void EngineCommon::hook_on(Cpu& cpu, uint64_t* walk_counter) {
   cpu_ = &cpu;
   std::memcpy(pre_, cpu.s.r, sizeof pre_);
   expect_eip_ = cpu.s.eip;
-  itlb_misses_ = &cpu.mmu().itlb().stats().misses;
-  dtlb_misses_ = &cpu.mmu().dtlb().stats().misses;
-  itlb_seen_ = *itlb_misses_;
-  dtlb_seen_ = *dtlb_misses_;
+  itlb_seen_ = cpu.mmu().itlb().stats().misses;
+  dtlb_seen_ = cpu.mmu().dtlb().stats().misses;
   cpu.mmu().set_cycle_counter(walk_counter);
   if (cfg_.walk_caches) cpu.mmu().set_walk_pricer(this);
   cpu.add_retire_hook(this, hook_rank::kTiming);
@@ -20,8 +18,6 @@ void EngineCommon::detach(Cpu& cpu) {
   cpu.mmu().set_cycle_counter(&cpu.s.cycles);
   cpu.mmu().set_walk_pricer(nullptr);
   cpu_ = nullptr;
-  itlb_misses_ = &itlb_seen_;
-  dtlb_misses_ = &dtlb_seen_;
 }
 
 void EngineCommon::hv_enter(Cpu& cpu, HvEntry kind, uint32_t) {

@@ -77,9 +77,6 @@ class EngineCommon : public TimingEngine {
   uint32_t pre_[8] = {};
   uint32_t expect_eip_ = ~0u;
   uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
-  // The TLBs' miss counters themselves (set by hook_on), read at every retirement.
-  const uint64_t* itlb_misses_ = &itlb_seen_;
-  const uint64_t* dtlb_misses_ = &dtlb_seen_;
 };
 
 }  // namespace pvlab

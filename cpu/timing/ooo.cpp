@@ -100,6 +100,7 @@ void OooModel::attach(Cpu& cpu) {
   last_written_ = last_retire_ = last_dispatch_ = last_complete_ = fetch_ready_ = now;
   for (uint64_t& r : reg_ready_) r = now;
   hook_on(cpu, &walk_cycles_);
+  seen_sum_ = walk_seen_ + itlb_seen_ + dtlb_seen_;
 }
 
 void OooModel::save_memory(StateWriter& w) const { mem_.save_regs(w); }
@@ -183,7 +184,8 @@ uint64_t OooModel::string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uin
   return lat;
 }
 
-void OooModel::catch_up(CpuState& s, const Insn& insn, uint32_t eip, Interlude& in) {
+void OooModel::catch_up(Cpu& cpu, const Insn& insn, uint32_t eip, Interlude& in) {
+  CpuState& s = cpu.s;
   // Time that passed outside instructions (idle HLT, event delivery) moves the core on.
   const uint64_t observed = s.cycles;
   if (observed > last_written_ + insn.cost) {
@@ -204,10 +206,12 @@ void OooModel::catch_up(CpuState& s, const Insn& insn, uint32_t eip, Interlude& 
   in.walk = walk_cycles_ - walk_seen_;
   walk_seen_ = walk_cycles_;
   st_.walk_cycles += in.walk;
-  in.itlb_miss = *itlb_misses_ != itlb_seen_;
-  in.dtlb_miss = *dtlb_misses_ != dtlb_seen_;
-  itlb_seen_ = *itlb_misses_;
-  dtlb_seen_ = *dtlb_misses_;
+  const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
+  in.itlb_miss = im != itlb_seen_;
+  in.dtlb_miss = dm != dtlb_seen_;
+  itlb_seen_ = im;
+  dtlb_seen_ = dm;
+  seen_sum_ = walk_seen_ + itlb_seen_ + dtlb_seen_;
   st_.itlb_misses += in.itlb_miss;
   st_.dtlb_misses += in.dtlb_miss;
 }
@@ -258,7 +262,8 @@ void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   shape_gen_ = gen;
   const unsigned bits = sh.bits;
   const bool mem = bits & (shapeb::ANY_LOAD | shapeb::ANY_STORE);
-  if (mem) retire_as<1>(cpu, insn, eip, sh);
+  if (bits & shapeb::STACK) retire_as<2>(cpu, insn, eip, sh);
+  else if (mem) retire_as<1>(cpu, insn, eip, sh);
   else retire_as<0>(cpu, insn, eip, sh);
 }
 
@@ -270,16 +275,19 @@ void OooModel::retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnSha
   // few retirements.
   Interlude in;
   // (One test of all the differences at once: the clock never runs behind what this model
-  // wrote plus the instruction's own cost.)
-  if (PVLAB_UNLIKELY(((s.cycles - last_written_ - insn.cost) | (eip ^ expect_eip_) | (walk_cycles_ - walk_seen_) |
-                      (*itlb_misses_ - itlb_seen_) | (*dtlb_misses_ - dtlb_seen_)) != 0))
-    catch_up(s, insn, eip, in);
+  // wrote plus the instruction's own cost, and the walk and miss counters only grow, so their
+  // sum moves whenever one of them does.)
+  const uint64_t counters = walk_cycles_ + cpu.mmu().itlb().stats().misses + cpu.mmu().dtlb().stats().misses;
+  if (PVLAB_UNLIKELY(((s.cycles - last_written_ - insn.cost) | (eip ^ expect_eip_) | (counters - seen_sum_)) != 0))
+    catch_up(cpu, insn, eip, in);
   hv_pending_ = 0;
   const uint64_t outside = in.outside, hv = in.hv, walk = in.walk;
   const bool itlb_miss = in.itlb_miss, dtlb_miss = in.dtlb_miss;
 
   // What the kind rules out is known to the compiler.
-  constexpr unsigned kNever = (kKind & 1) ? 0u : unsigned(shapeb::ANY_LOAD | shapeb::ANY_STORE | shapeb::LEAVE);
+  constexpr unsigned kNever = kKind == 0   ? unsigned(shapeb::ANY_LOAD | shapeb::ANY_STORE | shapeb::LEAVE)
+                              : kKind == 1 ? unsigned(shapeb::STACK | shapeb::LEAVE)
+                                           : 0u;
   const unsigned bits = sh.bits & ~kNever;
   const unsigned uops = sh.uops;
   const uint32_t user = s.cpl == 3 ? unsigned(kUser) : 0u;

@@ -172,8 +172,8 @@ class OooModel final : public EngineCommon {
   // instruction's elements (its latency from cycle `at`).
   [[gnu::noinline]] void reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen);
   // The retirement of an instruction of shape `sh`, compiled once per kind of instruction
-  // (kKind: bit 0, it accesses memory; bit 1, it is a branch) so that each leaves out what
-  // its kind never does.
+  // (kKind 0: no memory access; 1: loads or stores of its memory operand only; 2: a stack
+  // access, with or without those) so that each leaves out what its kind never does.
   template <unsigned kKind>
   void retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnShape& sh);
   // What happened since the last retirement besides the instruction: cycles outside
@@ -183,7 +183,7 @@ class OooModel final : public EngineCommon {
     uint64_t outside = 0, hv = 0, walk = 0;
     bool itlb_miss = false, dtlb_miss = false;
   };
-  [[gnu::noinline]] void catch_up(CpuState& s, const Insn& insn, uint32_t eip, Interlude& in);
+  [[gnu::noinline]] void catch_up(Cpu& cpu, const Insn& insn, uint32_t eip, Interlude& in);
   // A micro-op ready at `ready` issued to a unit of `t`: its issue cycle.
   PVLAB_INLINE uint64_t on_port(SlotTable& t, uint64_t ready);
   // The execution of an instruction of class Mul, Div, String or Serial ready at `ready`:
@@ -209,6 +209,7 @@ class OooModel final : public EngineCommon {
   uint64_t last_complete_ = 0;      // latest completion of anything in flight
   uint64_t last_written_ = 0;       // what the hook last wrote to CpuState::cycles
   uint64_t walk_cycles_ = 0, walk_seen_ = 0;
+  uint64_t seen_sum_ = 0;           // walk_seen_ + itlb_seen_ + dtlb_seen_
 };
 
 }  // namespace pvlab

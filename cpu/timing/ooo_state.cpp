@@ -266,6 +266,7 @@ bool OooModel::load_state(StateReader& r, Cpu& cpu) {
   st_ = st;
   itlb_seen_ = cpu.mmu().itlb().stats().misses - itlb_unseen;
   dtlb_seen_ = cpu.mmu().dtlb().stats().misses - dtlb_unseen;
+  seen_sum_ = walk_seen_ + itlb_seen_ + dtlb_seen_;
   std::memset(comp_, 0, sizeof comp_);
   comp_mask_ = 0;
   for (InsnShape& sh : shapes_) sh.key = nullptr;   // the decoded blocks are new
