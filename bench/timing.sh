@@ -53,18 +53,30 @@ print(m.group(1), "%.4f" % (r.ru_utime + r.ru_stime), "%.4f" % wall, m.group(2))
 printf 'pvlab timing-model cost, best of %s (by CPU time); load average before: %s\n' \
   "$repeats" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-9s %-20s %12s %8s %10s %10s %10s %8s\n' guest model instructions "CPU s" "MIPS/CPU" "loop MIPS" "wall MIPS" "cost"
+# The repeats go round every guest and model in turn, so that a burst of load on the host
+# (which can last many seconds on a shared machine) costs one run of several configurations
+# rather than every run of one.
+declare -A best
+for ((r = 0; r < repeats; ++r)); do
+  for w in "${workloads[@]}"; do
+    read -r guest iters <<<"$w"
+    for m in "${models[@]}"; do
+      read -r model cfg <<<"$m"
+      key="$guest/$model/${cfg:-}"
+      line=$(one_run "$guest" "$iters" "$model" "${cfg:-}")
+      cpu=$(echo "$line" | cut -d' ' -f2)
+      if [ -z "${best[$key]:-}" ] || awk "BEGIN{exit !($cpu < $(echo "${best[$key]}" | cut -d' ' -f2))}"; then
+        best[$key]=$line
+      fi
+    done
+  done
+done
 for w in "${workloads[@]}"; do
   read -r guest iters <<<"$w"
   base=""
   for m in "${models[@]}"; do
     read -r model cfg <<<"$m"
-    best=""
-    for ((r = 0; r < repeats; ++r)); do
-      line=$(one_run "$guest" "$iters" "$model" "${cfg:-}")
-      cpu=$(echo "$line" | cut -d' ' -f2)
-      if [ -z "$best" ] || awk "BEGIN{exit !($cpu < $(echo "$best" | cut -d' ' -f2))}"; then best=$line; fi
-    done
-    read -r insns cpu wall loop <<<"$best"
+    read -r insns cpu wall loop <<<"${best[$guest/$model/${cfg:-}]}"
     per=$(awk "BEGIN{print $cpu / $insns}")
     [ -z "$base" ] && base=$per
     label="$model${cfg:+ ($cfg)}"
