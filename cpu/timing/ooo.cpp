@@ -72,12 +72,6 @@ void OooModel::SlotTable::init(uint32_t per_cycle) {
   slots_.assign(kWindow, Slot{});
 }
 
-void OooModel::History::init(uint32_t n) {
-  std::fill(std::begin(v_), std::end(v_), 0);
-  n_ = std::min(n, kMaxWindow);   // configuration files are held to this already
-  seq_ = 0;
-}
-
 OooModel::OooModel(const TimingConfig& cfg)
     : EngineCommon(cfg), bp_(cfg) {
   fetch_slots_.width = cfg.fetch_width;

@@ -27,6 +27,7 @@
 #include "cpu/timing/engine.h"
 #include "cpu/timing/engine_common.h"
 #include "cpu/timing/functions.h"
+#include "cpu/timing/history.h"
 #include "cpu/timing/hv_hook.h"
 #include "cpu/timing/mshr.h"
 #include "cpu/timing/prefetch.h"
@@ -111,26 +112,6 @@ class OooModel final : public EngineCommon {
       return cycle;
     }
   };
-  // The last N values of a sequence (retire cycles of uops, of loads, ...): oldest() is the
-  // one pushed N pushes ago, 0 when there was none. A ring of kMaxWindow entries indexed by
-  // the count of pushes, so that neither its place nor its size needs loading.
-  class History {
-   public:
-    void init(uint32_t n);
-    void save(StateWriter& w) const;
-    bool load(StateReader& r);
-    uint64_t oldest() const { return v_[(seq_ - n_) & (kMaxWindow - 1)]; }
-    PVLAB_INLINE void push(uint64_t x) { v_[seq_++ & (kMaxWindow - 1)] = x; }
-    PVLAB_INLINE void push_n(uint64_t x, unsigned k) {
-      for (; k; --k) push(x);
-    }
-   private:
-    static_assert((kMaxWindow & (kMaxWindow - 1)) == 0, "the ring's size is a power of two");
-    uint64_t v_[kMaxWindow] = {};
-    // Not uint64_t: a store into v_ then need not reload them.
-    uint32_t seq_ = 0, n_ = 1;
-  };
-
   uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
 
   // Stores still being written, by 4-byte word: when their data is there. A direct-mapped
@@ -197,7 +178,7 @@ class OooModel final : public EngineCommon {
   InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;
   SlotTable alu_, mul_, branch_, load_, store_;
   std::vector<uint64_t> div_free_;   // cycle each divider is free again
-  History rob_, rs_, lq_, sq_;
+  WindowHistory rob_, rs_, lq_, sq_;
 
   uint64_t reg_ready_[9] = {};      // cycle each GPR (0-7) and the flags (8) are ready
   uint64_t fetch_line_ = ~0ull;     // the L1I line fetched last

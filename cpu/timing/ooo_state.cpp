@@ -11,7 +11,6 @@
 //
 // To add a field to the model: write it in save_state() and read it in load_state() at the
 // same place, and raise kSnapshotVersion in frontend/snapshot.h.
-#include <algorithm>
 #include <cstring>
 
 #include "cpu/timing/ooo.h"
@@ -157,28 +156,6 @@ bool OooModel::SlotTable::load(StateReader& r) {
   return true;
 }
 
-// Written as N values, oldest first, after a position of 0 (a ring of exactly N values whose
-// oldest entry is the first).
-void OooModel::History::save(StateWriter& w) const {
-  w.u32(n_);
-  w.u32(0);
-  for (uint32_t k = 0; k < n_; ++k) w.u64(v_[(seq_ - n_ + k) & (kMaxWindow - 1)]);
-}
-
-bool OooModel::History::load(StateReader& r) {
-  if (!size_is(r, r.u32(), n_, "window size")) return false;
-  const uint32_t pos = r.u32();
-  std::vector<uint64_t> ring(n_);
-  for (uint64_t& x : ring) x = r.u64();
-  if (!r.ok()) return false;
-  if (pos >= n_) return r.fail("timing model window position beyond the window");
-  // The value pushed N - j pushes ago goes where oldest() finds it after N pushes.
-  std::fill(std::begin(v_), std::end(v_), 0);
-  for (uint32_t j = 0; j < n_; ++j) v_[j] = ring[(pos + j) % n_];
-  seq_ = n_;
-  return true;
-}
-
 // ---- the model --------------------------------------------------------------------------------
 
 void OooModel::save_state(StateWriter& w) const {
@@ -194,7 +171,7 @@ void OooModel::save_state(StateWriter& w) const {
   for (const SlotTable* t : {&alu_, &mul_, &branch_, &load_, &store_}) t->save(w, last_dispatch_);
   w.u32(uint32_t(div_free_.size()));
   for (uint64_t c : div_free_) w.u64(c);
-  for (const History* h : {&rob_, &rs_, &lq_, &sq_}) h->save(w);
+  for (const WindowHistory* h : {&rob_, &rs_, &lq_, &sq_}) h->save(w);
   for (const StoreRec& s : stores_) {
     w.u64(s.word);
     w.u64(s.ready);
@@ -234,7 +211,7 @@ bool OooModel::load_state(StateReader& r, Cpu& cpu) {
     if (!t->load(r)) return false;
   if (!size_is(r, r.u32(), div_free_.size(), "dividers")) return false;
   for (uint64_t& c : div_free_) c = r.u64();
-  for (History* h : {&rob_, &rs_, &lq_, &sq_})
+  for (WindowHistory* h : {&rob_, &rs_, &lq_, &sq_})
     if (!h->load(r)) return false;
   for (StoreRec& s : stores_) {
     s.word = r.u64();
