@@ -15,6 +15,10 @@
 
 namespace pvlab {
 
+// A size read from a saved state, checked against the one this configuration gives; false
+// (and `r` failed, naming `what`) when they differ.
+bool state_size_is(StateReader& r, uint64_t got, uint64_t want, const char* what);
+
 class EngineCommon : public TimingEngine {
  public:
   // Take the hooks attach() put on `cpu` off again (its retire hook, walk counter and pricer).
@@ -60,6 +64,22 @@ class EngineCommon : public TimingEngine {
     cpu.s.cycles += c;
     hv_pending_ += c;
   }
+
+  // ---- the state both engines save alike (cpu/timing/engine_state.cpp) ----
+  // The engine's section tag, checked: a blob written by the other engine is refused, naming
+  // it, rather than misread.
+  static bool read_engine_tag(StateReader& r, const char (&tag)[5]);
+  // The TLB misses not yet seen, every counter of st_ but the branch ones (the predictor
+  // keeps those) and the per-function CPI stacks.
+  void save_counters(StateWriter& w) const;
+  // What save_counters() wrote, read into `st` and fn_; take_counters() makes `st` (with
+  // `branches`) the engine's once the rest of the state has been read too.
+  struct SavedCounters {
+    uint64_t itlb_unseen = 0, dtlb_unseen = 0;
+    TimingStats st;
+  };
+  bool load_counters(StateReader& r, SavedCounters& c);
+  void take_counters(const SavedCounters& c, Cpu& cpu, const BranchStats& branches);
 
   TimingConfig cfg_;
   TimingStats st_;

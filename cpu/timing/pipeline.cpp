@@ -587,10 +587,6 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   last_written_ = now_;
 }
 
-bool PipelineModel::load_state(StateReader& r, Cpu&) {
-  return r.check(false, "the cycle timing engine's state is not kept in snapshots (use engine = fast)");
-}
-
 TimingStats PipelineModel::stats() const {
   TimingStats t = st_;
   t.branches = bp_.stats();
