@@ -91,6 +91,7 @@ class EngineCommon : public TimingEngine {
   // direct-mapped table keyed by the Insn's address.
   static constexpr size_t kShapes = 1u << 13;
   std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+  uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
   // The CPU hooked on, its registers before the instruction now retiring, the EIP after the
   // last retirement, and the TLB miss counts the engine has seen.
   Cpu* cpu_ = nullptr;

@@ -76,7 +76,6 @@ class PipelineModel final : public EngineCommon {
   // bytes, so that a restored machine goes on timing exactly as the saved one would
   // (cpu/timing/pipeline_state.cpp). load_state() takes an engine attached to `cpu` whose
   // state was just loaded, with the same configuration and function map.
-  bool saves_state() const override { return true; }
   void save_state(StateWriter& w) const override;
   bool load_state(StateReader& r, Cpu& cpu) override;
 

@@ -321,6 +321,7 @@ bool PipelineModel::load_state(StateReader& r, Cpu& cpu) {
   hv_pending_ = hook[3];
   take_counters(counters, cpu, bp_.stats());
   for (InsnShape& sh : shapes_) sh.key = nullptr;   // the decoded blocks are new
+  shape_gen_ = ~0ull;
   return true;
 }
 
