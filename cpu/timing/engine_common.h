@@ -69,6 +69,9 @@ class EngineCommon : public TimingEngine {
   // The engine's section tag, checked: a blob written by the other engine is refused, naming
   // it, rather than misread.
   static bool read_engine_tag(StateReader& r, const char (&tag)[5]);
+  // L1I, L1D and L2 (the miss registers and the prefetcher: mem_.save_regs / load_regs).
+  void save_caches(StateWriter& w) const;
+  bool load_caches(StateReader& r);
   // The TLB misses not yet seen, every counter of st_ but the branch ones (the predictor
   // keeps those) and the per-function CPI stacks.
   void save_counters(StateWriter& w) const;

@@ -145,6 +145,14 @@ bool EngineCommon::read_engine_tag(StateReader& r, const char (&tag)[5]) {
   return r.fail("missing section '" + want + "' (the timing model's state)");
 }
 
+void EngineCommon::save_caches(StateWriter& w) const {
+  for (const TimingCache* c : {&mem_.l1i, &mem_.l1d, &mem_.l2}) c->save(w);
+}
+
+bool EngineCommon::load_caches(StateReader& r) {
+  return mem_.l1i.load(r) && mem_.l1d.load(r) && mem_.l2.load(r);
+}
+
 void EngineCommon::save_counters(StateWriter& w) const {
   // TLB misses the engine has not yet seen (the TLB's counters are not machine state).
   w.u64(cpu_ ? cpu_->mmu().itlb().stats().misses - itlb_seen_ : 0);

@@ -73,9 +73,7 @@ bool OooModel::History::load(StateReader& r) {
 
 void OooModel::save_state(StateWriter& w) const {
   w.tag("OOOM");
-  mem_.l1i.save(w);
-  mem_.l1d.save(w);
-  mem_.l2.save(w);
+  save_caches(w);
   bp_.save(w);
   for (const InOrderSlots* s : {&fetch_slots_, &dispatch_slots_, &retire_slots_}) {
     w.u64(s->cycle);
@@ -105,7 +103,7 @@ void OooModel::save_state(StateWriter& w) const {
 
 bool OooModel::load_state(StateReader& r, Cpu& cpu) {
   if (!read_engine_tag(r, "OOOM")) return false;
-  if (!mem_.l1i.load(r) || !mem_.l1d.load(r) || !mem_.l2.load(r) || !bp_.load(r)) return false;
+  if (!load_caches(r) || !bp_.load(r)) return false;
   for (InOrderSlots* s : {&fetch_slots_, &dispatch_slots_, &retire_slots_}) {
     s->cycle = r.u64();
     s->used = r.u32();

@@ -157,9 +157,7 @@ bool PipelineModel::load_uop(StateReader& r, Uop& u) const {
 
 void PipelineModel::save_state(StateWriter& w) const {
   w.tag("PIPE");
-  mem_.l1i.save(w);
-  mem_.l1d.save(w);
-  mem_.l2.save(w);
+  save_caches(w);
   bp_.save(w);
   // A retired instruction fetch still waits on is written too (fetch reads when it completed).
   const uint64_t first = blocked_ != kNone && blocked_ < head_ ? blocked_ : head_;
@@ -189,7 +187,7 @@ void PipelineModel::save_state(StateWriter& w) const {
 
 bool PipelineModel::load_state(StateReader& r, Cpu& cpu) {
   if (!read_engine_tag(r, "PIPE")) return false;
-  if (!mem_.l1i.load(r) || !mem_.l1d.load(r) || !mem_.l2.load(r) || !bp_.load(r)) return false;
+  if (!load_caches(r) || !bp_.load(r)) return false;
   const uint64_t now = r.u64(), first = r.u64(), head = r.u64(), disp = r.u64(), tail = r.u64();
   const uint64_t uhead = r.u64(), utail = r.u64();
   if (!r.ok()) return false;
