@@ -195,10 +195,6 @@ int run_snapshot_mode(const SnapRunOptions& o) {
   }
   std::unique_ptr<SnapMachine> m = build(spec, std::move(image), o);
   if (!m) return exit_code::kUsage;
-  if (o.snapshot_at_set && !m->saves_state()) {
-    std::fprintf(stderr, "pvlab: --snapshot-at: %s\n", TimingModels::kNoStateError);
-    return exit_code::kUsage;
-  }
   if (!o.restore.empty()) {
     if (!restore_snapshot(*m, snap, info, err)) {
       std::fprintf(stderr, "pvlab: %s: %s\n", o.restore.c_str(), err.c_str());
@@ -293,10 +289,6 @@ int run_replay_commands(ReplayCommands& c) {
     }
     std::unique_ptr<SnapMachine> m = build(spec, std::move(image), c.run);
     if (!m) return exit_code::kUsage;
-    if (c.with_snapshots && !m->saves_state()) {
-      std::fprintf(stderr, "pvlab: record --with-snapshots: %s\n", TimingModels::kNoStateError);
-      return exit_code::kUsage;
-    }
     Recording rec;
     rec.spec = spec;
     rec.max_insns = c.run.max_insns;

@@ -153,8 +153,8 @@ class Session {
 
   // ---- reverse execution ---------------------------------------------------------------------
   // Keep the reverse history, a snapshot every `interval` instructions (0: the default,
-  // kReverseInterval). False with `error` when the machine has ended, or when a timing engine
-  // keeps no state in snapshots (the cycle engine; reverse_refusal() keeps that message).
+  // kReverseInterval). False with `error` when the machine has ended (reverse_refusal() keeps
+  // that message).
   static constexpr uint64_t kReverseInterval = 10'000'000;
   bool enable_reverse(uint64_t interval, std::string& error);
   // The timing models attached to the machine's CPUs (frontend/timing_setup.h), whose state

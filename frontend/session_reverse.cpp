@@ -34,10 +34,6 @@ bool Session::enable_reverse(uint64_t interval, std::string& error) {
     error = rev_refusal_ = "reverse execution: the machine has already ended";
     return false;
   }
-  if (timing_ && !timing_->saves_state()) {
-    error = rev_refusal_ = std::string("reverse execution: ") + TimingModels::kNoStateError;
-    return false;
-  }
   rev_refusal_.clear();
   rev_ = std::make_unique<ReverseHistory>();
   rev_->interval = interval ? interval : kReverseInterval;

@@ -97,9 +97,6 @@ class SnapMachine {
   // from the same spec. After a failed load the machine is unusable.
   void save(StateWriter& w) const;
   bool load(StateReader& r);
-  // False when the timing engine keeps no state in snapshots (engine = cycle): snapshots of
-  // this machine are refused (TimingModels::kNoStateError); hashes still cover the rest.
-  bool saves_state() const { return !timing_ || timing_->saves_state(); }
   PhysMem& ram();
   // state_hash of save(), seeding the RAM hash of frontend/ram_delta.h: equal hashes, equal
   // machines. Rehashes only the RAM pages written since the last hash.

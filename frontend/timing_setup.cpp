@@ -57,12 +57,6 @@ void TimingModels::attach(const TimingConfig& cfg, Cpu& cpu) {
   models_.back()->attach(cpu);
 }
 
-bool TimingModels::saves_state() const {
-  for (const auto& m : models_)
-    if (!m->saves_state()) return false;
-  return true;
-}
-
 void TimingModels::save(StateWriter& w) const {
   w.tag("TIMG");
   w.u32(uint32_t(models_.size()));

@@ -49,17 +49,11 @@ class TimingModels final : public HvTimingHook {
   size_t size() const { return models_.size(); }
   // CPU i's cycle counter when its model was attached (the CPI stack covers what came after).
   uint64_t start_cycles(size_t i) const { return start_[i]; }
-  // Every model's state (OooModel::save_state) with the cycle it was attached at, for
+  // Every model's state (TimingEngine::save_state) with the cycle it was attached at, for
   // snapshots and the reverse history; load() takes models attached to the same CPUs, with the
   // same configuration, after the machine's own state was loaded.
   void save(StateWriter& w) const;
   bool load(StateReader& r);
-  // False when an engine's state cannot be saved (the cycle engine): snapshots, recordings
-  // with snapshots, the reverse history and stepping back are then refused with this message.
-  bool saves_state() const;
-  static constexpr const char* kNoStateError =
-      "the cycle timing engine (engine = cycle) keeps no state in snapshots: snapshots, reverse "
-      "execution and stepping back need the fast engine (--timing-engine fast)";
   void hv_enter(Cpu& cpu, HvEntry kind, uint32_t nr) override;
   void hv_exit(Cpu& cpu, bool bounced) override;
   void hv_work(Cpu& cpu, uint64_t maddr, bool write) override;

@@ -102,14 +102,11 @@ class TimingEngine : public RetireHook, public WalkPricer {
   // The counters so far (branch counters and the cycle total included).
   virtual TimingStats stats() const = 0;
 
-  // Whether the engine's state can go into a snapshot (snapshots, the reverse history). The
-  // fast engine's can (cpu/timing/ooo_state.cpp); the cycle engine's cannot: with it those
-  // are refused (TimingModels::snapshot_refusal).
-  virtual bool saves_state() const = 0;
-  // Everything the engine has learnt and counted, as bytes, so that a restored machine goes
-  // on timing exactly as the saved one would; load_state() takes an engine attached to `cpu`
-  // whose state was just loaded, with the same configuration and function map. Only when
-  // saves_state().
+  // Everything the engine has learnt, counted and holds in flight, as bytes (snapshots,
+  // recordings, the reverse history), so that a restored machine goes on timing exactly as
+  // the saved one would (cpu/timing/ooo_state.cpp, pipeline_state.cpp); load_state() takes
+  // an engine attached to `cpu` whose state was just loaded, with the same configuration and
+  // function map, and refuses another engine's state.
   virtual void save_state(StateWriter& w) const = 0;
   virtual bool load_state(StateReader& r, Cpu& cpu) = 0;
 

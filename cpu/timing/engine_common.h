@@ -15,6 +15,10 @@
 
 namespace pvlab {
 
+// A size read from a saved state, checked against the one this configuration gives; false
+// (and `r` failed, naming `what`) when they differ.
+bool state_size_is(StateReader& r, uint64_t got, uint64_t want, const char* what);
+
 class EngineCommon : public TimingEngine {
  public:
   // Take the hooks attach() put on `cpu` off again (its retire hook, walk counter and pricer).
@@ -61,6 +65,25 @@ class EngineCommon : public TimingEngine {
     hv_pending_ += c;
   }
 
+  // ---- the state both engines save alike (cpu/timing/engine_state.cpp) ----
+  // The engine's section tag, checked: a blob written by the other engine is refused, naming
+  // it, rather than misread.
+  static bool read_engine_tag(StateReader& r, const char (&tag)[5]);
+  // L1I, L1D and L2 (the miss registers and the prefetcher: mem_.save_regs / load_regs).
+  void save_caches(StateWriter& w) const;
+  bool load_caches(StateReader& r);
+  // The TLB misses not yet seen, every counter of st_ but the branch ones (the predictor
+  // keeps those) and the per-function CPI stacks.
+  void save_counters(StateWriter& w) const;
+  // What save_counters() wrote, read into `st` and fn_; take_counters() makes `st` (with
+  // `branches`) the engine's once the rest of the state has been read too.
+  struct SavedCounters {
+    uint64_t itlb_unseen = 0, dtlb_unseen = 0;
+    TimingStats st;
+  };
+  bool load_counters(StateReader& r, SavedCounters& c);
+  void take_counters(const SavedCounters& c, Cpu& cpu, const BranchStats& branches);
+
   TimingConfig cfg_;
   TimingStats st_;
   MemorySide mem_{cfg_, st_};   // caches, miss registers and prefetcher, counting into st_
@@ -71,6 +94,7 @@ class EngineCommon : public TimingEngine {
   // direct-mapped table keyed by the Insn's address.
   static constexpr size_t kShapes = 1u << 13;
   std::vector<InsnShape> shapes_ = std::vector<InsnShape>(kShapes);
+  uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
   // The CPU hooked on, its registers before the instruction now retiring, the EIP after the
   // last retirement, and the TLB miss counts the engine has seen.
   Cpu* cpu_ = nullptr;

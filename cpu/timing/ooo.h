@@ -51,7 +51,6 @@ class OooModel final : public EngineCommon {
   // counters, CPI stacks) as bytes, so that a restored machine goes on timing exactly as the
   // saved one would (cpu/timing/ooo_state.cpp). load_state() takes a model attached to `cpu`
   // whose state was just loaded, with the same configuration and function map.
-  bool saves_state() const override { return true; }
   void save_state(StateWriter& w) const override;
   bool load_state(StateReader& r, Cpu& cpu) override;
   // The memory side's state (miss-status registers, prefetcher), for snapshots of the model.
@@ -112,7 +111,6 @@ class OooModel final : public EngineCommon {
       return cycle;
     }
   };
-  uint64_t shape_gen_ = ~0ull;   // the block cache's generation at the last retirement
 
   // Stores still being written, by 4-byte word: when their data is there. A direct-mapped
   // table: an older store to another word in the same slot is forgotten.

@@ -12,122 +12,12 @@
 // To add a field to the model: write it in save_state() and read it in load_state() at the
 // same place, and raise kSnapshotVersion in frontend/snapshot.h.
 #include <cstring>
+#include <string>
 
 #include "cpu/timing/ooo.h"
 #include "devices/state_io.h"
 
 namespace pvlab {
-
-namespace {
-
-void save_branch_stats(StateWriter& w, const BranchStats& b) {
-  for (uint64_t v : {b.branches, b.cond, b.taken, b.mispredicts, b.cond_mispredicts, b.target_mispredicts,
-                     b.return_mispredicts, b.btb_misses})
-    w.u64(v);
-}
-
-void load_branch_stats(StateReader& r, BranchStats& b) {
-  for (uint64_t* v : {&b.branches, &b.cond, &b.taken, &b.mispredicts, &b.cond_mispredicts, &b.target_mispredicts,
-                      &b.return_mispredicts, &b.btb_misses})
-    *v = r.u64();
-}
-
-// Every counter of TimingStats but the branch ones (the predictor keeps those).
-template <class F>
-void each_counter(TimingStats& t, F f) {
-  for (uint64_t& c : t.cpi) f(c);
-  for (uint64_t* v : {&t.insns, &t.uops, &t.cycles, &t.loads, &t.stores, &t.l1d_hits, &t.l1d_misses, &t.l1i_hits,
-                      &t.l1i_misses, &t.l2_hits, &t.l2_misses, &t.itlb_misses, &t.dtlb_misses, &t.walk_cycles,
-                      &t.walk_reads, &t.walk_l1d_hits, &t.walk_l2_hits, &t.serializing, &t.forwarded,
-                      &t.hv_entries, &t.hv_hypercalls, &t.hv_bounces, &t.hv_flushes, &t.mshr_merges,
-                      &t.mshr_full, &t.prefetches, &t.prefetches_useful, &t.hv_checked, &t.hv_mem,
-                      &t.hv_mem_l1d_hits, &t.hv_mem_l2_hits, &t.hv_work_cycles})
-    f(*v);
-}
-
-bool size_is(StateReader& r, uint64_t got, uint64_t want, const char* what) {
-  if (!r.ok()) return false;
-  if (got == want) return true;
-  return r.fail(std::string("timing model ") + what + " of " + std::to_string(got) + " (this configuration has " +
-                std::to_string(want) + ")");
-}
-
-}  // namespace
-
-// ---- the parts --------------------------------------------------------------------------------
-
-void TimingCache::save(StateWriter& w) const {
-  w.tag("TCCH");
-  w.u64(tags_.size());
-  for (uint64_t t : tags_) w.u64(t);
-  w.u64(hits_);
-  w.u64(misses_);
-}
-
-bool TimingCache::load(StateReader& r) {
-  if (!r.tag("TCCH") || !size_is(r, r.u64(), tags_.size(), "cache lines")) return false;
-  std::vector<uint64_t> tags(tags_.size());
-  for (uint64_t& t : tags) {
-    t = r.u64();
-    // A valid tag names a line whose set is the one it sits in.
-    const size_t set = size_t(&t - tags.data()) / p_.assoc;
-    if (r.ok() && t != kEmpty && (t & (sets_ - 1)) != set) return r.fail("timing cache tag in the wrong set");
-  }
-  const uint64_t hits = r.u64(), misses = r.u64();
-  if (!r.ok()) return false;
-  tags_ = std::move(tags);
-  hits_ = hits;
-  misses_ = misses;
-  return true;
-}
-
-void BranchPredictor::save(StateWriter& w) const {
-  w.tag("BPRD");
-  w.u32(uint32_t(btb_.size()));
-  for (const BtbEntry& e : btb_) {
-    w.u32(e.tag);
-    w.u32(e.target);
-  }
-  w.u32(uint32_t(pht_.size()));
-  w.bytes(pht_.data(), pht_.size());
-  w.u32(ghr_);
-  w.u32(uint32_t(ras_.size()));
-  for (uint32_t v : ras_) w.u32(v);
-  w.u32(ras_top_);
-  w.u32(ras_count_);
-  save_branch_stats(w, st_);
-}
-
-bool BranchPredictor::load(StateReader& r) {
-  if (!r.tag("BPRD") || !size_is(r, r.u32(), btb_.size(), "BTB entries")) return false;
-  std::vector<BtbEntry> btb(btb_.size());
-  for (BtbEntry& e : btb) {
-    e.tag = r.u32();
-    e.target = r.u32();
-  }
-  if (!size_is(r, r.u32(), pht_.size(), "predictor counters")) return false;
-  std::vector<uint8_t> pht(pht_.size());
-  r.bytes(pht.data(), pht.size());
-  for (uint8_t c : pht)
-    if (r.ok() && c > 3) return r.fail("branch predictor counter beyond 2 bits");
-  const uint32_t ghr = r.u32();
-  if (!size_is(r, r.u32(), ras_.size(), "return stack entries")) return false;
-  std::vector<uint32_t> ras(ras_.size());
-  for (uint32_t& v : ras) v = r.u32();
-  const uint32_t top = r.u32(), count = r.u32();
-  BranchStats st;
-  load_branch_stats(r, st);
-  if (!r.ok()) return false;
-  if ((!ras.empty() && top >= ras.size()) || count > ras.size()) return r.fail("return stack pointer beyond the stack");
-  btb_ = std::move(btb);
-  pht_ = std::move(pht);
-  ghr_ = ghr;
-  ras_ = std::move(ras);
-  ras_top_ = top;
-  ras_count_ = count;
-  st_ = st;
-  return true;
-}
 
 void OooModel::SlotTable::save(StateWriter& w, uint64_t from) const {
   uint32_t n = 0;
@@ -160,9 +50,7 @@ bool OooModel::SlotTable::load(StateReader& r) {
 
 void OooModel::save_state(StateWriter& w) const {
   w.tag("OOOM");
-  mem_.l1i.save(w);
-  mem_.l1d.save(w);
-  mem_.l2.save(w);
+  save_caches(w);
   bp_.save(w);
   for (const InOrderSlots* s : {&fetch_slots_, &dispatch_slots_, &retire_slots_}) {
     w.u64(s->cycle);
@@ -186,22 +74,13 @@ void OooModel::save_state(StateWriter& w) const {
   for (uint64_t v : {last_dispatch_, last_retire_, last_complete_, last_written_, walk_cycles_, walk_seen_,
                      hv_pending_})
     w.u64(v);
-  // TLB misses the model has not yet seen (the TLB's counters are not machine state).
-  w.u64(cpu_ ? cpu_->mmu().itlb().stats().misses - itlb_seen_ : 0);
-  w.u64(cpu_ ? cpu_->mmu().dtlb().stats().misses - dtlb_seen_ : 0);
-  TimingStats st = st_;
-  each_counter(st, [&](uint64_t& v) { w.u64(v); });
-  w.u32(uint32_t(fn_.size()));
-  for (const FunctionStats& f : fn_) {
-    w.u64(f.insns);
-    for (uint64_t c : f.cpi) w.u64(c);
-  }
+  save_counters(w);
   save_memory(w);
 }
 
 bool OooModel::load_state(StateReader& r, Cpu& cpu) {
-  if (!r.tag("OOOM")) return false;
-  if (!mem_.l1i.load(r) || !mem_.l1d.load(r) || !mem_.l2.load(r) || !bp_.load(r)) return false;
+  if (!read_engine_tag(r, "OOOM")) return false;
+  if (!load_caches(r) || !bp_.load(r)) return false;
   for (InOrderSlots* s : {&fetch_slots_, &dispatch_slots_, &retire_slots_}) {
     s->cycle = r.u64();
     s->used = r.u32();
@@ -209,7 +88,7 @@ bool OooModel::load_state(StateReader& r, Cpu& cpu) {
   }
   for (SlotTable* t : {&alu_, &mul_, &branch_, &load_, &store_})
     if (!t->load(r)) return false;
-  if (!size_is(r, r.u32(), div_free_.size(), "dividers")) return false;
+  if (!state_size_is(r, r.u32(), div_free_.size(), "dividers")) return false;
   for (uint64_t& c : div_free_) c = r.u64();
   for (WindowHistory* h : {&rob_, &rs_, &lq_, &sq_})
     if (!h->load(r)) return false;
@@ -229,20 +108,9 @@ bool OooModel::load_state(StateReader& r, Cpu& cpu) {
   for (uint64_t* v : {&last_dispatch_, &last_retire_, &last_complete_, &last_written_, &walk_cycles_, &walk_seen_,
                       &hv_pending_})
     *v = r.u64();
-  const uint64_t itlb_unseen = r.u64(), dtlb_unseen = r.u64();
-  BranchStats keep = bp_.stats();
-  TimingStats st;
-  each_counter(st, [&](uint64_t& v) { v = r.u64(); });
-  st.branches = keep;
-  if (!size_is(r, r.u32(), fn_.size(), "function table")) return false;
-  for (FunctionStats& f : fn_) {
-    f.insns = r.u64();
-    for (uint64_t& c : f.cpi) c = r.u64();
-  }
-  if (!load_memory(r) || !r.ok()) return false;
-  st_ = st;
-  itlb_seen_ = cpu.mmu().itlb().stats().misses - itlb_unseen;
-  dtlb_seen_ = cpu.mmu().dtlb().stats().misses - dtlb_unseen;
+  SavedCounters counters;
+  if (!load_counters(r, counters) || !load_memory(r) || !r.ok()) return false;
+  take_counters(counters, cpu, bp_.stats());
   seen_sum_ = walk_seen_ + itlb_seen_ + dtlb_seen_;
   std::memset(comp_, 0, sizeof comp_);
   comp_mask_ = 0;

@@ -474,12 +474,15 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
 
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (shapes_.size() - 1)];
   const uint64_t gen = cpu.blocks().generation();
-  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen)) {
+  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) {
     shape_insn(insn, sh);
     sh.func = funcs_ ? funcs_->find(s.seg[CS].base + eip) : -1;
-    sh.key = &insn;
+    // A block dropped since the last retirement (a write to its code) may be this one: its
+    // Insns are freed and reused soon, so its shape is not kept.
+    sh.key = gen == shape_gen_ ? &insn : nullptr;
     sh.gen = gen;
   }
+  shape_gen_ = gen;
   if (funcs_ && outside) {   // time outside goes to the function the instruction after it is in
     fn_[size_t(sh.func + 1)].cpi[size_t(CpiCause::Hypervisor)] += hv;
     fn_[size_t(sh.func + 1)].cpi[size_t(CpiCause::Other)] += outside - hv;
@@ -585,10 +588,6 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   expect_eip_ = s.eip;
   s.cycles = now_;
   last_written_ = now_;
-}
-
-bool PipelineModel::load_state(StateReader& r, Cpu&) {
-  return r.check(false, "the cycle timing engine's state is not kept in snapshots (use engine = fast)");
 }
 
 TimingStats PipelineModel::stats() const {

@@ -71,10 +71,12 @@ class PipelineModel final : public EngineCommon {
   void attach(Cpu& cpu) override;
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
   TimingStats stats() const override;
-  // The pipeline's in-flight state is not saved: snapshots and the reverse history are
-  // refused with this engine (load_state fails with a clear error if ever called).
-  bool saves_state() const override { return false; }
-  void save_state(StateWriter&) const override {}
+  // Everything the engine has learnt and holds in flight (caches, predictor, miss registers,
+  // every instruction and micro-op in the pipeline, fetch's state, counters, CPI stacks) as
+  // bytes, so that a restored machine goes on timing exactly as the saved one would
+  // (cpu/timing/pipeline_state.cpp). load_state() takes an engine attached to `cpu` whose
+  // state was just loaded, with the same configuration and function map.
+  void save_state(StateWriter& w) const override;
   bool load_state(StateReader& r, Cpu& cpu) override;
 
   // Driving the pipeline directly (the retire hook does this for a CPU): start at `cycle`;
@@ -144,6 +146,12 @@ class PipelineModel final : public EngineCommon {
   void store_access(uint64_t addr) { mem_.store_access(addr); }
   void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
   void pipeview_line(const Inst& in, uint64_t seq);
+  // The saved state's in-flight instructions and micro-ops (pipeline_state.cpp): read, then
+  // checked against each other and the configuration before any is taken.
+  void save_inst(StateWriter& w, const Inst& in) const;
+  bool load_inst(StateReader& r, Inst& in) const;
+  void save_uop(StateWriter& w, const Uop& u) const;
+  bool load_uop(StateReader& r, Uop& u) const;
 
   TimingCache& l1i_ = mem_.l1i;
   TimingCache& l1d_ = mem_.l1d;

@@ -9,7 +9,8 @@
 - snapshots of a PC kernel, a PV kernel and a two-vcpu PV kernel: the run that writes the
   snapshot, the run restored from it and the run never interrupted agree on exit status,
   instruction and cycle counts and the state hash, the restored run prints the tail of the
-  output, and two snapshots of one state are the same bytes;
+  output, and two snapshots of one state are the same bytes; the same under --timing ooo with
+  each engine (fast and cycle), the timing report included;
 - input: a ROM that echoes COM1 gets a line on stdin while recording, and the replay gets it
   from the recording; the PV demo records stdin for its console;
 - recordings with incremental snapshots replay from their first, middle and last
@@ -184,28 +185,6 @@ class Tests:
             self.check(p.rc == 2 and 'checkpoint 2' in p.err, f'{name}: a corrupt incremental snapshot is refused',
                        f'rc {p.rc}: {p.err[-300:]}')
 
-    # ---- the cycle engine keeps no state in snapshots: what needs them is refused ----
-    def cycle_engine_refusals(self):
-        eng = ['--timing', 'ooo', '--timing-engine', 'cycle', '--serial', 'none']
-        why = 'keeps no state in snapshots'
-        snap = self.path('cycle.snap')
-        p = self.run(['run'] + eng + ['--snapshot-at', '100000', '-o', snap])
-        self.check(p.rc == 2 and why in p.err and '--snapshot-at' in p.err and not os.path.exists(snap),
-                   '--snapshot-at under the cycle engine is refused', f'rc {p.rc}: {p.err[-300:]}')
-        rec = self.path('cycle-snaps.pvr')
-        p = self.run(['record', '-o', rec, '--with-snapshots'] + eng)
-        self.check(p.rc == 2 and why in p.err and '--with-snapshots' in p.err and not os.path.exists(rec),
-                   'record --with-snapshots under the cycle engine is refused', f'rc {p.rc}: {p.err[-300:]}')
-        port = 20000 + os.getpid() % 20000
-        p = self.run(['run'] + eng + ['--gdb', str(port), '--reverse'], timeout=60)
-        self.check(p.rc != 0 and why in p.err and '--reverse' in p.err,
-                   '--gdb --reverse under the cycle engine is refused', f'rc {p.rc}: {p.err[-300:]}')
-        # The fast engine's snapshots still work with the same options.
-        p = self.run(['run', '--timing', 'ooo', '--timing-engine', 'fast', '--serial', 'none',
-                      '--snapshot-at', '100000', '-o', snap])
-        self.check(p.rc == 0 and os.path.exists(snap), '--snapshot-at under the fast engine is taken',
-                   f'rc {p.rc}: {p.err[-300:]}')
-
     # ---- record and replay under the out-of-order timing model ----
     def record_replay_ooo(self, name, args, engine='fast'):
         eng = ['--timing-engine', engine]
@@ -258,8 +237,10 @@ class Tests:
         return s1
 
     # ---- snapshots under the out-of-order timing model ----
-    def snapshot_ooo(self, name, args, cut=0.5):
-        ooo = ['--timing', 'ooo', '--hash', '--stats', '--debugcon', 'none', '--serial', 'none']
+    def snapshot_ooo(self, name, args, cut=0.5, engine='fast'):
+        ooo = ['--timing', 'ooo', '--timing-engine', engine, '--hash', '--stats', '--debugcon', 'none',
+               '--serial', 'none']
+        name = name + ('' if engine == 'fast' else '-' + engine)
         full = self.run(['run'] + ooo + args)
         if not self.check(full.hash() and full.stat('cycles') and len(full.timing()) >= 3,
                           f'snapshot {name} --timing ooo: plain run', full.err[-300:]):
@@ -407,7 +388,6 @@ def main():
         t.record_replay('builtin-demo', [])
         t.record_replay_ooo('builtin-demo', [])
         t.record_replay_ooo('builtin-demo', [], engine='cycle')
-        t.cycle_engine_refusals()
         snap = None
         for k in args.pc:
             if name(k).endswith('interrupts'):
@@ -418,16 +398,18 @@ def main():
             if name(k).endswith('-vcpus'):
                 t.snapshot(name(k) + '-2vcpus', ['--vcpus', '2', k])
         t.snapshot('builtin-demo', [])
-        t.snapshot_ooo('builtin-demo', [])
-        for k in args.pc:
-            if name(k).endswith('interrupts'):
-                t.snapshot_ooo(name(k), ['--cmdline', args.cmdline, k], cut=0.4)
-        for k in args.bench:
-            if name(k) == 'memloop':
-                t.snapshot_ooo(name(k), ['--cmdline', 'iters=3', k], cut=0.37)
-        for k in args.pv:
-            if name(k).endswith('-vcpus'):
-                t.snapshot_ooo(name(k) + '-2vcpus', ['--vcpus', '2', k], cut=0.3)
+        # Under both timing engines: the cycle engine's snapshots hold everything in flight.
+        for engine in ('fast', 'cycle'):
+            t.snapshot_ooo('builtin-demo', [], engine=engine)
+            for k in args.pc:
+                if name(k).endswith('interrupts'):
+                    t.snapshot_ooo(name(k), ['--cmdline', args.cmdline, k], cut=0.4, engine=engine)
+            for k in args.bench:
+                if name(k) == 'memloop':
+                    t.snapshot_ooo(name(k), ['--cmdline', 'iters=3', k], cut=0.37, engine=engine)
+            for k in args.pv:
+                if name(k).endswith('-vcpus'):
+                    t.snapshot_ooo(name(k) + '-2vcpus', ['--vcpus', '2', k], cut=0.3, engine=engine)
         if snap and args.pv:
             t.bad_snapshots(snap, args.pv[0])
         if rec and snap:
@@ -445,6 +427,8 @@ def main():
             # Under the out-of-order model the snapshots carry its state: a replay started
             # at a checkpoint ends with the recorded cycles and hash.
             t.from_checkpoint(name(k) + '-ooo', ['--timing', 'ooo', '--cmdline', 'iters=3', k], exact_whole=False)
+            t.from_checkpoint(name(k) + '-ooo-cycle', ['--timing', 'ooo', '--timing-engine', 'cycle',
+                                                       '--cmdline', 'iters=3', k], exact_whole=False)
         if rec:
             p = t.run(['replay', '-q', '--from-checkpoint', '1', rec])
             t.check(p.rc == 2 and 'no snapshot' in p.err, 'a recording without snapshots cannot start at a checkpoint',

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <iterator>
+#include <utility>
 
 #include "demo_guest.h"
 #include "frontend/session.h"
@@ -131,10 +132,14 @@ TEST_CASE("reverse: a PV domain with one vcpu steps back too") {
   forward_and_back(*s, 200);
 }
 
-TEST_CASE("reverse: under --timing ooo a step back finds the same registers and cycle counter") {
-  for (const bool pv : {false, true}) {
+TEST_CASE("reverse: under --timing ooo a step back finds the same registers and cycle counter (both engines)") {
+  for (const auto& [pv, engine] : {std::pair{false, "fast"}, std::pair{true, "fast"}, std::pair{false, "cycle"},
+                                   std::pair{true, "cycle"}}) {
     CAPTURE(pv);
+    const std::string engine_name = engine;
+    CAPTURE(engine_name);
     TimingConfig cfg;
+    cfg.engine = engine;
     auto s = pv ? session_of(kPvHello, std::size(kPvHello), 1, &cfg) : session_of(kDemoGuest, std::size(kDemoGuest), 1, &cfg);
     TimingModels tm;
     hyper::Hypervisor* hv = s->target().hypervisor();
@@ -161,30 +166,6 @@ TEST_CASE("reverse: under --timing ooo a step back finds the same registers and 
     CHECK(timed_forward_and_back(*s, tm, 400) > 0);
     if (hv) hv->set_timing_hook(nullptr);
   }
-}
-
-TEST_CASE("reverse: refused under the cycle timing engine (its state is not in snapshots)") {
-  TimingConfig cfg;
-  cfg.engine = "cycle";
-  auto s = session_of(kDemoGuest, std::size(kDemoGuest), 1, &cfg);
-  TimingModels tm;
-  s->with_target([&](Target& t) {
-    tm.attach(cfg, t.cpu(0));
-    return 0;
-  });
-  CHECK_FALSE(tm.saves_state());
-  s->set_timing(&tm);
-  std::string err;
-  CHECK_FALSE(s->enable_reverse(100, err));
-  CHECK_FALSE(s->reverse_enabled());
-  CHECK(err.find("keeps no state in snapshots") != std::string::npos);
-  CHECK(s->reverse_refusal() == err);   // what the GUI's step back says
-  // The machine still runs forward under the engine.
-  CHECK(s->run(RunMode::Step).why == StopInfo::Why::Step);
-  // Without the engine in the history the same session keeps one.
-  s->set_timing(nullptr);
-  CHECK(s->enable_reverse(100, err));
-  CHECK(s->reverse_refusal().empty());
 }
 
 TEST_CASE("reverse: reverse continue finds the previous breakpoint hit, the timeline goes anywhere") {

@@ -124,39 +124,42 @@ TEST_CASE("fuzz: a PV snapshot's hypervisor state with flipped bytes never resto
   CHECK_MESSAGE(restore_snapshot(*target, f, info, err), err);
 }
 
-TEST_CASE("fuzz: the out-of-order model's state with flipped bytes never restores") {
-  const std::vector<uint8_t> img(std::begin(kDemoGuest), std::end(kDemoGuest));
-  MachineSpec spec = spec_for(img, "pc", 2u << 20);
-  spec.timing = "[timing]\n";
-  std::string err;
-  auto m = SnapMachine::create(spec, img, err);
-  REQUIRE_MESSAGE(m, err);
-  REQUIRE(m->run(50'000) == SnapMachine::Halt::AtStop);
-  const std::vector<uint8_t> snap = make_snapshot(*m);
-  constexpr char kSnapMagic[9] = "PVLABSNP";
-  StateFile f;
-  SnapshotInfo info;
-  REQUIRE(read_snapshot(snap, f, info, err));
-  const std::vector<uint8_t>& mach = f.find("MACH")->data;
-  const std::string timg = "TIMG";
-  const auto at = std::search(mach.begin(), mach.end(), timg.begin(), timg.end());
-  REQUIRE(at != mach.end());
-  const size_t from = size_t(at - mach.begin()), len = mach.size() - from;
-  auto target = SnapMachine::create(spec, img, err);
-  REQUIRE(target);
-  std::mt19937 rng(11);
-  for (int i = 0; i < 200; ++i) {
-    // A byte of the models' part of MACH (reseal_with_flip takes the position modulo the size).
-    const size_t pos = from + rng() % len;
-    const std::vector<uint8_t> bad =
-        reseal_with_flip(snap, kSnapMagic, kSnapshotVersion, "MACH", pos, uint8_t(1u << (rng() % 8)));
-    REQUIRE(read_snapshot(bad, f, info, err));
-    err.clear();
-    CHECK_FALSE(restore_snapshot(*target, f, info, err));
-    CHECK(!err.empty());
+TEST_CASE("fuzz: the out-of-order model's state with flipped bytes never restores (both engines)") {
+  for (const char* timing : {"[timing]\n", "[timing]\nengine = cycle\n"}) {
+    CAPTURE(timing);
+    const std::vector<uint8_t> img(std::begin(kDemoGuest), std::end(kDemoGuest));
+    MachineSpec spec = spec_for(img, "pc", 2u << 20);
+    spec.timing = timing;
+    std::string err;
+    auto m = SnapMachine::create(spec, img, err);
+    REQUIRE_MESSAGE(m, err);
+    REQUIRE(m->run(50'000) == SnapMachine::Halt::AtStop);
+    const std::vector<uint8_t> snap = make_snapshot(*m);
+    constexpr char kSnapMagic[9] = "PVLABSNP";
+    StateFile f;
+    SnapshotInfo info;
+    REQUIRE(read_snapshot(snap, f, info, err));
+    const std::vector<uint8_t>& mach = f.find("MACH")->data;
+    const std::string timg = "TIMG";
+    const auto at = std::search(mach.begin(), mach.end(), timg.begin(), timg.end());
+    REQUIRE(at != mach.end());
+    const size_t from = size_t(at - mach.begin()), len = mach.size() - from;
+    auto target = SnapMachine::create(spec, img, err);
+    REQUIRE(target);
+    std::mt19937 rng(11);
+    for (int i = 0; i < 200; ++i) {
+      // A byte of the models' part of MACH (reseal_with_flip takes the position modulo the size).
+      const size_t pos = from + rng() % len;
+      const std::vector<uint8_t> bad =
+          reseal_with_flip(snap, kSnapMagic, kSnapshotVersion, "MACH", pos, uint8_t(1u << (rng() % 8)));
+      REQUIRE(read_snapshot(bad, f, info, err));
+      err.clear();
+      CHECK_FALSE(restore_snapshot(*target, f, info, err));
+      CHECK(!err.empty());
+    }
+    REQUIRE(read_snapshot(snap, f, info, err));
+    CHECK_MESSAGE(restore_snapshot(*target, f, info, err), err);
   }
-  REQUIRE(read_snapshot(snap, f, info, err));
-  CHECK_MESSAGE(restore_snapshot(*target, f, info, err), err);
 }
 
 TEST_CASE("fuzz: recordings, truncated at every offset and with flipped bytes") {

@@ -9,7 +9,8 @@ and cycle counters (`monitor counters`) must be back at main's. Then a watchpoin
 guest far on (into the sieve), reverse-continue must come back to the breakpoint at main
 with main's counters, reverse-continue with no breakpoint must reach the start of the
 history (gdb: "No more reverse-execution history", instruction 0), and the guest must run
-from there to its normal end. The same again under `--timing ooo`. (Two vcpus:
+from there to its normal end. The same again under `--timing ooo`, with the fast engine and
+with the cycle engine. (Two vcpus:
 test_gdb_reverse_smp.py.)
 Each check prints PASS or FAIL; the last line is `gdb-reverse: N passed, N failed`.
 
@@ -117,10 +118,10 @@ def main() -> int:
                 pvlab.wait()
         return True
 
-    # The atomic model, then the out-of-order one (its state is in the reverse history's
-    # snapshots, so the cycle counter comes back exactly too).
-    if reverse_run('', []):
-        reverse_run('--timing ooo: ', ['--timing', 'ooo'])
+    # The atomic model, then the out-of-order one under each engine (its state is in the
+    # reverse history's snapshots, so the cycle counter comes back exactly too).
+    if reverse_run('', []) and reverse_run('--timing ooo: ', ['--timing', 'ooo']):
+        reverse_run('--timing ooo --timing-engine cycle: ', ['--timing', 'ooo', '--timing-engine', 'cycle'])
 
     passed = sum(results)
     failed = len(results) - passed

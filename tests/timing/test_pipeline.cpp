@@ -1,13 +1,16 @@
 // The cycle engine of the timing model (cpu/timing/pipeline.h): small flat programs with
 // figures derived from the configuration, the same programs under both engines, and the
-// pipeline driven by hand-made instruction streams with its occupancy checked cycle by cycle.
+// pipeline driven by hand-made instruction streams with its occupancy checked cycle by cycle,
+// and the engine's state saved mid-run and loaded (cpu/timing/pipeline_state.cpp).
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "cpu/timing/ooo.h"
 #include "cpu/timing/pipeline.h"
+#include "devices/state_io.h"
 #include "frontend/machine.h"
 #include "frontend/timing_setup.h"
 
@@ -307,4 +310,200 @@ TEST_CASE("cycle engine by hand: a dependent chain issues one per latency, a mis
   uint64_t charged = 0;
   for (const auto& o : t2) charged += o.charged == CpiCause::Branch;
   CHECK(charged >= cfg.mispredict_penalty - 1);
+}
+
+namespace {
+
+// A loop of loads, stores, a multiply, branches and, every 8th round, CPUID (serialising: the
+// window drains behind it and fetch waits for it):
+// mov esi, 3000; l: mov eax, [0x20000 + esi*4]; add eax, esi; imul eax, eax;
+// mov [0x30000 + esi*4], eax; test esi, 7; jnz s; cpuid; s: dec esi; jnz l; hlt
+const std::vector<uint8_t> kStateLoop = {0xbe, 0xb8, 0x0b, 0, 0,              // mov esi, 3000
+                                         0x8b, 0x04, 0xb5, 0, 0, 2, 0,        // mov eax, [esi*4+0x20000]
+                                         0x01, 0xf0,                          // add eax, esi
+                                         0x0f, 0xaf, 0xc0,                    // imul eax, eax
+                                         0x89, 0x04, 0xb5, 0, 0, 3, 0,        // mov [esi*4+0x30000], eax
+                                         0xf7, 0xc6, 7, 0, 0, 0,              // test esi, 7
+                                         0x75, 0x02,                          // jnz s
+                                         0x0f, 0xa2,                          // cpuid
+                                         0x4e,                                // s: dec esi
+                                         0x75, 0xe0,                          // jnz l
+                                         0xf4};
+constexpr uint32_t kAfterCpuid = 0x10000 + 34;
+
+std::unique_ptr<PcMachine> flat_machine(const std::vector<uint8_t>& prog) {
+  MachineConfig mc;
+  mc.ram_bytes = 1u << 20;   // the loop's data ends below 0x40000
+  auto m = std::make_unique<PcMachine>(mc);
+  std::string err;
+  REQUIRE(m->load_flat(prog, 0x10000, err));
+  return m;
+}
+
+// The cycle engine's state after `n` instructions of kStateLoop, with the machine's.
+struct Cut {
+  std::vector<uint8_t> machine, engine, ram;
+  uint32_t eip = 0;
+  uint32_t rob = 0;   // micro-ops in the reorder buffer at the last cycle
+};
+
+Cut cut_at(const TimingConfig& cfg, uint64_t n) {
+  auto a = flat_machine(kStateLoop);
+  PipelineModel pipe(cfg);
+  Cut c;
+  pipe.set_cycle_observer([&](uint64_t, const PipelineModel::Occupancy& o) { c.rob = o.rob; });
+  pipe.attach(a->cpu());
+  a->run(n);
+  StateWriter mw, tw;
+  a->save_state(mw);
+  pipe.save_state(tw);
+  pipe.detach(a->cpu());
+  c.machine = mw.take();
+  c.engine = tw.take();
+  c.ram.assign(a->ram().ptr(0), a->ram().ptr(0) + a->ram().size());
+  c.eip = a->cpu().s.eip;
+  return c;
+}
+
+// A machine restored from `c`, with `engine` attached to it and given the cut's engine state
+// (or `blob`): the load's result and error.
+bool restore(const Cut& c, PcMachine& m, TimingEngine& engine, const std::vector<uint8_t>& blob, std::string& err) {
+  StateReader mr(c.machine);
+  REQUIRE(m.load_state(mr));
+  std::memcpy(m.ram().ptr(0), c.ram.data(), c.ram.size());
+  engine.attach(m.cpu());
+  StateReader tr(blob);
+  const bool ok = engine.load_state(tr, m.cpu()) && tr.at_end();
+  err = tr.error();
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("cycle engine state: saved mid-run with work in flight and loaded into a fresh engine, the run ends the same") {
+  const TimingConfig cfg = cycle_engine(TimingConfig{});
+  auto whole = flat_machine(kStateLoop);
+  PipelineModel ref(cfg);
+  ref.attach(whole->cpu());
+  whole->run(0);
+  ref.detach(whole->cpu());
+  const uint64_t end_cycles = whole->cpu().s.cycles;
+  REQUIRE(ref.stats().insns > 24000);
+  REQUIRE(ref.stats().serializing > 300);
+
+  // Cuts at 90 instructions in a row: every place in the loop, among them right after CPUID
+  // (fetch waits on a serialising instruction that has retired) and with the window full.
+  unsigned after_cpuid = 0, in_flight = 0;
+  for (uint64_t n = 7001; n <= 7090; ++n) {
+    CAPTURE(n);
+    const Cut c = cut_at(cfg, n);
+    after_cpuid += c.eip == kAfterCpuid;
+    in_flight += c.rob > 0;
+    auto b = flat_machine(kStateLoop);
+    PipelineModel second(cfg);
+    std::string err;
+    REQUIRE_MESSAGE(restore(c, *b, second, c.engine, err), err);
+    StateWriter again;
+    second.save_state(again);
+    CHECK(again.data() == c.engine);   // what was loaded is what was saved
+    b->run(0);
+    CHECK(b->cpu().s.cycles == end_cycles);
+    CHECK(second.stats_text() == ref.stats_text());
+    second.detach(b->cpu());
+  }
+  CHECK(after_cpuid >= 1);
+  CHECK(in_flight >= 80);
+}
+
+TEST_CASE("cycle engine state: a truncated, corrupt, other engine's or other configuration's state is refused") {
+  const TimingConfig cfg = cycle_engine(TimingConfig{});
+  const Cut c = cut_at(cfg, 7003);
+  REQUIRE(c.rob > 0);
+  auto m = flat_machine(kStateLoop);
+  const auto refused = [&](const std::vector<uint8_t>& blob, TimingEngine& engine) {
+    std::string err;
+    const bool ok = restore(c, *m, engine, blob, err);
+    engine.detach(m->cpu());
+    return ok ? std::string() : err.empty() ? std::string("(no error)") : err;
+  };
+  // Cut short anywhere: refused as truncated.
+  for (size_t len : {size_t(0), size_t(3), c.engine.size() / 3, c.engine.size() / 2, c.engine.size() - 1}) {
+    CAPTURE(len);
+    PipelineModel e(cfg);
+    CHECK(refused({c.engine.begin(), c.engine.begin() + long(len)}, e).find("truncated") != std::string::npos);
+  }
+  // The positions in the rings follow the caches and the predictor (BPRD: BTB, counters,
+  // history, return stack, its pointers and 8 counts).
+  const auto u32_at = [&](size_t k) {
+    uint32_t v;
+    std::memcpy(&v, &c.engine[k], 4);
+    return size_t(v);
+  };
+  size_t pos = 0;
+  for (size_t k = 0; k + 4 <= c.engine.size() && !pos; ++k)
+    if (std::memcmp(&c.engine[k], "BPRD", 4) == 0) pos = k;
+  REQUIRE(pos > 0);
+  pos += 4;
+  pos += 4 + 8 * u32_at(pos);   // BTB
+  pos += 4 + u32_at(pos);       // counters
+  pos += 4;                     // history
+  pos += 4 + 4 * u32_at(pos);   // return stack
+  pos += 8 + 8 * 8;
+  const auto with = [&](size_t at, uint64_t v, unsigned width) {
+    std::vector<uint8_t> b = c.engine;
+    std::memcpy(&b[at], &v, width);
+    return b;
+  };
+  uint64_t now, head, tail;
+  std::memcpy(&now, &c.engine[pos], 8);
+  std::memcpy(&head, &c.engine[pos + 16], 8);
+  std::memcpy(&tail, &c.engine[pos + 32], 8);
+  REQUIRE(tail > head);
+  CHECK(now > 7003);
+  {
+    PipelineModel e(cfg);
+    CHECK(refused(with(pos + 32, head + 100000, 8), e).find("beyond the instruction ring") != std::string::npos);
+  }
+  {
+    PipelineModel e(cfg);   // the first instruction's execution class (after its three masks)
+    CHECK(refused(with(pos + 56 + 12, 0x77, 1), e).find("execution class") != std::string::npos);
+  }
+  {
+    PipelineModel e(cfg);   // its registers
+    CHECK(refused(with(pos + 56, 1u << 12, 4), e).find("register") != std::string::npos);
+  }
+  // Any byte of the in-flight part flipped: loaded or refused, never a crash.
+  unsigned refusals = 0;
+  for (size_t k = pos; k < std::min(pos + 1500, c.engine.size()); ++k) {
+    std::vector<uint8_t> b = c.engine;
+    b[k] ^= 0xa5;
+    PipelineModel e(cfg);
+    refusals += !refused(b, e).empty();
+  }
+  CHECK(refusals > 300);
+  // The other engine's state, either way round, is refused naming it.
+  {
+    auto a = flat_machine(kStateLoop);
+    TimingConfig fast_cfg = cfg;
+    fast_cfg.engine = "fast";
+    OooModel fast(fast_cfg);
+    fast.attach(a->cpu());
+    a->run(7003);
+    StateWriter w;
+    fast.save_state(w);
+    fast.detach(a->cpu());
+    PipelineModel e(cfg);
+    CHECK(refused(w.data(), e).find("written by the fast engine") != std::string::npos);
+    OooModel o(fast_cfg);
+    CHECK(refused(c.engine, o).find("written by the cycle engine") != std::string::npos);
+  }
+  // An engine of another configuration refuses it, naming what does not fit.
+  TimingConfig other = cfg;
+  other.l1d.size *= 2;
+  PipelineModel wrong(other);
+  CHECK(refused(c.engine, wrong).find("cache lines") != std::string::npos);
+  other = cfg;
+  other.div_units += 1;
+  PipelineModel wrong_div(other);
+  CHECK(refused(c.engine, wrong_div).find("dividers") != std::string::npos);
 }
