@@ -102,10 +102,13 @@ class PipelineModel final : public EngineCommon {
   enum Unit : uint8_t { kAlu, kMul, kDiv, kBranch, kLoad, kStore, kNoUnit, kUnits };
   static constexpr uint64_t kNever = ~0ull;
   static constexpr uint64_t kNone = ~0ull;
+  static constexpr unsigned kMaxSrc = 12;
 
   struct Uop {
     uint64_t done = kNever;   // cycle its result is there (kNever until issued)
-    uint64_t src[4] = {kNone, kNone, kNone, kNone};
+    // The micro-ops it waits for: at most the nine registers and flags its work reads and
+    // its load, or a store's three address registers and what it stores.
+    uint64_t src[kMaxSrc] = {kNone, kNone, kNone, kNone, kNone, kNone, kNone, kNone, kNone, kNone, kNone, kNone};
     uint64_t inst = 0;        // the instruction's sequence number
     uint32_t lat = 1;
     uint8_t nsrc = 0;

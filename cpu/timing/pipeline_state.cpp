@@ -144,7 +144,7 @@ bool PipelineModel::load_uop(StateReader& r, Uop& u) const {
   u.counted = r.boolean();
   const uint8_t cause = r.u8(), run = r.u8();
   if (!r.ok()) return false;
-  if (u.nsrc > 4) return r.fail("timing model micro-op with more than 4 sources");
+  if (u.nsrc > kMaxSrc) return r.fail("timing model micro-op with more than " + std::to_string(kMaxSrc) + " sources");
   if (unit >= kUnits) return r.fail("timing model micro-op of an unknown unit");
   if (!valid_cause(cause) || !valid_cause(run)) return r.fail("timing model CPI cause");
   u.unit = Unit(unit);
