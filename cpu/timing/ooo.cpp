@@ -110,6 +110,8 @@ void OooModel::reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, 
   // Insns are freed and reused soon, so its shape is not kept.
   sh.key = gen == shape_gen_ ? &insn : nullptr;
   sh.gen = gen;
+  shape_gen_ = gen;
+  retire_by_kind(cpu, insn, eip, sh);
 }
 
 uint64_t OooModel::fetch_line(Cpu& cpu, uint32_t lin, uint32_t user, uint64_t ft) {
@@ -249,15 +251,19 @@ uint64_t OooModel::exec_unit(Cpu& cpu, const Insn& insn, ExecClass cls, uint64_t
 }
 
 void OooModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
-  // What the instruction does, worked out once per decoded instruction.
+  // What the instruction does, worked out once per decoded instruction (reshape() also goes
+  // on to retire_by_kind(), so that this common path calls nothing but the retirement).
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (kShapes - 1)];
   const uint64_t gen = cpu.blocks().generation();
-  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) reshape(cpu, insn, eip, sh, gen);
-  shape_gen_ = gen;
+  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_))
+    return reshape(cpu, insn, eip, sh, gen);
+  retire_by_kind(cpu, insn, eip, sh);
+}
+
+PVLAB_INLINE void OooModel::retire_by_kind(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnShape& sh) {
   const unsigned bits = sh.bits;
-  const bool mem = bits & (shapeb::ANY_LOAD | shapeb::ANY_STORE);
   if (bits & shapeb::STACK) retire_as<2>(cpu, insn, eip, sh);
-  else if (mem) retire_as<1>(cpu, insn, eip, sh);
+  else if (bits & (shapeb::ANY_LOAD | shapeb::ANY_STORE)) retire_as<1>(cpu, insn, eip, sh);
   else retire_as<0>(cpu, insn, eip, sh);
 }
 

@@ -141,20 +141,22 @@ class OooModel final : public EngineCommon {
 
   // Why the instruction being scheduled was late, per cause. comp_mask_ names the nonzero
   // entries by their place in the order a slow retirement's cycles are charged in
-  // (kChargeRank in ooo.cpp), so charging walks its bits upwards.
+  // (kRanks in ooo.cpp), so charging walks its bits upwards.
   PVLAB_INLINE void note(CpiCause c, uint64_t cycles);
   uint64_t comp_[size_t(CpiCause::kCount)] = {};
   uint32_t comp_mask_ = 0;
 
   // The parts of a retirement that most instructions skip, out of the common path: a shape
-  // worked out anew, a fetch from a new L1I line (the start cycle after it), and a string
-  // instruction's elements (its latency from cycle `at`).
+  // worked out anew (then the retirement), a fetch from a new L1I line (the start cycle after
+  // it), and a string instruction's elements (its latency from cycle `at`).
   [[gnu::noinline]] void reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen);
   // The retirement of an instruction of shape `sh`, compiled once per kind of instruction
   // (kKind 0: no memory access; 1: loads or stores of its memory operand only; 2: a stack
   // access, with or without those) so that each leaves out what its kind never does.
   template <unsigned kKind>
   void retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnShape& sh);
+  // retire_as() for the kind of `sh`.
+  PVLAB_INLINE void retire_by_kind(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnShape& sh);
   // What happened since the last retirement besides the instruction: cycles outside
   // instructions (of which the hypervisor's), page-walk cycles, TLB misses. catch_up() takes
   // them in (and an exception or interrupt's change of EIP) when there were any.
