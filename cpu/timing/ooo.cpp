@@ -273,16 +273,19 @@ void OooModel::retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnSha
 
   // Time outside instructions, an exception or interrupt, page walks, TLB misses: seen at
   // few retirements.
-  Interlude in;
+  uint64_t outside = 0, hv = 0, walk = 0;
+  bool itlb_miss = false, dtlb_miss = false;
   // (One test of all the differences at once: the clock never runs behind what this model
   // wrote plus the instruction's own cost, and the walk and miss counters only grow, so their
   // sum moves whenever one of them does.)
   const uint64_t counters = walk_cycles_ + cpu.mmu().itlb().stats().misses + cpu.mmu().dtlb().stats().misses;
-  if (PVLAB_UNLIKELY(((s.cycles - last_written_ - insn.cost) | (eip ^ expect_eip_) | (counters - seen_sum_)) != 0))
+  if (PVLAB_UNLIKELY(((s.cycles - last_written_ - insn.cost) | (eip ^ expect_eip_) | (counters - seen_sum_)) != 0)) {
+    Interlude in;
     catch_up(cpu, insn, eip, in);
+    outside = in.outside, hv = in.hv, walk = in.walk;
+    itlb_miss = in.itlb_miss, dtlb_miss = in.dtlb_miss;
+  }
   hv_pending_ = 0;
-  const uint64_t outside = in.outside, hv = in.hv, walk = in.walk;
-  const bool itlb_miss = in.itlb_miss, dtlb_miss = in.dtlb_miss;
 
   // What the kind rules out is known to the compiler.
   constexpr unsigned kNever = kKind == 0   ? unsigned(shapeb::ANY_LOAD | shapeb::ANY_STORE | shapeb::LEAVE)
