@@ -50,6 +50,23 @@ void EngineCommon::hv_work(Cpu& cpu, uint64_t maddr, bool write) {
   hv_cycles(cpu, c);
 }
 
+TimingStats EngineCommon::stats() const {
+  TimingStats t = st_;
+  t.branches = bp_.stats();
+  t.cycles = 0;
+  for (uint64_t c : st_.cpi) t.cycles += c;
+  return t;
+}
+
+void EngineCommon::make_shape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen) {
+  shape_insn(insn, sh);
+  sh.func = funcs_ ? funcs_->find(cpu.s.seg[CS].base + eip) : -1;
+  sh.fstats = funcs_ ? &fn_[size_t(sh.func + 1)] : nullptr;
+  sh.key = gen == shape_gen_ ? &insn : nullptr;
+  sh.gen = gen;
+  shape_gen_ = gen;
+}
+
 void EngineCommon::set_functions(std::shared_ptr<const FunctionMap> map) {
   funcs_ = std::move(map);
   fn_.assign(funcs_ ? funcs_->size() + 1 : 0, FunctionStats{});

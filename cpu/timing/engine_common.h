@@ -1,13 +1,18 @@
 // What both timing engines (cpu/timing/ooo.h, pipeline.h) keep and do alike: the
-// configuration, the counters, the memory side, the per-function stacks and the table of
-// instruction shapes; the hypervisor's costs (cpu/timing/hv_hook.h), page walks through the
-// caches and the function map.
+// configuration, the counters, the memory side, the branch predictor, the per-function stacks
+// and the table of instruction shapes; the hypervisor's costs (cpu/timing/hv_hook.h), page
+// walks through the caches, the function map, and the addresses and string ranges an
+// instruction touches.
 #pragma once
+#include <Zydis/Zydis.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
 
+#include "cpu/timing/bpred.h"
 #include "cpu/timing/engine.h"
 #include "cpu/timing/functions.h"
 #include "cpu/timing/memory_side.h"
@@ -39,6 +44,8 @@ class EngineCommon : public TimingEngine {
   void set_functions(std::shared_ptr<const FunctionMap> map) override;
   const std::vector<FunctionStats>& function_stats() const override { return fn_; }
   const FunctionMap* functions() const override { return funcs_.get(); }
+  // The counters, with the predictor's and the cycles the CPI stack adds up to.
+  TimingStats stats() const override;
 
  protected:
   explicit EngineCommon(const TimingConfig& cfg) : cfg_(cfg) {}
@@ -59,6 +66,39 @@ class EngineCommon : public TimingEngine {
         return set[w].frame | (lin & kPageMask);
     return lin;
   }
+  // The linear address of the instruction's memory operand, from the registers as they were
+  // before it (pre_).
+  PVLAB_INLINE uint32_t operand_linear(const CpuState& s, const Insn& insn) const {
+    uint32_t a = insn.mem.disp;
+    if (insn.mem.base != 0xff) a += pre_[insn.mem.base];
+    if (insn.mem.index != 0xff) a += pre_[insn.mem.index] << insn.mem.scale;
+    if (insn.asize == 2) a &= 0xffff;
+    return s.seg[insn.mem.seg].base + a;
+  }
+  // The linear address of a stack access: below ESP for a push, at ESP for a pop, at EBP for
+  // LEAVE's.
+  PVLAB_INLINE uint32_t stack_linear(const CpuState& s, const Insn& insn, bool leave, bool push) const {
+    uint32_t sp = leave ? pre_[EBP] : pre_[ESP];
+    if (push) sp -= insn.osize;
+    return s.seg[SS].base + (s.seg[SS].big() ? sp : (sp & 0xffff));
+  }
+  // Work out `insn`'s shape into `sh` (at EIP `eip`, for its function), made in block cache
+  // generation `gen`: kept while that generation holds, unless a block was dropped since the
+  // last retirement (then its Insns are freed and reused soon, so the shape is not kept).
+  void make_shape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen);
+  // A string instruction's elements (one per cycle) and each line of the source and
+  // destination ranges it went through, through the caches one after another from cycle
+  // `start`: its latency. `extra(level, cycles)` is told what each line cost beyond an L1D
+  // hit; `elements` receives the element count.
+  template <class Extra>
+  uint64_t string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t start, Extra extra,
+                          uint32_t& elements);
+  // The memory side, for the instruction at linear address pc_ (which trains the prefetcher):
+  // a load's latency at cycle `at` and what its wait counts as; a store's write-allocate.
+  PVLAB_INLINE uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level) {
+    return mem_.data_access(addr, at, pc_, level);
+  }
+  PVLAB_INLINE void store_access(uint64_t addr) { mem_.store_access(addr); }
   // Move the clock on by hypervisor cycles `c`.
   void hv_cycles(Cpu& cpu, uint64_t c) {
     cpu.s.cycles += c;
@@ -87,6 +127,8 @@ class EngineCommon : public TimingEngine {
   TimingConfig cfg_;
   TimingStats st_;
   MemorySide mem_{cfg_, st_};   // caches, miss registers and prefetcher, counting into st_
+  BranchPredictor bp_{cfg_};
+  uint32_t pc_ = 0;             // linear address of the instruction being timed
   uint64_t hv_pending_ = 0;     // hypervisor cycles added to the clock since the last retirement
   std::shared_ptr<const FunctionMap> funcs_;
   std::vector<FunctionStats> fn_;
@@ -102,5 +144,45 @@ class EngineCommon : public TimingEngine {
   uint32_t expect_eip_ = ~0u;
   uint64_t itlb_seen_ = 0, dtlb_seen_ = 0;
 };
+
+template <class Extra>
+uint64_t EngineCommon::string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t start, Extra extra,
+                                      uint32_t& elements) {
+  const CpuState& s = cpu.s;
+  uint32_t n = 1;
+  if (insn.rep()) {
+    const uint32_t mask = insn.asize == 2 ? 0xffffu : ~0u;
+    n = std::max<uint32_t>(1, (pre_[ECX] - s.r[ECX]) & mask);
+  }
+  elements = n;
+  uint64_t lat = n;
+  const auto range = [&](unsigned seg, unsigned reg, bool write) {
+    const uint32_t a = pre_[reg], b = s.r[reg];
+    if (a == b) return;
+    const uint32_t lo = std::min(a, b), hi = std::max(a, b);
+    const unsigned shift = mem_.l1d.line_shift();
+    const uint32_t lines = std::min<uint32_t>(((hi - 1) >> shift) - (lo >> shift) + 1, 4096);
+    for (uint32_t k = 0; k < lines; ++k) {
+      const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
+      CpiCause level;
+      const uint64_t pa = phys_of(cpu, lin, user | (write ? unsigned(kWrite) : 0u));
+      const uint32_t l = data_access(pa, start + lat, level);
+      if (l > cfg_.l1d.latency) {
+        lat += l - cfg_.l1d.latency;
+        extra(level, l - cfg_.l1d.latency);
+      }
+    }
+    (write ? st_.stores : st_.loads) += lines;
+  };
+  // STOS and SCAS read no source; MOVS and STOS write their destination.
+  const unsigned m = insn.mnemonic;
+  const bool stos_scas = m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD ||
+                         m == ZYDIS_MNEMONIC_SCASB || m == ZYDIS_MNEMONIC_SCASW || m == ZYDIS_MNEMONIC_SCASD;
+  const bool writes_di = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW || m == ZYDIS_MNEMONIC_MOVSD ||
+                         m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
+  if (!stos_scas) range(insn.mem.seg, ESI, false);
+  range(ES, EDI, writes_di);
+  return lat;
+}
 
 }  // namespace pvlab

@@ -73,7 +73,7 @@ void OooModel::SlotTable::init(uint32_t per_cycle) {
 }
 
 OooModel::OooModel(const TimingConfig& cfg)
-    : EngineCommon(cfg), bp_(cfg) {
+    : EngineCommon(cfg) {
   fetch_slots_.width = cfg.fetch_width;
   dispatch_slots_.width = cfg.issue_width;
   retire_slots_.width = cfg.retire_width;
@@ -103,14 +103,7 @@ bool OooModel::load_memory(StateReader& r) { return mem_.load_regs(r); }
 
 
 void OooModel::reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen) {
-  shape_insn(insn, sh);
-  sh.func = funcs_ ? funcs_->find(cpu.s.seg[CS].base + eip) : -1;
-  sh.fstats = funcs_ ? &fn_[size_t(sh.func + 1)] : nullptr;
-  // A block dropped since the last retirement (a write to its code) may be this one: its
-  // Insns are freed and reused soon, so its shape is not kept.
-  sh.key = gen == shape_gen_ ? &insn : nullptr;
-  sh.gen = gen;
-  shape_gen_ = gen;
+  make_shape(cpu, insn, eip, sh, gen);
   retire_by_kind(cpu, insn, eip, sh);
 }
 
@@ -136,48 +129,6 @@ uint64_t OooModel::fetch_line(Cpu& cpu, uint32_t lin, uint32_t user, uint64_t ft
     note(CpiCause::ICache, lat - cfg_.l1i.latency);
   }
   return ft;
-}
-
-uint64_t OooModel::string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t at) {
-  // One element per cycle; each line the source and destination ranges touch goes through
-  // the caches, misses one after another.
-  const CpuState& s = cpu.s;
-  uint32_t n = 1;
-  if (insn.rep()) {
-    const uint32_t mask = insn.asize == 2 ? 0xffffu : ~0u;
-    n = std::max<uint32_t>(1, (pre_[ECX] - s.r[ECX]) & mask);
-  }
-  uint64_t lat = n;
-  const auto range = [&](unsigned seg, unsigned reg, bool write) {
-    const uint32_t a = pre_[reg], b = s.r[reg];
-    if (a == b) return;
-    uint32_t lo = std::min(a, b), hi = std::max(a, b);
-    const unsigned shift = mem_.l1d.line_shift();
-    uint32_t lines = ((hi - 1) >> shift) - (lo >> shift) + 1;
-    lines = std::min<uint32_t>(lines, 4096);
-    for (uint32_t k = 0; k < lines; ++k) {
-      const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
-      CpiCause level;
-      const uint64_t pa = phys_of(cpu, lin, user | (write ? unsigned(kWrite) : 0u));
-      const uint32_t l = data_access(pa, at + lat, level);
-      if (l > cfg_.l1d.latency) {
-        lat += l - cfg_.l1d.latency;
-        note(level, l - cfg_.l1d.latency);
-      }
-    }
-    (write ? st_.stores : st_.loads) += lines;
-  };
-  const unsigned m = insn.mnemonic;
-  const bool reads_si = !(m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW ||
-                          m == ZYDIS_MNEMONIC_STOSD || m == ZYDIS_MNEMONIC_SCASB ||
-                          m == ZYDIS_MNEMONIC_SCASW || m == ZYDIS_MNEMONIC_SCASD);
-  const bool di_written = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW ||
-                          m == ZYDIS_MNEMONIC_MOVSD || m == ZYDIS_MNEMONIC_STOSB ||
-                          m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
-  if (reads_si) range(insn.mem.seg, ESI, false);
-  range(ES, EDI, di_written);
-  note(CpiCause::Exec, n - 1);
-  return lat;
 }
 
 void OooModel::catch_up(Cpu& cpu, const Insn& insn, uint32_t eip, Interlude& in) {
@@ -231,10 +182,13 @@ uint64_t OooModel::exec_unit(Cpu& cpu, const Insn& insn, ExecClass cls, uint64_t
       note(CpiCause::Exec, lat - 1);
       break;
     }
-    case ExecClass::String:
+    case ExecClass::String: {
       at = on_port(load_, ready);
-      lat = string_latency(cpu, insn, user, at);
+      uint32_t n;
+      lat = string_latency(cpu, insn, user, at, [this](CpiCause c, uint64_t x) { note(c, x); }, n);
+      note(CpiCause::Exec, n - 1);
       break;
+    }
     case ExecClass::Serial:
       at = ready;
       rs_.push(at);
@@ -300,11 +254,7 @@ void OooModel::retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnSha
   // Data addresses, recomputed from the registers as they were before the instruction.
   uint64_t load_pa = 0, store_pa = 0;
   if (bits & (shapeb::LOAD | shapeb::STORE)) {
-    uint32_t a = insn.mem.disp;
-    if (insn.mem.base != 0xff) a += pre_[insn.mem.base];
-    if (insn.mem.index != 0xff) a += pre_[insn.mem.index] << insn.mem.scale;
-    if (insn.asize == 2) a &= 0xffff;
-    const uint32_t lin = s.seg[insn.mem.seg].base + a;
+    const uint32_t lin = operand_linear(s, insn);
     if (bits & shapeb::LOAD) load_pa = phys_of(cpu, lin, user);
     if (bits & shapeb::STORE) store_pa = phys_of(cpu, lin, user | kWrite);
   }
@@ -312,9 +262,7 @@ void OooModel::retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnSha
   // The address of a stack access; loads and stores of the instruction's memory operand.
   uint64_t stack_pa = 0;
   if (bits & shapeb::STACK) {
-    uint32_t sp = (bits & shapeb::LEAVE) ? pre_[EBP] : pre_[ESP];
-    if (bits & shapeb::PUSH) sp -= insn.osize;
-    const uint32_t lin = s.seg[SS].base + (s.seg[SS].big() ? sp : (sp & 0xffff));
+    const uint32_t lin = stack_linear(s, insn, bits & shapeb::LEAVE, bits & shapeb::PUSH);
     stack_pa = phys_of(cpu, lin, user | ((bits & shapeb::PUSH) ? unsigned(kWrite) : 0u));
   }
   const uint64_t first_load = (bits & shapeb::POP) ? stack_pa : load_pa;
@@ -488,14 +436,6 @@ void OooModel::retire_as(Cpu& cpu, const Insn& insn, uint32_t eip, const InsnSha
   expect_eip_ = s.eip;
   s.cycles = r;
   last_written_ = r;
-}
-
-TimingStats OooModel::stats() const {
-  TimingStats t = st_;
-  t.branches = bp_.stats();
-  t.cycles = 0;
-  for (uint64_t c : st_.cpi) t.cycles += c;
-  return t;
 }
 
 }  // namespace pvlab

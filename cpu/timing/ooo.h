@@ -45,7 +45,6 @@ class OooModel final : public EngineCommon {
 
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
 
-  TimingStats stats() const override;
 
   // Everything the model has learnt and counted (caches, predictor, window and unit tables,
   // counters, CPI stacks) as bytes, so that a restored machine goes on timing exactly as the
@@ -128,17 +127,6 @@ class OooModel final : public EngineCommon {
     stores_[(addr >> 2) & (kStores - 1)] = {addr >> 2, ready};
   }
 
-  // The latency of a load at physical/linear `addr` issued at cycle `at`, through L1D, L2
-  // and memory and their miss-status registers; `level` receives the cause to charge. The
-  // L1D prefetcher learns from it.
-  PVLAB_INLINE uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level) {
-    return mem_.data_access(addr, at, pc_, level);
-  }
-  // A store's write-allocate: the line goes into the caches, nothing waits for it.
-  PVLAB_INLINE void store_access(uint64_t addr) { mem_.store_access(addr); }
-  // The prefetcher asks for `line` (of L1D) at cycle `at`: fetched when a register is free.
-  void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
-
   // Why the instruction being scheduled was late, per cause. comp_mask_ names the nonzero
   // entries by their place in the order a slow retirement's cycles are charged in
   // (kRanks in ooo.cpp), so charging walks its bits upwards.
@@ -147,8 +135,8 @@ class OooModel final : public EngineCommon {
   uint32_t comp_mask_ = 0;
 
   // The parts of a retirement that most instructions skip, out of the common path: a shape
-  // worked out anew (then the retirement), a fetch from a new L1I line (the start cycle after
-  // it), and a string instruction's elements (its latency from cycle `at`).
+  // worked out anew (then the retirement) and a fetch from a new L1I line (the start cycle
+  // after it); exec_unit() below too.
   [[gnu::noinline]] void reshape(Cpu& cpu, const Insn& insn, uint32_t eip, InsnShape& sh, uint64_t gen);
   // The retirement of an instruction of shape `sh`, compiled once per kind of instruction
   // (kKind 0: no memory access; 1: loads or stores of its memory operand only; 2: a stack
@@ -171,10 +159,7 @@ class OooModel final : public EngineCommon {
   // its latency, and in `at` its issue cycle.
   [[gnu::noinline]] uint64_t exec_unit(Cpu& cpu, const Insn& insn, ExecClass cls, uint64_t ready, uint32_t user, uint64_t& at);
   [[gnu::noinline]] uint64_t fetch_line(Cpu& cpu, uint32_t lin, uint32_t user, uint64_t ft);
-  [[gnu::noinline]] uint64_t string_latency(Cpu& cpu, const Insn& insn, uint32_t user, uint64_t at);
 
-  uint32_t pc_ = 0;                 // linear address of the instruction being scheduled
-  BranchPredictor bp_;
   InOrderSlots fetch_slots_, dispatch_slots_, retire_slots_;
   SlotTable alu_, mul_, branch_, load_, store_;
   std::vector<uint64_t> div_free_;   // cycle each divider is free again

@@ -18,7 +18,7 @@ uint64_t pow2_at_least(uint64_t n) {
 }  // namespace
 
 PipelineModel::PipelineModel(const TimingConfig& cfg)
-    : EngineCommon(cfg), bp_(cfg) {
+    : EngineCommon(cfg) {
   fq_cap_ = 2 * cfg.fetch_width;
   insts_.resize(pow2_at_least(uint64_t(cfg.rob_size) + fq_cap_ + 4));
   inst_mask_ = insts_.size() - 1;
@@ -474,15 +474,7 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
 
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (shapes_.size() - 1)];
   const uint64_t gen = cpu.blocks().generation();
-  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) {
-    shape_insn(insn, sh);
-    sh.func = funcs_ ? funcs_->find(s.seg[CS].base + eip) : -1;
-    // A block dropped since the last retirement (a write to its code) may be this one: its
-    // Insns are freed and reused soon, so its shape is not kept.
-    sh.key = gen == shape_gen_ ? &insn : nullptr;
-    sh.gen = gen;
-  }
-  shape_gen_ = gen;
+  if (PVLAB_UNLIKELY(sh.key != &insn || sh.gen != gen || gen != shape_gen_)) make_shape(cpu, insn, eip, sh, gen);
   if (funcs_ && outside) {   // time outside goes to the function the instruction after it is in
     fn_[size_t(sh.func + 1)].cpi[size_t(CpiCause::Hypervisor)] += hv;
     fn_[size_t(sh.func + 1)].cpi[size_t(CpiCause::Other)] += outside - hv;
@@ -500,20 +492,14 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   p.mnemonic = insn.mnemonic;
   const uint32_t user = s.cpl == 3 ? unsigned(kUser) : 0u;
   if (sh.load || sh.store) {
-    uint32_t a = insn.mem.disp;
-    if (insn.mem.base != 0xff) a += pre_[insn.mem.base];
-    if (insn.mem.index != 0xff) a += pre_[insn.mem.index] << insn.mem.scale;
-    if (insn.asize == 2) a &= 0xffff;
-    const uint32_t lin = s.seg[insn.mem.seg].base + a;
+    const uint32_t lin = operand_linear(s, insn);
     if (sh.load) p.load_addr[p.nloads++] = phys_of(cpu, lin, user);
     if (sh.store) p.store_addr[p.nstores++] = phys_of(cpu, lin, user | kWrite);
   }
   if (sh.stack != StackAccess::None) {
     p.stack = true;
     const bool push = sh.stack == StackAccess::Push;
-    uint32_t sp = sh.leave ? pre_[EBP] : pre_[ESP];
-    if (push) sp -= insn.osize;
-    const uint32_t lin = s.seg[SS].base + (s.seg[SS].big() ? sp : (sp & 0xffff));
+    const uint32_t lin = stack_linear(s, insn, sh.leave, push);
     const uint64_t pa = phys_of(cpu, lin, user | (push ? unsigned(kWrite) : 0u));
     if (push) p.store_addr[p.nstores++] = pa;
     else p.load_addr[p.nloads++] = pa;
@@ -537,35 +523,10 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   } else if (sh.cls == ExecClass::String) {
     // One element per cycle, plus what each line of the source and destination ranges costs
     // beyond an L1D hit (worked out now: the ranges are known only here).
-    uint32_t n = 1;
-    if (insn.rep()) {
-      const uint32_t mask = insn.asize == 2 ? 0xffffu : ~0u;
-      n = std::max<uint32_t>(1, (pre_[ECX] - s.r[ECX]) & mask);
-    }
-    uint32_t lat = n;
     pc_ = s.seg[CS].base + eip;
-    const auto range = [&](unsigned seg, unsigned reg, bool write) {
-      const uint32_t a = pre_[reg], b = s.r[reg];
-      if (a == b) return;
-      const uint32_t lo = std::min(a, b), hi = std::max(a, b);
-      const unsigned shift = l1d_.line_shift();
-      const uint32_t lines = std::min<uint32_t>(((hi - 1) >> shift) - (lo >> shift) + 1, 4096);
-      for (uint32_t k = 0; k < lines; ++k) {
-        const uint32_t lin = s.seg[seg].base + ((lo >> shift) + k) * (1u << shift);
-        CpiCause level;
-        const uint32_t l = data_access(phys_of(cpu, lin, user | (write ? unsigned(kWrite) : 0u)), now_ + lat, level);
-        if (l > cfg_.l1d.latency) lat += l - cfg_.l1d.latency;
-      }
-      (write ? st_.stores : st_.loads) += lines;
-    };
-    const unsigned m = insn.mnemonic;
-    const bool stos_scas = m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD ||
-                           m == ZYDIS_MNEMONIC_SCASB || m == ZYDIS_MNEMONIC_SCASW || m == ZYDIS_MNEMONIC_SCASD;
-    const bool writes_di = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW || m == ZYDIS_MNEMONIC_MOVSD ||
-                           m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
-    if (!stos_scas) range(insn.mem.seg, ESI, false);
-    range(ES, EDI, writes_di);
-    p.exec_latency = lat;
+    uint32_t elements;
+    const uint64_t lat = string_latency(cpu, insn, user, now_, [](CpiCause, uint64_t) {}, elements);
+    p.exec_latency = uint32_t(lat);
   }
 
   const uint64_t seen = last_written_;
@@ -588,14 +549,6 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   expect_eip_ = s.eip;
   s.cycles = now_;
   last_written_ = now_;
-}
-
-TimingStats PipelineModel::stats() const {
-  TimingStats t = st_;
-  t.branches = bp_.stats();
-  t.cycles = 0;
-  for (uint64_t c : st_.cpi) t.cycles += c;
-  return t;
 }
 
 }  // namespace pvlab

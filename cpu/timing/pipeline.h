@@ -70,7 +70,6 @@ class PipelineModel final : public EngineCommon {
 
   void attach(Cpu& cpu) override;
   void retired(Cpu& cpu, const Insn& insn, uint32_t eip) override;
-  TimingStats stats() const override;
   // Everything the engine has learnt and holds in flight (caches, predictor, miss registers,
   // every instruction and micro-op in the pipeline, fetch's state, counters, CPI stacks) as
   // bytes, so that a restored machine goes on timing exactly as the saved one would
@@ -142,12 +141,6 @@ class PipelineModel final : public EngineCommon {
   // Charge the open cycle (and the n - 1 after it, all alike: skip_idle) to one CPI entry.
   void charge_cycle(uint64_t n = 1);
   void skip_idle();
-  // The memory side, as the fast engine has it (cpu/timing/ooo.cpp): a load at cycle `at`
-  // through L1D / L2 / memory with the miss-status registers and the prefetcher (trained by
-  // the instruction at linear address pc_); a store's write-allocate; one prefetch.
-  uint32_t data_access(uint64_t addr, uint64_t at, CpiCause& level) { return mem_.data_access(addr, at, pc_, level); }
-  void store_access(uint64_t addr) { mem_.store_access(addr); }
-  void prefetch(uint64_t line, uint64_t at) { mem_.prefetch(line, at); }
   void pipeview_line(const Inst& in, uint64_t seq);
   // The saved state's in-flight instructions and micro-ops (pipeline_state.cpp): read, then
   // checked against each other and the configuration before any is taken.
@@ -157,12 +150,8 @@ class PipelineModel final : public EngineCommon {
   bool load_uop(StateReader& r, Uop& u) const;
 
   TimingCache& l1i_ = mem_.l1i;
-  TimingCache& l1d_ = mem_.l1d;
   TimingCache& l2_ = mem_.l2;
-  MissRegs& l1d_mshr_ = mem_.l1d_mshr;
   MissRegs& l2_mshr_ = mem_.l2_mshr;
-  uint32_t pc_ = 0;                 // linear address of the instruction accessing memory
-  BranchPredictor bp_;
 
   std::vector<Inst> insts_;
   uint64_t inst_mask_ = 0;
