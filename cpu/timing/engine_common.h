@@ -99,6 +99,16 @@ class EngineCommon : public TimingEngine {
     return mem_.data_access(addr, at, pc_, level);
   }
   PVLAB_INLINE void store_access(uint64_t addr) { mem_.store_access(addr); }
+  // Whether each TLB missed since the last retirement (the misses counted into st_).
+  PVLAB_INLINE void take_tlb_misses(Cpu& cpu, bool& itlb_miss, bool& dtlb_miss) {
+    const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
+    itlb_miss = im != itlb_seen_;
+    dtlb_miss = dm != dtlb_seen_;
+    itlb_seen_ = im;
+    dtlb_seen_ = dm;
+    st_.itlb_misses += itlb_miss;
+    st_.dtlb_misses += dtlb_miss;
+  }
   // Move the clock on by hypervisor cycles `c`.
   void hv_cycles(Cpu& cpu, uint64_t c) {
     cpu.s.cycles += c;

@@ -153,14 +153,8 @@ void OooModel::catch_up(Cpu& cpu, const Insn& insn, uint32_t eip, Interlude& in)
   in.walk = walk_cycles_ - walk_seen_;
   walk_seen_ = walk_cycles_;
   st_.walk_cycles += in.walk;
-  const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
-  in.itlb_miss = im != itlb_seen_;
-  in.dtlb_miss = dm != dtlb_seen_;
-  itlb_seen_ = im;
-  dtlb_seen_ = dm;
+  take_tlb_misses(cpu, in.itlb_miss, in.dtlb_miss);
   seen_sum_ = walk_seen_ + itlb_seen_ + dtlb_seen_;
-  st_.itlb_misses += in.itlb_miss;
-  st_.dtlb_misses += in.dtlb_miss;
 }
 
 uint64_t OooModel::exec_unit(Cpu& cpu, const Insn& insn, ExecClass cls, uint64_t ready, uint32_t user,

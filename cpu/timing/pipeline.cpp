@@ -465,12 +465,8 @@ void PipelineModel::retired(Cpu& cpu, const Insn& insn, uint32_t eip) {
   const uint64_t walk = walk_total_ - walk_seen_;
   walk_seen_ = walk_total_;
   st_.walk_cycles += walk;
-  const uint64_t im = cpu.mmu().itlb().stats().misses, dm = cpu.mmu().dtlb().stats().misses;
-  const bool itlb_miss = im != itlb_seen_, dtlb_miss = dm != dtlb_seen_;
-  itlb_seen_ = im;
-  dtlb_seen_ = dm;
-  st_.itlb_misses += itlb_miss;
-  st_.dtlb_misses += dtlb_miss;
+  bool itlb_miss, dtlb_miss;
+  take_tlb_misses(cpu, itlb_miss, dtlb_miss);
 
   InsnShape& sh = shapes_[(reinterpret_cast<uintptr_t>(&insn) >> 4) & (shapes_.size() - 1)];
   const uint64_t gen = cpu.blocks().generation();

@@ -13,12 +13,12 @@
 #include "devices/state_io.h"
 #include "frontend/machine.h"
 #include "frontend/timing_setup.h"
+#include "tests/timing/flat_timing.h"
 
 using namespace pvlab;
+using namespace pvlab::flat_timing;
 
 namespace {
-
-const std::string kConfigs = PVLAB_SOURCE_DIR "/cpu/timing/configs/";
 
 TimingConfig load(const char* file) {
   TimingConfig cfg;
@@ -27,45 +27,9 @@ TimingConfig load(const char* file) {
   return cfg;
 }
 
-std::vector<uint8_t> repeat(std::initializer_list<uint8_t> body, unsigned n) {
-  std::vector<uint8_t> p;
-  for (unsigned k = 0; k < n; ++k) p.insert(p.end(), body);
-  p.push_back(0xf4);
-  return p;
-}
-
-struct Timed {
-  uint64_t cycles = 0, insns = 0;
-  TimingStats st;
-};
-
-// `prog` at 0x10000 under the engine `cfg.engine` names.
-Timed run_timed(const std::vector<uint8_t>& prog, const TimingConfig& cfg) {
-  MachineConfig mc;
-  mc.cpu.mmu.walk_cycles_per_level = cfg.walk_cycles_per_level;
-  PcMachine m(mc);
-  std::string err;
-  REQUIRE(m.load_flat(prog, 0x10000, err));
-  std::unique_ptr<TimingEngine> model = make_timing_engine(cfg);
-  model->attach(m.cpu());
-  m.run(10'000'000);
-  model->detach(m.cpu());
-  return {m.cpu().s.cycles, m.cpu().s.insns, model->stats()};
-}
-
-TimingConfig warm(TimingConfig cfg) {
-  cfg.l2.latency = cfg.mem_latency = cfg.l1i.latency;
-  return cfg;
-}
-
 TimingConfig cycle_engine(TimingConfig cfg) {
   cfg.engine = "cycle";
   return cfg;
-}
-
-double marginal(std::initializer_list<uint8_t> body, unsigned per_body, const TimingConfig& cfg) {
-  const Timed a = run_timed(repeat(body, 400), warm(cfg)), b = run_timed(repeat(body, 800), warm(cfg));
-  return double(b.cycles - a.cycles) / double(400 * per_body);
 }
 
 // A hand-made instruction: an ALU operation reading `src` and writing `dst`.

@@ -13,57 +13,18 @@
 #include "cpu/timing/prefetch.h"
 #include "cpu/timing/ooo.h"
 #include "frontend/machine.h"
+#include "tests/timing/flat_timing.h"
 
 using namespace pvlab;
+using namespace pvlab::flat_timing;
 
 namespace {
-
-const std::string kConfigs = PVLAB_SOURCE_DIR "/cpu/timing/configs/";
 
 std::string parse_error(const std::string& text) {
   TimingConfig c;
   std::string err;
   CHECK_FALSE(parse_timing_config(text, "t.ini", c, err));
   return err;
-}
-
-// A flat program: `body` repeated `n` times, then HLT (interrupts are off: the CPU stops).
-std::vector<uint8_t> repeat(std::initializer_list<uint8_t> body, unsigned n) {
-  std::vector<uint8_t> p;
-  for (unsigned k = 0; k < n; ++k) p.insert(p.end(), body);
-  p.push_back(0xf4);
-  return p;
-}
-
-struct Timed {
-  uint64_t cycles = 0, insns = 0;
-  TimingStats st;
-};
-
-Timed run_timed(const std::vector<uint8_t>& prog, const TimingConfig& cfg) {
-  MachineConfig mc;
-  mc.cpu.mmu.walk_cycles_per_level = cfg.walk_cycles_per_level;
-  PcMachine m(mc);
-  std::string err;
-  REQUIRE(m.load_flat(prog, 0x10000, err));
-  OooModel model(cfg);
-  model.attach(m.cpu());
-  m.run(10'000'000);
-  model.detach(m.cpu());
-  return {m.cpu().s.cycles, m.cpu().s.insns, model.stats()};
-}
-
-// The configuration with misses beyond L1 as cheap as hits: straight-line code runs once, so
-// every fetch line would otherwise be a cold miss.
-TimingConfig warm(TimingConfig cfg) {
-  cfg.l2.latency = cfg.mem_latency = cfg.l1i.latency;
-  return cfg;
-}
-
-// Cycles per extra instruction between two lengths of the same straight-line body.
-double marginal(std::initializer_list<uint8_t> body, unsigned per_body, const TimingConfig& cfg) {
-  const Timed a = run_timed(repeat(body, 400), warm(cfg)), b = run_timed(repeat(body, 800), warm(cfg));
-  return double(b.cycles - a.cycles) / double(400 * per_body);
 }
 
 }  // namespace
