@@ -1,9 +1,39 @@
-"""What the gdb tests share: a free TCP port, waiting for pvlab's stub to listen, and one
-batch run of the real gdb whose transcript is printed for the test log."""
+"""What the gdb tests share: finding gdb, their PASS / FAIL checks and last line, a free TCP
+port, waiting for pvlab's stub to listen, and one batch run of the real gdb whose transcript
+is printed for the test log."""
 import os
+import shutil
 import socket
 import subprocess
 import time
+
+
+def find_gdb():
+    """The gdb to test with; None (having said that the test is skipped) when there is none."""
+    gdb = shutil.which('gdb')
+    if not gdb:
+        print('gdb is not installed: skipped')
+    return gdb
+
+
+class Checks:
+    """A test's checks: calling it with a name, whether it held and what went wrong prints
+    PASS or FAIL; summary() prints the last line, `TEST: N passed, N failed`, and gives the
+    exit status."""
+
+    def __init__(self, test: str):
+        self.test = test
+        self.results = []
+
+    def __call__(self, name: str, ok: bool, detail: str = '') -> None:
+        self.results.append(ok)
+        print(('PASS ' if ok else 'FAIL ') + name + ('' if ok or not detail else ': ' + detail))
+
+    def summary(self) -> int:
+        passed = sum(self.results)
+        failed = len(self.results) - passed
+        print(f'{self.test}: {passed} passed, {failed} failed')
+        return 0 if failed == 0 else 1
 
 
 def free_port(spread: int = 1) -> int:

@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 
-from gdb_harness import free_port, wait_listening
+from gdb_harness import Checks, find_gdb, free_port, wait_listening
 
 TIMEOUT = 120
 
@@ -308,20 +308,15 @@ def main() -> int:
     ap.add_argument('--mm-hostile-elf', help='the hostile memory-management PV kernel')
     ap.add_argument('--vcpus-elf', help='the PV kernel that brings up vcpu 1 (pv-test-vcpus.elf)')
     a = ap.parse_args()
-    gdb = shutil.which('gdb')
+    gdb = find_gdb()
     if not gdb:
-        print('gdb is not installed: skipped')
         return 77
 
     port = free_port()
     pvlab = subprocess.Popen([a.pvlab, 'run', a.elf, '--gdb', str(port), '--gdb-wait'],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    results = []
-
-    def check(name: str, ok: bool, detail: str = '') -> None:
-        results.append(ok)
-        print(('PASS ' if ok else 'FAIL ') + name + ('' if ok or not detail else ': ' + detail))
+    check = Checks('gdb')
 
     try:
         if not wait_listening(port, pvlab, 30):
@@ -413,10 +408,7 @@ def main() -> int:
         rejected_scenario(a.pvlab, a.mm_hostile_elf, check)
     if a.vcpus_elf:
         threads_scenario(a.pvlab, a.vcpus_elf, check)
-    passed = sum(results)
-    failed = len(results) - passed
-    print(f'gdb: {passed} passed, {failed} failed')
-    return 0 if failed == 0 else 1
+    return check.summary()
 
 
 if __name__ == '__main__':

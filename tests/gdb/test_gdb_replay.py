@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-from gdb_harness import free_port, run_gdb_batch, wait_listening
+from gdb_harness import Checks, find_gdb, free_port, run_gdb_batch, wait_listening
 
 TIMEOUT = 150
 STEPS = 12
@@ -39,15 +39,10 @@ def main() -> int:
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--echo-rom', required=True)
     a = ap.parse_args()
-    gdb = shutil.which('gdb')
+    gdb = find_gdb()
     if not gdb:
-        print('gdb is not installed: skipped')
         return 77
-    results = []
-
-    def check(name: str, ok: bool, detail: str = '') -> None:
-        results.append(ok)
-        print(('PASS ' if ok else 'FAIL ') + name + ('' if ok or not detail else ': ' + detail))
+    check = Checks('gdb-replay')
 
     rom = open(a.echo_rom, 'rb').read()
     at = rom.find(b'\x3c\x0a')   # cmp $0x0a, %al
@@ -136,10 +131,7 @@ def main() -> int:
     session('', [])
     session('--timing ooo: ', ['--timing', 'ooo'])
     shutil.rmtree(tmp, ignore_errors=True)
-    passed = sum(results)
-    failed = len(results) - passed
-    print(f'gdb-replay: {passed} passed, {failed} failed')
-    return 0 if failed == 0 else 1
+    return check.summary()
 
 
 if __name__ == '__main__':

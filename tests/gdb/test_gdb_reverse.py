@@ -20,11 +20,10 @@ Exit status 77 (skipped) when gdb is not installed.
 """
 import argparse
 import re
-import shutil
 import subprocess
 import sys
 
-from gdb_harness import free_port, run_gdb_batch, wait_listening
+from gdb_harness import Checks, find_gdb, free_port, run_gdb_batch, wait_listening
 
 TIMEOUT = 150
 STEPS = 24
@@ -36,15 +35,10 @@ def main() -> int:
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--elf', required=True)
     a = ap.parse_args()
-    gdb = shutil.which('gdb')
+    gdb = find_gdb()
     if not gdb:
-        print('gdb is not installed: skipped')
         return 77
-    results = []
-
-    def check(name: str, ok: bool, detail: str = '') -> None:
-        results.append(ok)
-        print(('PASS ' if ok else 'FAIL ') + name + ('' if ok or not detail else ': ' + detail))
+    check = Checks('gdb-reverse')
 
     def reverse_run(label: str, extra: list) -> bool:
         port = free_port(7)
@@ -123,10 +117,7 @@ def main() -> int:
     if reverse_run('', []) and reverse_run('--timing ooo: ', ['--timing', 'ooo']):
         reverse_run('--timing ooo --timing-engine cycle: ', ['--timing', 'ooo', '--timing-engine', 'cycle'])
 
-    passed = sum(results)
-    failed = len(results) - passed
-    print(f'gdb-reverse: {passed} passed, {failed} failed')
-    return 0 if failed == 0 else 1
+    return check.summary()
 
 
 if __name__ == '__main__':

@@ -17,11 +17,10 @@ Exit status 77 (skipped) when gdb is not installed.
 """
 import argparse
 import re
-import shutil
 import subprocess
 import sys
 
-from gdb_harness import free_port, run_gdb_batch, wait_listening
+from gdb_harness import Checks, find_gdb, free_port, run_gdb_batch, wait_listening
 
 TIMEOUT = 150
 STEPS = 16
@@ -32,15 +31,10 @@ def main() -> int:
     ap.add_argument('--pvlab', required=True)
     ap.add_argument('--elf', required=True)
     a = ap.parse_args()
-    gdb = shutil.which('gdb')
+    gdb = find_gdb()
     if not gdb:
-        print('gdb is not installed: skipped')
         return 77
-    results = []
-
-    def check(name: str, ok: bool, detail: str = '') -> None:
-        results.append(ok)
-        print(('PASS ' if ok else 'FAIL ') + name + ('' if ok or not detail else ': ' + detail))
+    check = Checks('gdb-reverse-smp')
 
     port = free_port(11)
     pvlab = subprocess.Popen([a.pvlab, 'run', a.elf, '-m', '8', '--vcpus', '2', '--gdb', str(port),
@@ -121,10 +115,7 @@ def main() -> int:
         if pvlab.poll() is None:
             pvlab.kill()
             pvlab.wait()
-    passed = sum(results)
-    failed = len(results) - passed
-    print(f'gdb-reverse-smp: {passed} passed, {failed} failed')
-    return 0 if failed == 0 else 1
+    return check.summary()
 
 
 if __name__ == '__main__':
