@@ -2,6 +2,7 @@
 port, waiting for pvlab's stub to listen, and one batch run of the real gdb whose transcript
 is printed for the test log."""
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -80,3 +81,14 @@ def run_gdb_batch(gdb: str, cmds: list, timeout: float):
     print(g.stderr)
     print('--------------------')
     return g.stdout, g.stderr
+
+
+def print_state(tag: str, exprs: list) -> str:
+    """A gdb command printing a line `TAG v1 v2 ...` with each expression in hex."""
+    return 'printf "' + tag + ' ' + ' '.join(['%x'] * len(exprs)) + '\\n", ' + ', '.join(exprs)
+
+
+def state_in(out: str, tag: str, n: int):
+    """The n values print_state(tag, ...) printed in gdb's output `out`, or None."""
+    m = re.search(rf'^{tag}' + r' ([0-9a-f]+)' * n + '$', out, re.M)
+    return tuple(int(x, 16) for x in m.groups()) if m else None

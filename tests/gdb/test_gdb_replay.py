@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-from gdb_harness import Checks, find_gdb, free_port, run_gdb_batch, wait_listening
+from gdb_harness import Checks, find_gdb, free_port, print_state, run_gdb_batch, state_in, wait_listening
 
 TIMEOUT = 150
 STEPS = 12
@@ -70,7 +70,7 @@ def main() -> int:
                 return
 
             def state(tag: str) -> str:
-                return 'printf "' + tag + ' %x %x %x\\n", $pc, $eax, $edx'
+                return print_state(tag, ['$pc', '$eax', '$edx'])
             cmds = ['set pagination off', 'set confirm off', 'set architecture i386',
                     f'target remote :{port}', f'break *{bp:#x}', 'continue', 'delete',
                     state('AT'), 'monitor counters']
@@ -86,8 +86,7 @@ def main() -> int:
             out, err = r or ('', '')
 
             def state_of(tag: str):
-                m = re.search(rf'^{tag} ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)$', out, re.M)
-                return tuple(int(x, 16) for x in m.groups()) if m else None
+                return state_in(out, tag, 3)
 
             at_bp = state_of('AT')
             check(label + 'the breakpoint after the input was read is hit with the first byte in AL',

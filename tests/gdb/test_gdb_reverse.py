@@ -23,7 +23,7 @@ import re
 import subprocess
 import sys
 
-from gdb_harness import Checks, find_gdb, free_port, run_gdb_batch, wait_listening
+from gdb_harness import Checks, find_gdb, free_port, print_state, run_gdb_batch, state_in, wait_listening
 
 TIMEOUT = 150
 STEPS = 24
@@ -51,7 +51,7 @@ def main() -> int:
                 check(label + 'pvlab listens', False, pvlab.stderr.read() if pvlab.poll() is not None else '')
                 return False
             def state(tag: str) -> str:
-                return 'printf "' + tag + ' %x %x %x\\n", $pc, $eax, $esp'
+                return print_state(tag, ['$pc', '$eax', '$esp'])
             cmds = ['set pagination off', 'set confirm off', f'file {a.elf}', f'target remote :{port}',
                     'break main', 'continue', state('FWD0'), 'monitor counters']
             for k in range(1, STEPS + 1):
@@ -70,8 +70,7 @@ def main() -> int:
             out, err = r or ('', '')
 
             def state_of(tag: str):
-                m = re.search(rf'^{tag} ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)$', out, re.M)
-                return tuple(int(x, 16) for x in m.groups()) if m else None
+                return state_in(out, tag, 3)
 
             fwd = [state_of(f'FWD{k}') for k in range(STEPS + 1)]
             rev = [state_of(f'REV{k}') for k in range(STEPS)]
