@@ -8,9 +8,11 @@
 #include "frontend/snapshot.h"
 #include "frontend/state_file.h"
 #include "pv_demo_guest.h"
+#include "snap_machines.h"
 #include "pv_test_vcpus.h"
 
 using namespace pvlab;
+using namespace pvlab::snap_test;
 
 namespace {
 
@@ -20,25 +22,6 @@ struct Outcome {
   int status = -1;
   bool operator==(const Outcome&) const = default;
 };
-
-MachineSpec spec_for(const std::vector<uint8_t>& image, const char* kind, unsigned vcpus = 1,
-                     uint64_t ram = 64u << 20) {
-  MachineSpec s;
-  s.kind = kind;
-  s.image_path = std::string("test-") + kind + ".elf";
-  s.image_hash = state_hash(image);
-  s.vcpus = vcpus;
-  s.ram_bytes = ram;
-  return s;
-}
-
-std::unique_ptr<SnapMachine> make(const MachineSpec& spec, const std::vector<uint8_t>& image) {
-  std::string err;
-  auto m = SnapMachine::create(spec, image, err);
-  INFO(err);
-  REQUIRE(m);
-  return m;
-}
 
 Outcome finish(SnapMachine& m) {
   SnapMachine::Halt h;

@@ -26,29 +26,12 @@
 #include "pv_test_events.h"
 #include "pv_test_mm.h"
 #include "pv_test_vcpus.h"
+#include "snap_machines.h"
 
 using namespace pvlab;
+using namespace pvlab::snap_test;
 
 namespace {
-
-MachineSpec spec_for(const std::vector<uint8_t>& image, const char* kind, unsigned vcpus = 1,
-                     uint64_t ram = 64u << 20) {
-  MachineSpec s;
-  s.kind = kind;
-  s.image_path = std::string("test-") + kind + ".elf";
-  s.image_hash = state_hash(image);
-  s.vcpus = vcpus;
-  s.ram_bytes = ram;
-  return s;
-}
-
-std::unique_ptr<SnapMachine> make(const MachineSpec& spec, const std::vector<uint8_t>& image) {
-  std::string err;
-  auto m = SnapMachine::create(spec, image, err);
-  INFO(err);
-  REQUIRE(m);
-  return m;
-}
 
 size_t marked(const PhysMem& ram) {
   size_t n = 0;
