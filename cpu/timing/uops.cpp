@@ -230,8 +230,7 @@ void shape_insn(const Insn& insn, InsnShape& out) {
   out.bits = uint16_t((load ? shapeb::LOAD : 0) | (store ? shapeb::STORE : 0) |
                       (stack == StackAccess::Pop ? shapeb::POP : 0) | (stack == StackAccess::Push ? shapeb::PUSH : 0) |
                       (exec ? shapeb::EXEC : 0) | (pure_move ? shapeb::PURE_MOVE : 0) |
-                      (out.leave ? shapeb::LEAVE : 0) | (cls == ExecClass::Serial ? shapeb::SERIAL : 0) |
-                      (br != BranchKind::None ? shapeb::BRANCH : 0));
+                      (out.leave ? shapeb::LEAVE : 0) | (cls == ExecClass::Serial ? shapeb::SERIAL : 0));
 }
 
 }  // namespace pvlab

@@ -62,7 +62,6 @@ constexpr uint16_t EXEC = 1u << 4;       // InsnShape::exec
 constexpr uint16_t PURE_MOVE = 1u << 5;  // InsnShape::pure_move
 constexpr uint16_t LEAVE = 1u << 6;      // InsnShape::leave
 constexpr uint16_t SERIAL = 1u << 7;     // ExecClass::Serial
-constexpr uint16_t BRANCH = 1u << 8;     // a branch (InsnShape::br)
 constexpr uint16_t ANY_LOAD = LOAD | POP;
 constexpr uint16_t ANY_STORE = STORE | PUSH;
 constexpr uint16_t STACK = POP | PUSH;
